@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+// synk: facial surface-EMG analysis (synkinesis, nerve conduction) as a Swift library and CLI.
+import PackageDescription
+
+// Data flows one way; a module imports only modules listed before it:
+// C libraries → SynkCore → SynkIO → SynkDSP → SynkAnalysis → SynkSim → SynkReport → synk (CLI).
+let package = Package(
+    name: "synk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SynkCore", targets: ["SynkCore"]),
+        .library(name: "SynkIO", targets: ["SynkIO"]),
+        .library(name: "SynkDSP", targets: ["SynkDSP"]),
+        .library(name: "SynkAnalysis", targets: ["SynkAnalysis"]),
+        .library(name: "SynkSim", targets: ["SynkSim"]),
+        .library(name: "SynkReport", targets: ["SynkReport"]),
+        .executable(name: "synk", targets: ["synk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: each behind a module map and a shim header (pkg-config names as in Debian).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CEDFLib", providers: [.apt(["libedf-dev"])]),
+
+        .target(name: "SynkCore"),
+        .target(name: "SynkIO", dependencies: ["SynkCore", "CSndFile", "CHDF5", "CEDFLib"]),
+        .target(name: "SynkDSP", dependencies: ["SynkCore", "CFFTW"]),
+        .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP"]),
+        .target(name: "SynkSim", dependencies: ["SynkCore", "SynkDSP", "SynkIO"]),
+        .target(name: "SynkReport", dependencies: ["SynkCore", "SynkAnalysis"]),
+        .executableTarget(
+            name: "synk",
+            dependencies: [
+                "SynkCore", "SynkIO", "SynkDSP", "SynkAnalysis", "SynkSim", "SynkReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "SynkCoreTests", dependencies: ["SynkCore"]),
+        .testTarget(name: "SynkIOTests", dependencies: ["SynkCore", "SynkIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SynkDSPTests", dependencies: ["SynkCore", "SynkDSP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"]),
+        .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
+        .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

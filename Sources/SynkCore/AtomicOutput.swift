@@ -1,0 +1,69 @@
+import Foundation
+
+/// An output file that appears whole or not at all.
+///
+/// Writers write to ``temporaryPath`` (a hidden file in the destination's directory, so the final
+/// rename stays on one file system) and call ``commit()``; if they fail or are abandoned the
+/// temporary file is removed and any existing destination is left untouched.
+public final class AtomicOutput {
+    public let destination: String
+    public let temporaryPath: String
+    private var done = false
+
+    /// Prepares an output; fails with an `.output` error when the directory is missing or not writable.
+    public init(destination: String) throws(SynkError) {
+        let url = URL(fileURLWithPath: destination)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .output(destination, "directory \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw .output(destination, "directory \(directory) is not writable")
+        }
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .output(destination, "is a directory")
+        }
+        self.destination = destination
+        let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000)"
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(unique).tmp").path
+    }
+
+    /// Moves the finished temporary file into place (an atomic rename).
+    public func commit() throws(SynkError) {
+        guard !done else { return }
+        if rename(temporaryPath, destination) != 0 {
+            let reason = String(cString: strerror(errno))
+            abandon()
+            throw .output(destination, "could not move the finished file into place: \(reason)")
+        }
+        done = true
+    }
+
+    /// Deletes the temporary file; the destination is untouched.
+    public func abandon() {
+        guard !done else { return }
+        unlink(temporaryPath)
+        done = true
+    }
+
+    deinit { abandon() }
+
+    /// Writes `data` to `destination` atomically.
+    public static func write(_ data: Data, to destination: String) throws(SynkError) {
+        let output = try AtomicOutput(destination: destination)
+        do {
+            try data.write(to: URL(fileURLWithPath: output.temporaryPath))
+        } catch {
+            output.abandon()
+            throw .output(destination, "write failed: \(error.localizedDescription)")
+        }
+        try output.commit()
+    }
+
+    /// Writes `text` as UTF-8 to `destination` atomically.
+    public static func write(text: String, to destination: String) throws(SynkError) {
+        try write(Data(text.utf8), to: destination)
+    }
+}

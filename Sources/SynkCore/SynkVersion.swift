@@ -1,0 +1,4 @@
+/// The version of synk that every result carries.
+public enum SynkVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,28 @@
+/// FFT lengths that FFTW transforms fastest: products of 2, 3 and 5.
+public enum FFTSize {
+    /// The smallest 2^a·3^b·5^c that is ≥ `n` (n ≥ 1).
+    public static func fast(atLeast n: Int) -> Int {
+        precondition(n >= 1, "FFT length must be positive")
+        var best = Int.max
+        var p5 = 1
+        while p5 < 2 * n {
+            var p35 = p5
+            while p35 < 2 * n {
+                var candidate = p35
+                while candidate < n { candidate *= 2 }
+                best = min(best, candidate)
+                p35 *= 3
+            }
+            p5 *= 5
+        }
+        return best
+    }
+
+    /// Whether `n` has no prime factor other than 2, 3 and 5.
+    public static func isFast(_ n: Int) -> Bool {
+        guard n >= 1 else { return false }
+        var m = n
+        for p in [2, 3, 5] { while m % p == 0 { m /= p } }
+        return m == 1
+    }
+}
