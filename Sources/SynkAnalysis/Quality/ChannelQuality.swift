@@ -1,0 +1,274 @@
+import Foundation
+import SynkCore
+
+/// A problem with a channel that makes its numbers untrustworthy.
+public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comparable {
+    /// No signal: (almost) constant.
+    case flat
+    /// Samples pinned at the acquisition's limits.
+    case clipped
+    /// Missing or non-finite samples (NaN gaps, empty cells).
+    case nanGap = "nan_gap"
+    /// Most of the power is mains interference: typically a disconnected electrode.
+    case mainsDominated = "mains_dominated"
+
+    public static func < (a: QualityFlag, b: QualityFlag) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Thresholds of the channel checks; every report states them.
+public struct QualityCriteria: Sendable, Codable, Hashable {
+    /// A channel is flat when its standard deviation is below this, in µV (or in the channel's own unit
+    /// when that is not a voltage).
+    public var flatStandardDeviation: Double = 0.1
+    /// A channel is clipped when at least this fraction of its samples sit at its extreme values in runs.
+    public var clippedFraction: Double = 0.001
+    /// A run of at least this many identical samples at an extreme counts as clipping.
+    public var clippedRunLength: Int = 3
+    /// A channel is mains-dominated when this fraction of its power lies at the mains frequency and its
+    /// harmonics.
+    public var mainsFraction: Double = 0.5
+    /// Mains frequencies examined (both, since recordings travel between 50 Hz and 60 Hz countries).
+    public var mainsFrequencies: [Double] = [50, 60]
+    /// Harmonics examined per mains frequency (up to Nyquist).
+    public var mainsHarmonics: Int = 5
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case flatStandardDeviation = "flat_sd"
+        case clippedFraction = "clipped_fraction"
+        case clippedRunLength = "clipped_run_length"
+        case mainsFraction = "mains_fraction"
+        case mainsFrequencies = "mains_frequencies_hz"
+        case mainsHarmonics = "mains_harmonics"
+    }
+}
+
+/// The quality of one channel: summary statistics and the flags raised.
+public struct ChannelQuality: Sendable, Codable, Hashable {
+    public var channel: String
+    /// Root mean square of the finite samples after removing the mean, in the channel's unit.
+    public var rms: Double?
+    public var mean: Double?
+    public var minimum: Double?
+    public var maximum: Double?
+    public var nonFiniteSamples: Int
+    /// Time of the first non-finite sample, seconds.
+    public var firstNonFiniteSeconds: Double?
+    public var clippedSamples: Int
+    /// Fraction of the power at mains frequencies and harmonics (0...1), when measurable.
+    public var mainsPowerFraction: Double?
+    /// The mains frequency that dominated, Hz.
+    public var mainsFrequency: Double?
+    public var flags: [QualityFlag]
+    /// One sentence per flag, for people.
+    public var explanations: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case channel, rms, mean, minimum = "min", maximum = "max"
+        case nonFiniteSamples = "non_finite_samples"
+        case firstNonFiniteSeconds = "first_non_finite_s"
+        case clippedSamples = "clipped_samples"
+        case mainsPowerFraction = "mains_power_fraction"
+        case mainsFrequency = "mains_frequency_hz"
+        case flags, explanations
+    }
+
+    public var isUsable: Bool { flags.isEmpty }
+}
+
+/// Measures channel quality while a recording streams past, in one pass and bounded memory.
+///
+/// Mains power is measured exactly on consecutive one-second windows with Goertzel's algorithm at each
+/// mains harmonic (one-second windows put every integer frequency on a DFT bin), and compared with
+/// the window's total power by Parseval's theorem.
+public struct QualityAccumulator: Sendable {
+    public let criteria: QualityCriteria
+    public let header: RecordingHeader
+    private var channels: [Accumulator]
+    private var framesSeen = 0
+
+    public init(header: RecordingHeader, criteria: QualityCriteria = QualityCriteria()) {
+        self.criteria = criteria
+        self.header = header
+        let window = max(8, Int(header.sampleRate.rounded()))
+        let nyquist = header.sampleRate / 2
+        var bins: [(frequency: Double, harmonics: [Int])] = []
+        for f in criteria.mainsFrequencies where f < nyquist {
+            let harmonics = (1...max(1, criteria.mainsHarmonics)).map { Double($0) * f }.filter { $0 < nyquist * 0.98 }
+            // With a one-second window the bin index of frequency f is f / (rate / window).
+            let binWidth = header.sampleRate / Double(window)
+            bins.append((f, harmonics.map { Int(($0 / binWidth).rounded()) }))
+        }
+        channels = header.channels.map { _ in Accumulator(window: window, mainsBins: bins) }
+    }
+
+    /// Feeds the next block of every channel.
+    public mutating func add(_ block: SignalBlock) {
+        for c in channels.indices where c < block.channels.count {
+            channels[c].add(block.channels[c], firstFrame: framesSeen)
+        }
+        framesSeen += block.frameCount
+    }
+
+    /// The verdict on every channel.
+    public func finish() -> [ChannelQuality] {
+        zip(header.channels, channels).map { info, acc in acc.verdict(info: info, criteria: criteria, rate: header.sampleRate) }
+    }
+
+    /// Convenience: the quality of every channel of an in-memory recording.
+    public static func assess(_ recording: Recording, criteria: QualityCriteria = QualityCriteria()) -> [ChannelQuality] {
+        var accumulator = QualityAccumulator(header: recording.header, criteria: criteria)
+        accumulator.add(SignalBlock(firstFrame: 0, channels: recording.samples))
+        return accumulator.finish()
+    }
+
+    struct Accumulator: Sendable {
+        let window: Int
+        let mainsBins: [(frequency: Double, harmonics: [Int])]
+        var count = 0
+        var sum = 0.0
+        var sumSquares = 0.0
+        var shift: Double?
+        var minimum = Double.infinity
+        var maximum = -Double.infinity
+        var nonFinite = 0
+        var firstNonFinite: Int?
+        // Runs of identical values at the running extremes, counted when the run ends.
+        var runValue = Float.nan
+        var runLength = 0
+        var runs: [Float: Int] = [:]
+        // Mains measurement over whole one-second windows.
+        var windowBuffer: [Float] = []
+        var mainsEnergy: [Double]
+        var windowEnergy = 0.0
+
+        init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])]) {
+            self.window = window
+            self.mainsBins = mainsBins
+            mainsEnergy = Array(repeating: 0, count: mainsBins.count)
+            windowBuffer.reserveCapacity(window)
+        }
+
+        mutating func add(_ samples: [Float], firstFrame: Int) {
+            for (i, x) in samples.enumerated() {
+                guard x.isFinite else {
+                    nonFinite += 1
+                    if firstNonFinite == nil { firstNonFinite = firstFrame + i }
+                    closeRun()
+                    windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
+                    continue
+                }
+                let v = Double(x)
+                // Shifted sums keep the variance exact for signals with a large offset (ADC counts).
+                if shift == nil { shift = v }
+                let d = v - shift!
+                count += 1
+                sum += d
+                sumSquares += d * d
+                minimum = Swift.min(minimum, v)
+                maximum = Swift.max(maximum, v)
+                if x == runValue { runLength += 1 } else { closeRun(); runValue = x; runLength = 1 }
+                windowBuffer.append(x)
+                if windowBuffer.count == window { measureWindow() }
+            }
+        }
+
+        mutating func closeRun() {
+            if runLength > 1 { runs[runValue, default: 0] += runLength }
+            runLength = 0
+            runValue = .nan
+        }
+
+        mutating func measureWindow() {
+            let n = Double(window)
+            let mean = windowBuffer.reduce(0.0) { $0 + Double($1) } / n
+            var energy = 0.0
+            for x in windowBuffer { let d = Double(x) - mean; energy += d * d }
+            windowEnergy += energy
+            for (m, entry) in mainsBins.enumerated() {
+                for bin in entry.harmonics {
+                    // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
+                    for k in [bin - 1, bin, bin + 1] where k > 0 && 2 * k < window {
+                        mainsEnergy[m] += 2 * goertzelPower(bin: k, mean: mean) / n
+                    }
+                }
+            }
+            windowBuffer.removeAll(keepingCapacity: true)
+        }
+
+        func goertzelPower(bin: Int, mean: Double) -> Double {
+            let w = 2 * Double.pi * Double(bin) / Double(window)
+            let coefficient = 2 * cos(w)
+            var s1 = 0.0, s2 = 0.0
+            for x in windowBuffer {
+                let s0 = Double(x) - mean + coefficient * s1 - s2
+                s2 = s1
+                s1 = s0
+            }
+            return s1 * s1 + s2 * s2 - coefficient * s1 * s2
+        }
+
+        func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double) -> ChannelQuality {
+            var flags: [QualityFlag] = []
+            var explanations: [String] = []
+            var run = self
+            run.closeRun()
+            let unit = info.unit.symbol.isEmpty ? "" : " \(info.unit.symbol)"
+            var quality = ChannelQuality(
+                channel: info.label, rms: nil, mean: nil, minimum: nil, maximum: nil,
+                nonFiniteSamples: nonFinite, firstNonFiniteSeconds: firstNonFinite.map { Double($0) / rate },
+                clippedSamples: 0, mainsPowerFraction: nil, mainsFrequency: nil, flags: [], explanations: [])
+            if nonFinite > 0 {
+                flags.append(.nanGap)
+                let at = String(format: "%.3f", Double(firstNonFinite ?? 0) / rate)
+                explanations.append("\(nonFinite) missing or non-finite samples, the first at \(at) s")
+            }
+            if count > 0, let shift {
+                let mean = sum / Double(count)
+                let variance = Swift.max(0, sumSquares / Double(count) - mean * mean)
+                let sd = variance.squareRoot()
+                quality.mean = mean + shift
+                quality.rms = sd
+                quality.minimum = minimum
+                quality.maximum = maximum
+                // Voltages arrive in µV; other units (counts, degrees) are flat only when constant.
+                let flatLimit = info.unit.isVoltage ? criteria.flatStandardDeviation : 0
+                if sd <= flatLimit || maximum == minimum {
+                    flags.append(.flat)
+                    explanations.append(String(format: "flat: standard deviation %.3g%@", sd, unit))
+                } else {
+                    // Clipping: long runs of identical values at the channel's extremes or rails.
+                    var atRails = 0
+                    let lowRail = info.physicalRange?.lowerBound ?? minimum
+                    let highRail = info.physicalRange?.upperBound ?? maximum
+                    for (value, length) in run.runs where length >= criteria.clippedRunLength {
+                        let v = Double(value)
+                        if v >= highRail - 1e-9 * abs(highRail) || v <= lowRail + 1e-9 * abs(lowRail) { atRails += length }
+                    }
+                    quality.clippedSamples = atRails
+                    if Double(atRails) >= criteria.clippedFraction * Double(count) {
+                        flags.append(.clipped)
+                        explanations.append(String(format: "clipped: %d samples (%.2f %%) pinned at %.4g or %.4g%@", atRails, 100 * Double(atRails) / Double(count), minimum, maximum, unit))
+                    }
+                }
+            }
+            if windowEnergy > 0 {
+                if let best = mainsEnergy.indices.max(by: { mainsEnergy[$0] < mainsEnergy[$1] }) {
+                    let fraction = Swift.min(1, mainsEnergy[best] / windowEnergy)
+                    quality.mainsPowerFraction = fraction
+                    quality.mainsFrequency = mainsBins[best].frequency
+                    if fraction >= criteria.mainsFraction, !flags.contains(.flat) {
+                        flags.append(.mainsDominated)
+                        explanations.append(String(format: "%.0f %% of the power is %.0f Hz mains and harmonics (disconnected electrode?)", 100 * fraction, mainsBins[best].frequency))
+                    }
+                }
+            }
+            quality.flags = flags
+            quality.explanations = explanations
+            return quality
+        }
+    }
+}

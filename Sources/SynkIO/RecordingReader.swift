@@ -1,0 +1,115 @@
+import Foundation
+import SynkCore
+
+/// Options that a reader cannot know from the file alone.
+public struct ReadOptions: Sendable, Hashable {
+    /// For HDF5 files that follow no known layout: the path of the 2-D [samples × channels] dataset.
+    public var dataset: String?
+    /// Sample rate in Hz for files that do not state it (generic HDF5 datasets, CSV without a time column).
+    public var sampleRate: Double?
+    /// Whether EMG-BIDS sidecars next to the recording (`*_channels.tsv`, `*_emg.json`, `*_events.tsv`)
+    /// are applied to the header.
+    public var applyBIDSSidecars: Bool
+
+    public init(dataset: String? = nil, sampleRate: Double? = nil, applyBIDSSidecars: Bool = true) {
+        self.dataset = dataset
+        self.sampleRate = sampleRate
+        self.applyBIDSSidecars = applyBIDSSidecars
+    }
+}
+
+/// Opens any recording synk reads, recognising the format from the file's content.
+public enum RecordingReader {
+    /// Opens `path` for streaming. Throws a one-line ``SynkError`` of kind `.input` for a missing,
+    /// unreadable or invalid file, and `.usage` when an option the file needs is missing.
+    public static func open(_ path: String, options: ReadOptions = ReadOptions()) throws(SynkError) -> any SampleSource {
+        if let rate = options.sampleRate, !(rate.isFinite && rate > 0) {
+            throw .usage("--rate must be a positive number of Hz, not \(rate)")
+        }
+        let (family, format) = try FormatSniffer.family(ofFileAt: path)
+        let source: any SampleSource
+        switch family {
+        case .sndfile: source = try SndFileReader(path: path)
+        case .hdf5: source = try HDF5Reader(path: path, dataset: options.dataset, sampleRate: options.sampleRate)
+        case .edf, .bdf: source = try EDFReader(path: path)
+        case .text: source = try TextRecordingReader(path: path, format: format, sampleRate: options.sampleRate)
+        }
+        var header = source.header
+        if options.applyBIDSSidecars, let sidecars = try BIDSSidecars.find(nextTo: path) {
+            try sidecars.apply(to: &header)
+        }
+        try header.validate()
+        return header == source.header ? source : RelabelledSource(source, header: header)
+    }
+
+    /// Reads the whole of `path` into memory.
+    public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws(SynkError) -> Recording {
+        try open(path, options: options).readAll()
+    }
+}
+
+/// A source whose header was completed from sidecars; samples pass through unchanged.
+final class RelabelledSource: SampleSource {
+    let header: RecordingHeader
+    private let inner: any SampleSource
+
+    init(_ inner: any SampleSource, header: RecordingHeader) {
+        self.inner = inner
+        self.header = header
+    }
+
+    func readBlock(maxFrames: Int) throws(SynkError) -> SignalBlock? {
+        try inner.readBlock(maxFrames: maxFrames)
+    }
+}
+
+/// Output formats synk writes, chosen from the output file's extension.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case wavFloat = "wav"
+    case flac
+    case synkHDF5 = "h5"
+    case edf
+    case bdf
+    case csv
+
+    /// The format for an output path, by extension (`.wav`, `.flac`, `.h5`/`.hdf5`, `.edf`, `.bdf`, `.csv`).
+    public init(forPath path: String) throws(SynkError) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "wav": self = .wavFloat
+        case "flac": self = .flac
+        case "h5", "hdf5", "hdf": self = .synkHDF5
+        case "edf": self = .edf
+        case "bdf": self = .bdf
+        case "csv": self = .csv
+        case let other:
+            throw .usage("cannot tell the output format from '.\(other)'",
+                         hint: "use .wav, .flac, .h5, .edf, .bdf or .csv")
+        }
+    }
+}
+
+/// Creates the writer for an output file; nothing appears at `path` until the writer finishes.
+public enum RecordingWriter {
+    public static func create(_ path: String, header: RecordingHeader, format: OutputFormat? = nil) throws(SynkError) -> any SampleSink {
+        switch try format ?? OutputFormat(forPath: path) {
+        case .wavFloat: try SndFileWriter(path: path, header: header, format: .wavFloat)
+        case .flac: try SndFileWriter(path: path, header: header, format: .flac)
+        case .synkHDF5: try HDF5Writer(path: path, header: header)
+        case .edf: try EDFWriter(path: path, header: header, bdf: false)
+        case .bdf: try EDFWriter(path: path, header: header, bdf: true)
+        case .csv: try CSVWriter(path: path, header: header)
+        }
+    }
+
+    /// Writes a whole recording.
+    public static func write(_ recording: Recording, to path: String, format: OutputFormat? = nil, blockFrames: Int = 65_536) throws(SynkError) {
+        let sink = try create(path, header: recording.header, format: format)
+        var start = 0
+        repeat {
+            let end = min(recording.frameCount, start + blockFrames)
+            try sink.write(SignalBlock(firstFrame: start, channels: recording.samples.map { Array($0[start..<end]) }))
+            start = end
+        } while start < recording.frameCount
+        try sink.finish()
+    }
+}
