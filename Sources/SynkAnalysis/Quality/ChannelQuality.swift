@@ -24,7 +24,7 @@ public struct QualityCriteria: Sendable, Codable, Hashable {
     public var flatStandardDeviation: Double = 0.1
     /// A channel is clipped when at least this fraction of its samples sit at its extreme values in runs.
     public var clippedFraction: Double = 0.001
-    /// A run of at least this many identical samples at an extreme counts as clipping.
+    /// An extreme value must recur at least this often before its samples count as clipped.
     public var clippedRunLength: Int = 3
     /// A channel is mains-dominated when this fraction of its power lies at the mains frequency and its
     /// harmonics.
@@ -102,7 +102,7 @@ public struct QualityAccumulator: Sendable {
             let binWidth = header.sampleRate / Double(window)
             bins.append((f, harmonics.map { Int(($0 / binWidth).rounded()) }))
         }
-        channels = header.channels.map { _ in Accumulator(window: window, mainsBins: bins) }
+        channels = header.channels.map { Accumulator(window: window, mainsBins: bins, rails: $0.physicalRange) }
     }
 
     /// Feeds the next block of every channel.
@@ -136,17 +136,20 @@ public struct QualityAccumulator: Sendable {
         var maximum = -Double.infinity
         var nonFinite = 0
         var firstNonFinite: Int?
-        // Runs of identical values at the running extremes, counted when the run ends.
-        var runValue = Float.nan
-        var runLength = 0
-        var runs: [Float: Int] = [:]
+        // How often the running extremes occur, and how many samples reach the acquisition's rails:
+        // clipping pins many samples at exactly the extreme value, clean signals reach it once or twice.
+        var maximumCount = 0
+        var minimumCount = 0
+        var atRails = 0
+        let rails: ClosedRange<Double>?
         // Mains measurement over whole one-second windows.
         var windowBuffer: [Float] = []
         var mainsEnergy: [Double]
         var windowEnergy = 0.0
 
-        init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])]) {
+        init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])], rails: ClosedRange<Double>?) {
             self.window = window
+            self.rails = rails
             self.mainsBins = mainsBins
             mainsEnergy = Array(repeating: 0, count: mainsBins.count)
             windowBuffer.reserveCapacity(window)
@@ -157,7 +160,6 @@ public struct QualityAccumulator: Sendable {
                 guard x.isFinite else {
                     nonFinite += 1
                     if firstNonFinite == nil { firstNonFinite = firstFrame + i }
-                    closeRun()
                     windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
                     continue
                 }
@@ -168,18 +170,12 @@ public struct QualityAccumulator: Sendable {
                 count += 1
                 sum += d
                 sumSquares += d * d
-                minimum = Swift.min(minimum, v)
-                maximum = Swift.max(maximum, v)
-                if x == runValue { runLength += 1 } else { closeRun(); runValue = x; runLength = 1 }
+                if v > maximum { maximum = v; maximumCount = 1 } else if v == maximum { maximumCount += 1 }
+                if v < minimum { minimum = v; minimumCount = 1 } else if v == minimum { minimumCount += 1 }
+                if let rails, v >= rails.upperBound || v <= rails.lowerBound { atRails += 1 }
                 windowBuffer.append(x)
                 if windowBuffer.count == window { measureWindow() }
             }
-        }
-
-        mutating func closeRun() {
-            if runLength > 1 { runs[runValue, default: 0] += runLength }
-            runLength = 0
-            runValue = .nan
         }
 
         mutating func measureWindow() {
@@ -214,8 +210,6 @@ public struct QualityAccumulator: Sendable {
         func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double) -> ChannelQuality {
             var flags: [QualityFlag] = []
             var explanations: [String] = []
-            var run = self
-            run.closeRun()
             let unit = info.unit.symbol.isEmpty ? "" : " \(info.unit.symbol)"
             var quality = ChannelQuality(
                 channel: info.label, rms: nil, mean: nil, minimum: nil, maximum: nil,
@@ -240,14 +234,13 @@ public struct QualityAccumulator: Sendable {
                     flags.append(.flat)
                     explanations.append(String(format: "flat: standard deviation %.3g%@", sd, unit))
                 } else {
-                    // Clipping: long runs of identical values at the channel's extremes or rails.
-                    var atRails = 0
-                    let lowRail = info.physicalRange?.lowerBound ?? minimum
-                    let highRail = info.physicalRange?.upperBound ?? maximum
-                    for (value, length) in run.runs where length >= criteria.clippedRunLength {
-                        let v = Double(value)
-                        if v >= highRail - 1e-9 * abs(highRail) || v <= lowRail + 1e-9 * abs(lowRail) { atRails += length }
+                    // Samples at the rails, or else at an extreme value that recurs.
+                    var pinned = atRails
+                    if pinned == 0 {
+                        if maximumCount >= criteria.clippedRunLength { pinned += maximumCount }
+                        if minimumCount >= criteria.clippedRunLength { pinned += minimumCount }
                     }
+                    let atRails = pinned
                     quality.clippedSamples = atRails
                     if Double(atRails) >= criteria.clippedFraction * Double(count) {
                         flags.append(.clipped)
