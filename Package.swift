@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"]),
         .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
+        // Runs the built `synk` binary as a user would: exit codes, one-line errors, outputs.
+        .testTarget(name: "SynkCLITests", dependencies: ["synk", "SynkCore", "SynkIO", "CHDF5"]),
     ],
     swiftLanguageModes: [.v6]
 )

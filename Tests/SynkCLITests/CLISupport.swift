@@ -1,0 +1,66 @@
+import Foundation
+
+/// Runs the `synk` executable built next to the tests and captures what a user would see.
+enum CLI {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var executable: URL {
+        // The test bundle and the executable are built into the same products folder.
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("synk"),
+            Bundle.main.bundleURL.appendingPathComponent("synk"),
+            repositoryRoot.appendingPathComponent(".build/debug/synk"),
+            repositoryRoot.appendingPathComponent(".build/release/synk"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+    }
+
+    static func run(_ arguments: [String], timeout: Double = 60) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let start = Date()
+        try process.run()
+        // Read both pipes while the process runs so a large output cannot block it.
+        var stdoutData = Data(), stderrData = Data()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var o = Data(), e = Data()
+        group.enter()
+        DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            throw CLIError.timedOut(arguments)
+        }
+        process.waitUntilExit()
+        stdoutData = o
+        stderrData = e
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+    }
+
+    enum CLIError: Error { case timedOut([String]) }
+
+    /// A fresh temporary directory for one test.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("synk-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func realFile(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent("SampleData/real/\(name)").path
+    }
+}
