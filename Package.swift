@@ -3,7 +3,7 @@
 import PackageDescription
 
 // Data flows one way; a module imports only modules listed before it:
-// C libraries → SynkCore → SynkIO → SynkDSP → SynkAnalysis → SynkSim → SynkReport → synk (CLI).
+// C libraries → SynkCore → SynkIO → SynkDSP → SynkAnalysis → SynkSim → SynkReport → SynkBatch → synk (CLI).
 let package = Package(
     name: "synk",
     platforms: [.macOS(.v14)],
@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SynkAnalysis", targets: ["SynkAnalysis"]),
         .library(name: "SynkSim", targets: ["SynkSim"]),
         .library(name: "SynkReport", targets: ["SynkReport"]),
+        .library(name: "SynkBatch", targets: ["SynkBatch"]),
         .executable(name: "synk", targets: ["synk"]),
     ],
     dependencies: [
@@ -32,10 +33,11 @@ let package = Package(
         .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP"]),
         .target(name: "SynkSim", dependencies: ["SynkCore", "SynkDSP", "SynkIO"]),
         .target(name: "SynkReport", dependencies: ["SynkCore", "SynkAnalysis"]),
+        .target(name: "SynkBatch", dependencies: ["SynkCore", "SynkIO"]),
         .executableTarget(
             name: "synk",
             dependencies: [
-                "SynkCore", "SynkIO", "SynkDSP", "SynkAnalysis", "SynkSim", "SynkReport",
+                "SynkCore", "SynkIO", "SynkDSP", "SynkAnalysis", "SynkSim", "SynkReport", "SynkBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
         // Runs the built `synk` binary as a user would: exit codes, one-line errors, outputs.
+        .testTarget(name: "SynkBatchTests", dependencies: ["SynkCore", "SynkBatch"]),
         .testTarget(name: "SynkCLITests", dependencies: ["synk", "SynkCore", "SynkIO", "CHDF5"]),
     ],
     swiftLanguageModes: [.v6]

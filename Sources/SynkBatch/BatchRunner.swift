@@ -1,0 +1,223 @@
+import Foundation
+import SynkCore
+
+/// A table a batch assembles: one row per file × something (task × pair, branch, …).
+public struct BatchTable: Sendable, Codable, Hashable {
+    public var columns: [String]
+    public var rows: [[String]]
+
+    public init(columns: [String], rows: [[String]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// What one analysis of one file produced.
+public struct BatchOutput: Sendable {
+    /// The complete result, exactly as the analysis command writes it with `--format json`.
+    public var resultJSON: Data
+    /// Rows for the dataset's tidy tables, by table name.
+    public var tables: [String: BatchTable]
+    /// Whether a quality check failed (the result is still written).
+    public var qualityFailed: Bool
+
+    public init(resultJSON: Data, tables: [String: BatchTable], qualityFailed: Bool = false) {
+        self.resultJSON = resultJSON
+        self.tables = tables
+        self.qualityFailed = qualityFailed
+    }
+}
+
+/// An analysis a batch can run on every file.
+public protocol BatchAnalysis: Sendable {
+    /// Short name used in file names and `--analyses` (`synkinesis`, `ncs`).
+    var name: String { get }
+    /// Every setting that changes the result; part of the resume fingerprint.
+    var parameters: [String: String] { get }
+    /// Analyses one file whose content hash is `sha256`.
+    func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput
+}
+
+/// The provenance record stored for each completed (file, analysis): resume compares it, merge reads it.
+public struct BatchRecord: Sendable, Codable {
+    public var file: String
+    public var analysis: String
+    public var sha256: String
+    public var fingerprint: String
+    public var synkVersion: String
+    public var entities: [String: String]
+    public var options: [String: String]
+    public var seconds: Double
+    public var qualityFailed: Bool
+    public var tables: [String: BatchTable]
+
+    enum CodingKeys: String, CodingKey {
+        case file, analysis, sha256, fingerprint, synkVersion = "synk_version", entities, options, seconds
+        case qualityFailed = "quality_failed", tables
+    }
+}
+
+/// A failure of one (file, analysis); a bad file never stops the batch.
+public struct BatchFailure: Sendable, Codable {
+    public var file: String
+    public var analysis: String
+    public var exitCode: Int32
+    public var message: String
+
+    enum CodingKeys: String, CodingKey { case file, analysis, exitCode = "exit_code", message }
+}
+
+/// Progress reports, delivered one at a time.
+public struct BatchProgress: Sendable {
+    public enum Outcome: String, Sendable { case done, skipped, failed }
+    public var completed: Int
+    public var total: Int
+    public var item: BatchItem
+    public var analysis: String
+    public var outcome: Outcome
+    public var seconds: Double
+    public var message: String?
+}
+
+/// Totals of a run.
+public struct BatchSummary: Sendable, Codable {
+    public var files: Int
+    public var done: Int
+    public var skipped: Int
+    public var failed: Int
+    public var seconds: Double
+}
+
+/// Runs analyses over a dataset in parallel, resumably: every result is written atomically, and a file
+/// whose record matches its current content hash, parameters and synk version is not analysed again.
+///
+/// Folder layout of the results: `results/<key>.<analysis>.json` (the analysis's own JSON),
+/// `records/<key>.<analysis>.json` (provenance and table rows, written last), `errors/<key>.<analysis>.json`,
+/// and after merging the tables `<table>.csv` and `errors.csv`.
+public struct BatchRunner: Sendable {
+    public var analyses: [any BatchAnalysis]
+    public var resultsDirectory: String
+    public var jobs: Int
+    public var resume: Bool
+
+    public init(analyses: [any BatchAnalysis], resultsDirectory: String, jobs: Int, resume: Bool) {
+        self.analyses = analyses
+        self.resultsDirectory = resultsDirectory
+        self.jobs = max(1, jobs)
+        self.resume = resume
+    }
+
+    /// The fingerprint of everything besides the input bytes that determines a result.
+    public static func fingerprint(_ analysis: any BatchAnalysis, item: BatchItem) -> String {
+        let settings = analysis.parameters.merging(item.options.mapKeys { "option." + $0 }) { a, _ in a }
+        let canonical = ([analysis.name] + settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }).joined(separator: "\n")
+        return String(SHA256.hex(of: Array(canonical.utf8)).prefix(16))
+    }
+
+    func path(_ folder: String, _ item: BatchItem, _ analysis: any BatchAnalysis) -> String {
+        "\(resultsDirectory)/\(folder)/\(item.resultKey).\(analysis.name).json"
+    }
+
+    /// Creates the results folders; an `.output` error when that is impossible.
+    public func prepare() throws(SynkError) {
+        for folder in ["", "/results", "/records", "/errors"] {
+            do {
+                try FileManager.default.createDirectory(atPath: resultsDirectory + folder, withIntermediateDirectories: true)
+            } catch {
+                throw .output(resultsDirectory + folder, "cannot create the results folder: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Analyses `items`, calling `progress` after each (file, analysis). Never throws for a bad file.
+    public func run(_ items: [BatchItem], progress: @escaping @Sendable (BatchProgress) -> Void) throws(SynkError) -> BatchSummary {
+        try prepare()
+        let start = Date()
+        let work = items.flatMap { item in analyses.map { (item, $0) } }
+        let state = Locked(Counts())
+        let next = Locked(0)
+        let workers = min(jobs, max(1, work.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index: Int = next.withLock { value in defer { value += 1 }; return value }
+                guard index < work.count else { return }
+                let (item, analysis) = work[index]
+                let began = Date()
+                let (outcome, message) = process(item, analysis)
+                let seconds = Date().timeIntervalSince(began)
+                state.withLock { counts in
+                    counts.completed += 1
+                    switch outcome {
+                    case .done: counts.done += 1
+                    case .skipped: counts.skipped += 1
+                    case .failed: counts.failed += 1
+                    }
+                    progress(BatchProgress(completed: counts.completed, total: work.count, item: item, analysis: analysis.name,
+                                           outcome: outcome, seconds: seconds, message: message))
+                }
+            }
+        }
+        let counts = state.withLock { $0 }
+        return BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, failed: counts.failed,
+                            seconds: Date().timeIntervalSince(start))
+    }
+
+    struct Counts { var completed = 0, done = 0, skipped = 0, failed = 0 }
+
+    func process(_ item: BatchItem, _ analysis: any BatchAnalysis) -> (BatchProgress.Outcome, String?) {
+        let recordPath = path("records", item, analysis)
+        let errorPath = path("errors", item, analysis)
+        let fingerprint = Self.fingerprint(analysis, item: item)
+        do throws(SynkError) {
+            let sha = try SHA256.hexOfFile(atPath: item.absolutePath)
+            if resume, let data = FileManager.default.contents(atPath: recordPath),
+               let record = try? JSONDecoder().decode(BatchRecord.self, from: data),
+               record.sha256 == sha, record.fingerprint == fingerprint, record.synkVersion == SynkVersion.current {
+                return (.skipped, nil)
+            }
+            let began = Date()
+            let output = try analysis.analyse(item, sha256: sha)
+            try AtomicOutput.write(output.resultJSON, to: path("results", item, analysis))
+            let record = BatchRecord(file: item.relativePath, analysis: analysis.name, sha256: sha, fingerprint: fingerprint,
+                                     synkVersion: SynkVersion.current, entities: item.entities, options: item.options,
+                                     seconds: Date().timeIntervalSince(began), qualityFailed: output.qualityFailed,
+                                     tables: output.tables)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data: Data
+            do { data = try encoder.encode(record) } catch {
+                throw SynkError.output(recordPath, "cannot encode the batch record: \(error)")
+            }
+            // The record is written last: its presence means the result is complete.
+            try AtomicOutput.write(data, to: recordPath)
+            unlink(errorPath)
+            return (.done, output.qualityFailed ? "quality flags raised" : nil)
+        } catch {
+            let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
+                                       message: error.withFile(item.absolutePath).description)
+            if let data = try? JSONEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
+            return (.failed, failure.message)
+        }
+    }
+}
+
+/// A value behind a lock, for the few counters the workers share.
+final class Locked<Value>: @unchecked Sendable {
+    // @unchecked: every access to `value` goes through `lock`.
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
+extension Dictionary {
+    func mapKeys<K: Hashable>(_ transform: (Key) -> K) -> [K: Value] {
+        Dictionary<K, Value>(uniqueKeysWithValues: map { (transform($0.key), $0.value) })
+    }
+}
