@@ -243,7 +243,7 @@ enum TextHeaderParser {
             throw .input(path, "the JSON header describes \(object.count) devices", place: "line 2",
                          hint: "synk reads OpenSignals text files of one device; export each device separately")
         }
-        metadata["opensignals.device"] = device
+        metadata["opensignals.mac"] = device
         func number(_ any: Any?) -> Double? { (any as? NSNumber)?.doubleValue ?? (any as? String).flatMap(Double.init) }
         guard let rate = number(info["sampling rate"]), rate.isFinite, rate > 0 else {
             throw .input(path, "the JSON header has no valid 'sampling rate'", place: "line 2", hint: "the rate must be a positive number")
