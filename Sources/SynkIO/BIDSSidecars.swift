@@ -224,13 +224,15 @@ public struct BIDSSidecars: Sendable {
             channels += [clean(channel.label), type, units, target, status].joined(separator: "\t") + "\n"
         }
 
+        let powerLine = header.metadata["bids.json.PowerLineFrequency"].flatMap(Double.init)
         var json: [String: Any] = [
             "SamplingFrequency": header.sampleRate,
             "EMGChannelCount": header.channels.filter { $0.kind == .emg }.count,
             "TRIGChannelCount": header.channels.filter { $0.kind == .trigger }.count,
             "MISCChannelCount": header.channels.filter { $0.kind == .auxiliary }.count,
             "RecordingDuration": header.duration,
-            "PowerLineFrequency": header.metadata["bids.json.PowerLineFrequency"].flatMap(Double.init) as Any? ?? "n/a",
+            // Required by BIDS; "n/a" when the recording's metadata does not say.
+            "PowerLineFrequency": powerLine.map { $0 as Any } ?? "n/a",
             "SoftwareVersions": "synk \(SynkVersion.current)",
         ]
         if let task = entities.first(where: { $0.key == "task" })?.value { json["TaskName"] = task }

@@ -116,7 +116,7 @@ enum TextHeaderParser {
         // The interval line states the rate; a time column is only checked against it.
         if timeColumn != nil {
             layout.timeColumn = 0
-            layout.timeLabel = ids.isEmpty ? "time" : "time"
+            layout.timeLabel = "time"
             layout.timeScale = timeScale
         }
         return layout

@@ -85,8 +85,15 @@ public final class TextRecordingReader: SampleSource {
                 throw .usage("\(path): --rate \(given) Hz contradicts the file's time column (\(derived) Hz)",
                              hint: "leave out --rate; the time column states the rate")
             }
-            rate = derived
-            metadata["text.sampleRateSource"] = "time column '\(layout.timeLabel)'"
+            if let stated = layout.sampleRate {
+                // A header that states the rate is more precise than printed times; they must agree.
+                guard abs(stated - derived) <= 1e-3 * stated else {
+                    throw .input(path, "the time column implies \(derived) Hz but the header states \(stated) Hz")
+                }
+            } else {
+                rate = derived
+                metadata["text.sampleRateSource"] = "time column '\(layout.timeLabel)'"
+            }
             if first != 0 { metadata["text.timeColumnStart"] = "\(first) s" }
         } else if let stated = rate {
             if let given = sampleRate, abs(given - stated) > 1e-6 * stated {

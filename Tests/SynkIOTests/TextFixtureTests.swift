@@ -102,6 +102,29 @@ struct TextFixtureTests {
         #expect(recording.samples[5] == [498, 501, 480, 523])
     }
 
+    @Test("BIOPAC export with a time column, tab-separated, 0.5 ms/sample")
+    func biopacWithTime() throws {
+        #expect(try FormatSniffer.family(ofFileAt: Self.fixture("biopac_time_tabs.txt")).1 == .biopacText)
+        let recording = try Self.read("biopac_time_tabs.txt", .biopacText)
+        #expect(recording.sampleRate == 2000)
+        #expect(recording.frameCount == 4)
+        #expect(recording.channels.map(\.kind) == [.emg, .trigger])
+        #expect(recording.channels[0].muscle == .OOc && recording.channels[0].side == .left)
+        // mV → µV: 0.001, -0.002, 0.0035, 0.0001 mV; V → µV: 0, 5, 5, 0 V.
+        let expected: [Double] = [1, -2, 3.5, 0.1]
+        for (i, value) in expected.enumerated() {
+            #expect(abs(Double(recording.samples[0][i]) - value) <= 1e-6 * abs(value))
+        }
+        #expect(recording.samples[1] == [0, 5_000_000, 5_000_000, 0])
+    }
+
+    @Test("A --rate that contradicts the rate the file states is refused")
+    func contradictingRate() throws {
+        let error = try #require(Self.failure("biopac_time_tabs.txt", .biopacText, rate: 1000))
+        #expect(error.kind == .usage)
+        #expect(error.problem.contains("contradicts"))
+    }
+
     // MARK: Errors name the file and the line
 
     @Test("A non-numeric cell names its line and text")
