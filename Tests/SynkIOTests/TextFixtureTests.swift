@@ -125,6 +125,20 @@ struct TextFixtureTests {
         #expect(error.problem.contains("contradicts"))
     }
 
+    @Test("A labelled export without the 'File Name:' line is still recognised and read")
+    func labelledWithoutFileName() throws {
+        let text = "Channel 1: 'ZYG-L', 2 values, engineering units: mV, no filters.\n\n0.5\n-0.25\n"
+        #expect(FormatSniffer.family(ofHead: Array(text.utf8))?.1 == .labelledText)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synk-text-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("labelled.txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let recording = try TextRecordingReader(path: path, format: .labelledText).readAll()
+        #expect(recording.samples == [[500, -250]])
+        #expect(recording.channels[0].muscle == .ZYG && recording.channels[0].side == .left)
+    }
+
     // MARK: Errors name the file and the line
 
     @Test("A non-numeric cell names its line and text")
