@@ -69,7 +69,8 @@ public enum FormatSniffer {
         if lines.count > 2, lines[1].range(of: #"^[0-9.]+ (msec|sec|µsec|usec)/sample$"#, options: .regularExpression) != nil {
             return .biopacText
         }
-        if lines.dropFirst().prefix(4).contains(where: { $0.range(of: #"^Channel [0-9]+: '"#, options: .regularExpression) != nil }) {
+        // The `File Name:` line before the channel declarations is optional.
+        if lines.prefix(5).contains(where: { $0.range(of: #"^Channel [0-9]+: '"#, options: .regularExpression) != nil }) {
             return .labelledText
         }
         let body = lines.filter { !$0.isEmpty && !$0.hasPrefix("#") }.prefix(20)
