@@ -39,7 +39,18 @@ public enum RecordingReader {
             try sidecars.apply(to: &header)
         }
         try header.validate()
-        return header == source.header ? source : RelabelledSource(source, header: header)
+        // Sidecars may name a voltage unit (V, mV) for samples a reader could not calibrate; synk keeps
+        // every voltage in µV, so such channels are scaled on the way through.
+        var scales = [Float](repeating: 1, count: header.channels.count)
+        for c in header.channels.indices {
+            if let factor = header.channels[c].unit.microvoltsPerUnit, factor != 1 {
+                scales[c] = Float(factor)
+                header.channels[c].unit = .microvolt
+                header.channels[c].physicalRange = header.channels[c].physicalRange.map { ($0.lowerBound * factor)...($0.upperBound * factor) }
+            }
+        }
+        if header == source.header { return source }
+        return RelabelledSource(source, header: header, scales: scales.allSatisfy { $0 == 1 } ? nil : scales)
     }
 
     /// Reads the whole of `path` into memory.
@@ -48,18 +59,30 @@ public enum RecordingReader {
     }
 }
 
-/// A source whose header was completed from sidecars; samples pass through unchanged.
+/// A source whose header was completed from sidecars; samples pass through, scaled to µV where the
+/// sidecar named another voltage unit.
 final class RelabelledSource: SampleSource {
     let header: RecordingHeader
     private let inner: any SampleSource
+    private let scales: [Float]?
 
-    init(_ inner: any SampleSource, header: RecordingHeader) {
+    init(_ inner: any SampleSource, header: RecordingHeader, scales: [Float]?) {
         self.inner = inner
         self.header = header
+        self.scales = scales
     }
 
     func readBlock(maxFrames: Int) throws(SynkError) -> SignalBlock? {
-        try inner.readBlock(maxFrames: maxFrames)
+        guard var block = try inner.readBlock(maxFrames: maxFrames) else { return nil }
+        if let scales {
+            for c in block.channels.indices where scales[c] != 1 {
+                let scale = scales[c]
+                block.channels[c].withUnsafeMutableBufferPointer { samples in
+                    for i in samples.indices { samples[i] *= scale }
+                }
+            }
+        }
+        return block
     }
 }
 
