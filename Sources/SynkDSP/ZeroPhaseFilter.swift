@@ -145,6 +145,9 @@ public struct ZeroPhaseKernel: Sendable {
 /// over a longer stretch); signals shorter than K+1 samples repeat their far end sample beyond it. The first and
 /// last K samples differ from `sosfiltfilt`, which also starts from steady-state initial conditions.
 ///
+/// **Non-finite input** (NaN, ±∞) spreads over a whole FFT block of output; check input with
+/// ``Signal/firstNonFiniteIndex(in:)`` first.
+///
 /// Latency: output sample i is available once input sample i+K has arrived. One instance serves one channel
 /// and one thread at a time; after ``finish()`` it is ready for a new signal.
 public final class ZeroPhaseFilter {

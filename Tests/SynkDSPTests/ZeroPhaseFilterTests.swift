@@ -122,3 +122,15 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Input checks")
+struct InputCheckTests {
+    @Test("The first NaN or infinity is found; finite signals have none")
+    func nonFinite() {
+        #expect(Signal.firstNonFiniteIndex(in: [1, 2, 3]) == nil)
+        #expect(Signal.firstNonFiniteIndex(in: []) == nil)
+        #expect(Signal.firstNonFiniteIndex(in: [1, .nan, .infinity]) == 1)
+        #expect(Signal.firstNonFiniteIndex(in: [1, 2, -.infinity]) == 2)
+        #expect(Signal.firstNonFiniteIndex(in: [.greatestFiniteMagnitude, .greatestFiniteMagnitude]) == nil)
+    }
+}
