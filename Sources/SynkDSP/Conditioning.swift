@@ -135,3 +135,37 @@ public final class ChannelConditioner {
         }
     }
 }
+
+/// Streams every channel of a recording through a ``ConditioningDescription``, channels in parallel (one shared
+/// filter kernel). Feed ``SignalBlock``-shaped arrays; outputs are at ``outputRate``.
+public final class MultichannelConditioner {
+    public let conditioning: ConditioningDescription
+    public let sampleRate: Double
+    public let outputRate: Double
+    private let channels: [ChannelConditioner]
+
+    public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int) throws(SynkError) {
+        try conditioning.validate(sampleRate: sampleRate)
+        let designs = conditioning.filterDesigns
+        let kernel = designs.isEmpty ? nil : try ZeroPhaseKernel(designs: designs, sampleRate: sampleRate)
+        var channels: [ChannelConditioner] = []
+        for _ in 0..<channelCount {
+            channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel))
+        }
+        self.conditioning = conditioning
+        self.sampleRate = sampleRate
+        self.channels = channels
+        outputRate = try conditioning.outputRate(sampleRate: sampleRate)
+    }
+
+    /// Feeds one block (one array per channel); returns the conditioned samples each channel completed.
+    public func process(_ block: [[Float]]) -> [[Float]] {
+        precondition(block.count == channels.count, "one array per channel")
+        return ChannelParallel.map(channels) { conditioner, c in conditioner.process(block[c]) }
+    }
+
+    /// Ends every channel and resets for a new recording.
+    public func finish() -> [[Float]] {
+        ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
+    }
+}
