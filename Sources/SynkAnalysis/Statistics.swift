@@ -133,6 +133,27 @@ extension Statistics {
         }
     }
 
+    /// `x` minus its pooled mean inside `segments` (zero elsewhere) and the pooled sum of squares;
+    /// `nil` for a constant series.
+    static func centredPooled(_ x: [Float], segments: [Range<Int>]) -> (values: [Double], sumOfSquares: Double)? {
+        let count = segments.reduce(0) { $0 + $1.count }
+        guard count >= 2 else { return nil }
+        var sum = 0.0
+        for segment in segments { for i in segment { sum += Double(x[i]) } }
+        let mean = sum / Double(count)
+        var centred = [Double](repeating: 0, count: x.count)
+        var ss = 0.0
+        for segment in segments {
+            for i in segment {
+                let d = Double(x[i]) - mean
+                centred[i] = d
+                ss += d * d
+            }
+        }
+        guard ss > 0, ss.isFinite else { return nil }
+        return (centred, ss)
+    }
+
     /// Bartlett's effective sample size n / (1 + 2·Σ_{k=1}^{K} ρ_D(k)·ρ_F(k)) for the correlation of
     /// `driver` and `follower` pooled over `segments`.
     ///
@@ -149,16 +170,29 @@ extension Statistics {
         guard n >= 2 else { return nil }
         let longest = clipped.map(\.count).max() ?? 0
         let maxLag = max(0, min(n / 4, longest - 1))
-        guard let rd = autocorrelation(driver, segments: clipped, maxLag: maxLag),
-              let rf = autocorrelation(follower, segments: clipped, maxLag: maxLag) else { return nil }
+        guard let cd = centredPooled(driver, segments: clipped), let cf = centredPooled(follower, segments: clipped) else {
+            return nil
+        }
+        // Lag by lag, stopping at the truncation point, so the cost is O(n·K) rather than O(n²/4).
         var sum = 0.0
         var lastLag = 0
-        if maxLag >= 1 {
-            for k in 1...maxLag {
-                let product = rd[k] * rf[k]
-                if product <= 0 { break }
-                sum += product
-                lastLag = k
+        cd.values.withUnsafeBufferPointer { d in
+            cf.values.withUnsafeBufferPointer { f in
+                var k = 1
+                while k <= maxLag {
+                    var accD = 0.0, accF = 0.0
+                    for segment in clipped where segment.count > k {
+                        for i in segment.lowerBound..<(segment.upperBound - k) {
+                            accD += d[i] * d[i + k]
+                            accF += f[i] * f[i + k]
+                        }
+                    }
+                    let product = (accD / cd.sumOfSquares) * (accF / cf.sumOfSquares)
+                    if product <= 0 { break }
+                    sum += product
+                    lastLag = k
+                    k += 1
+                }
             }
         }
         let effective = Double(n) / max(1, 1 + 2 * sum)
