@@ -157,6 +157,9 @@ extension Statistics {
     /// Bartlett's effective sample size n / (1 + 2·Σ_{k=1}^{K} ρ_D(k)·ρ_F(k)) for the correlation of
     /// `driver` and `follower` pooled over `segments`.
     ///
+    /// ρ(k) here is the lagged mean product over the pairs that exist at lag k (pairs within a
+    /// repetition only) divided by the pooled variance, i.e. the n/(n−k)-scaled estimator.
+    ///
     /// **Truncation rule.** Sample autocorrelations at long lags are mostly noise, and summing noise
     /// products biases n_eff. The sum runs over k = 1, 2, … and stops *before* the first lag at which
     /// the product ρ_D(k)·ρ_F(k) is ≤ 0 (the first sign change of either autocorrelation), and never
@@ -181,13 +184,19 @@ extension Statistics {
                 var k = 1
                 while k <= maxLag {
                     var accD = 0.0, accF = 0.0
+                    var pairs = 0
                     for segment in clipped where segment.count > k {
+                        pairs += segment.count - k
                         for i in segment.lowerBound..<(segment.upperBound - k) {
                             accD += d[i] * d[i + k]
                             accF += f[i] * f[i + k]
                         }
                     }
-                    let product = (accD / cd.sumOfSquares) * (accF / cf.sumOfSquares)
+                    guard pairs > 0 else { break }
+                    // Lagged means over the pairs that exist (n/(n−k) scaling): the n-normalised
+                    // estimator shrinks long lags toward 0 and so overstates n_eff in short segments.
+                    let scale = Double(n) / Double(pairs)
+                    let product = (scale * accD / cd.sumOfSquares) * (scale * accF / cf.sumOfSquares)
                     if product <= 0 { break }
                     sum += product
                     lastLag = k

@@ -5,7 +5,14 @@ import SynkCore
 /// A deterministic generator local to these tests (SplitMix64), so that they depend on no other module's RNG.
 struct TestRandom {
     private var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678 }
+    /// The seed goes through the SplitMix finaliser so that neighbouring seeds start far apart
+    /// (a plain multiple would make seed s+1's stream seed s's stream shifted by one draw).
+    init(seed: UInt64) {
+        var z = seed &+ 0x2545_F491_4F6C_DD1D
+        z = (z ^ (z >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        z = (z ^ (z >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        state = z ^ (z >> 33)
+    }
 
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

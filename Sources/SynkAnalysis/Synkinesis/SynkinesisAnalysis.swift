@@ -266,7 +266,8 @@ public enum SynkinesisAnalysis {
         return pair
     }
 
-    /// Bursts of activity on the healthy side (all sides when it is unknown), each named by the
+    /// Bursts of activity on the healthy side (all sides when it is unknown; threshold in
+    /// ``SynkinesisParameters/burstThresholdFraction``), each named by the
     /// muscle with the largest activation relative to its own range (burst mean − rest mean) ÷
     /// (channel maximum − rest mean); bursts with the same dominant muscle are pooled as repetitions.
     static func detectTasks(
@@ -279,11 +280,13 @@ public enum SynkinesisAnalysis {
             channels = channels.filter { $0.side == healthySide }
         }
         var union = [Bool](repeating: false, count: envelopes.frameCount)
-        for channel in channels {
+        let peaks = channels.map { Double(envelopes.envelopes[$0.channelIndex].max() ?? 0) }
+        for (k, channel) in channels.enumerated() {
             guard let level = rest[channel.channelIndex] else { continue }
+            let margin = max(parameters.onsetThresholdSD * level.standardDeviation,
+                             parameters.burstThresholdFraction * (peaks[k] - level.mean))
             let mask = ActivityDetection.activeMask(
-                envelopes.envelopes[channel.channelIndex],
-                threshold: level.mean + parameters.onsetThresholdSD * level.standardDeviation, minimumRun: minimumRun)
+                envelopes.envelopes[channel.channelIndex], threshold: level.mean + margin, minimumRun: minimumRun)
             for i in 0..<union.count where mask[i] { union[i] = true }
         }
         // Merge bursts separated by short gaps, then drop short bursts.
@@ -299,7 +302,6 @@ public enum SynkinesisAnalysis {
         let minimumBurst = max(2, Int((parameters.minimumBurstSeconds * fs).rounded()))
         var gaps: [TaskGap] = []
         var byMuscle: [Muscle: [Range<Int>]] = [:]
-        let peaks = channels.map { Double(envelopes.envelopes[$0.channelIndex].max() ?? 0) }
         for burst in bursts {
             guard burst.count >= minimumBurst else { continue }
             var best: (Muscle, Double)?

@@ -21,6 +21,9 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
     public var burstMergeGapSeconds: Double = 0.2
     /// Burst detection (no events): shorter bursts are dropped.
     public var minimumBurstSeconds: Double = 0.3
+    /// Burst detection (no events): a channel counts as active above rest mean + max(k·SD, this
+    /// fraction × (channel maximum − rest mean)), so that slow rest fluctuations are not taken for tasks.
+    public var burstThresholdFraction: Double = 0.1
     /// Task name → driver muscle overrides on top of ``TaskCatalogue/standard``.
     public var driverOverrides: [String: Muscle] = [:]
 
@@ -31,7 +34,8 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case minimumActiveSeconds = "min_active_s", restWindowSeconds = "rest_window_s"
         case confidenceLevel = "confidence_level", cutoffOcularToOral = "cutoff_ocular_to_oral"
         case cutoffOralToOcular = "cutoff_oral_to_ocular", burstMergeGapSeconds = "burst_merge_gap_s"
-        case minimumBurstSeconds = "min_burst_s", driverOverrides = "driver_overrides"
+        case minimumBurstSeconds = "min_burst_s", burstThresholdFraction = "burst_threshold_fraction"
+        case driverOverrides = "driver_overrides"
     }
 }
 

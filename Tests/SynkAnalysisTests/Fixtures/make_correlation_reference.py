@@ -71,13 +71,17 @@ def autocorr_pooled(x, segments, max_lag):
     c = np.zeros_like(x)
     c[idx] = x[idx] - m
     ss = np.sum(c[idx] ** 2)
+    n_total = len(idx)
     rho = []
     for k in range(max_lag + 1):
         acc = 0.0
+        pairs = 0
         for a, b in segments:
             if b - a > k:
                 acc += np.dot(c[a:b - k], c[a + k:b])
-        rho.append(acc / ss)
+                pairs += b - a - k
+        # lagged mean product over existing pairs / pooled variance (the n/(n-k)-scaled estimator)
+        rho.append((acc / pairs) / (ss / n_total) if pairs > 0 else 0.0)
     return np.array(rho)
 
 
