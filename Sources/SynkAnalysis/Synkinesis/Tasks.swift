@@ -111,18 +111,18 @@ public enum TaskSegmentation {
             }
             let start = Int((event.onset * sampleRate).rounded())
             let end = Int((event.end * sampleRate).rounded())
-            let clipped = max(0, start)..<min(frameCount, max(end, 0))
             if end <= 0 || start >= frameCount {
                 gaps.append(TaskGap(label: event.label, onsetSeconds: event.onset,
                                     reason: "event lies outside the recording (0-\(Double(frameCount) / sampleRate) s)"))
                 continue
             }
-            guard clipped.count >= 2 else {
+            let lower = max(0, start), upper = min(frameCount, end)
+            guard upper - lower >= 2 else {
                 gaps.append(TaskGap(label: event.label, onsetSeconds: event.onset,
                                     reason: "event covers fewer than 2 envelope samples (zero or too short duration)"))
                 continue
             }
-            ranges[name, default: []].append(clipped)
+            ranges[name, default: []].append(lower..<upper)
         }
         let segments = ranges.keys.sorted().map { name in
             TaskSegment(task: name, driver: catalogue.driver(for: name)!, repetitions: merge(ranges[name]!))
