@@ -131,6 +131,26 @@ struct SynkinesisTaskTests {
         #expect(gaps.contains { $0.label == "whistle" && $0.reason.contains("unknown task") })
     }
 
+    @Test("Absurd times and settings are gaps or errors, never a crash")
+    func absurdValues() throws {
+        let (segments, gaps) = try TaskSegmentation.segments(
+            events: [Event(onset: 1e300, duration: 1, label: "smile"), Event(onset: -1e300, duration: 1, label: "pucker")],
+            sampleRate: 100, frameCount: 500)
+        #expect(segments.isEmpty && gaps.count == 2)
+        let output = SynkinesisEnvelopeSimulator().make(seed: 12)
+        let montage = try Montage(channels: output.channels, affectedSide: .left)
+        let envelopes = EnvelopeSet(sampleRate: 100, envelopes: output.envelopes, kind: .movingRMS(windowSeconds: 0.1))
+        var parameters = SynkinesisParameters()
+        parameters.maxLagSeconds = 1e300
+        parameters.minimumActiveSeconds = 1e300
+        let result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
+        #expect(result.pairs.allSatisfy { $0.affected?.activeS == 0 })
+        parameters.maxLagSeconds = .nan
+        #expect(throws: SynkError.self) {
+            try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
+        }
+    }
+
     @Test("A negative duration or a non-finite onset is an input error")
     func badEvents() {
         #expect(throws: SynkError.self) {

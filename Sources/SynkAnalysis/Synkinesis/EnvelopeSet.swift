@@ -15,7 +15,7 @@ public enum EnvelopeKind: Sendable, Hashable, Codable {
     /// A short description for the parameters of a result.
     public var description: String {
         switch self {
-        case .movingRMS(let window): "rms:\(Int((window * 1000).rounded()))ms"
+        case .movingRMS(let window): "rms:\(window * 1000)ms"
         case .linear(let cutoff): "linear:\(cutoff)hz"
         case .other(let text): "other:\(text)"
         }
@@ -119,7 +119,7 @@ public enum ActivityDetection {
     public static func estimateRest(
         _ envelope: [Float], sampleRate: Double, kind: EnvelopeKind, windowSeconds: Double
     ) -> RestLevel? {
-        let window = max(2, Int((windowSeconds * sampleRate).rounded()))
+        let window = max(2, samples(windowSeconds, rate: sampleRate, limit: envelope.count + 1))
         guard envelope.count >= window else { return nil }
         let step = max(1, window / 2)
         var bestStart = 0
@@ -163,6 +163,14 @@ public enum ActivityDetection {
             }
         }
         return mask
+    }
+
+    /// `seconds · rate` rounded to whole samples, clamped to 0...limit before conversion so that a
+    /// huge or non-finite setting cannot overflow `Int`.
+    public static func samples(_ seconds: Double, rate: Double, limit: Int) -> Int {
+        let value = (seconds * rate).rounded()
+        guard value.isFinite else { return value > 0 ? limit : 0 }
+        return Int(max(0, min(Double(limit), value)))
     }
 
     /// Maximal runs of `true` as ranges.

@@ -33,11 +33,14 @@ public enum SynkinesisAnalysis {
         parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil
     ) throws(SynkError) -> SynkinesisResult {
         try envelopes.validate()
-        for channel in montage.channels where channel.channelIndex >= envelopes.envelopes.count {
+        for channel in montage.channels where channel.channelIndex < 0 || channel.channelIndex >= envelopes.envelopes.count {
             throw .input(file, "montage channel \(channel.label) has index \(channel.channelIndex) but there are only \(envelopes.envelopes.count) envelopes")
         }
-        guard parameters.maxLagSeconds >= 0, parameters.minimumActiveSeconds >= 0, parameters.restWindowSeconds > 0,
-              parameters.confidenceLevel > 0, parameters.confidenceLevel < 1 else {
+        let durations = [parameters.maxLagSeconds, parameters.minimumActiveSeconds, parameters.burstMergeGapSeconds,
+                         parameters.minimumBurstSeconds, parameters.onsetThresholdSD, parameters.burstThresholdFraction]
+        guard durations.allSatisfy({ $0.isFinite && $0 >= 0 }), parameters.restWindowSeconds.isFinite,
+              parameters.restWindowSeconds > 0, parameters.confidenceLevel > 0, parameters.confidenceLevel < 1,
+              parameters.cutoffOcularToOral.isFinite, parameters.cutoffOralToOcular.isFinite else {
             throw .usage("invalid synkinesis parameters", hint: "max lag and durations must be non-negative, the confidence level in (0, 1)")
         }
         let fs = envelopes.sampleRate
@@ -78,7 +81,7 @@ public enum SynkinesisAnalysis {
             }
             restSource = "quietest \(parameters.restWindowSeconds) s window of each channel"
         }
-        let minimumRun = max(1, Int((parameters.minimumActiveSeconds * fs).rounded()))
+        let minimumRun = max(1, ActivityDetection.samples(parameters.minimumActiveSeconds, rate: fs, limit: envelopes.frameCount + 1))
 
         // Task segments.
         var segments: [TaskSegment]
@@ -112,7 +115,7 @@ public enum SynkinesisAnalysis {
             guard let level = rest[channel] else { return nil }
             return level.mean + parameters.onsetThresholdSD * level.standardDeviation
         }
-        let maxLag = Int((parameters.maxLagSeconds * fs).rounded())
+        let maxLag = ActivityDetection.samples(parameters.maxLagSeconds, rate: fs, limit: envelopes.frameCount)
 
         func ownTaskSegments(_ muscle: Muscle) -> [Range<Int>] {
             TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions))
@@ -290,7 +293,7 @@ public enum SynkinesisAnalysis {
             for i in 0..<union.count where mask[i] { union[i] = true }
         }
         // Merge bursts separated by short gaps, then drop short bursts.
-        let mergeGap = Int((parameters.burstMergeGapSeconds * fs).rounded())
+        let mergeGap = ActivityDetection.samples(parameters.burstMergeGapSeconds, rate: fs, limit: envelopes.frameCount)
         var bursts: [Range<Int>] = []
         for run in ActivityDetection.runs(union) {
             if let last = bursts.last, run.lowerBound - last.upperBound <= mergeGap {
@@ -299,7 +302,7 @@ public enum SynkinesisAnalysis {
                 bursts.append(run)
             }
         }
-        let minimumBurst = max(2, Int((parameters.minimumBurstSeconds * fs).rounded()))
+        let minimumBurst = max(2, ActivityDetection.samples(parameters.minimumBurstSeconds, rate: fs, limit: envelopes.frameCount + 1))
         var gaps: [TaskGap] = []
         var byMuscle: [Muscle: [Range<Int>]] = [:]
         for burst in bursts {

@@ -109,14 +109,13 @@ public enum TaskSegmentation {
                                     reason: "unknown task \"\(name)\": no driver muscle (give one as an override)"))
                 continue
             }
-            let start = Int((event.onset * sampleRate).rounded())
-            let end = Int((event.end * sampleRate).rounded())
-            if end <= 0 || start >= frameCount {
+            let startSample = (event.onset * sampleRate).rounded(), endSample = (event.end * sampleRate).rounded()
+            if endSample <= 0 || startSample >= Double(frameCount) {
                 gaps.append(TaskGap(label: event.label, onsetSeconds: event.onset,
                                     reason: "event lies outside the recording (0-\(Double(frameCount) / sampleRate) s)"))
                 continue
             }
-            let lower = max(0, start), upper = min(frameCount, end)
+            let lower = Int(max(0, startSample)), upper = Int(min(Double(frameCount), endSample))
             guard upper - lower >= 2 else {
                 gaps.append(TaskGap(label: event.label, onsetSeconds: event.onset,
                                     reason: "event covers fewer than 2 envelope samples (zero or too short duration)"))
