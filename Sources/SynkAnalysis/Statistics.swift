@@ -187,10 +187,10 @@ extension Statistics {
                     var pairs = 0
                     for segment in clipped where segment.count > k {
                         pairs += segment.count - k
-                        for i in segment.lowerBound..<(segment.upperBound - k) {
-                            accD += d[i] * d[i + k]
-                            accF += f[i] * f[i + k]
-                        }
+                        let (pd, pf) = SIMDReductions.laggedProducts(
+                            d.baseAddress! + segment.lowerBound, f.baseAddress! + segment.lowerBound, lag: k, segment.count - k)
+                        accD += pd
+                        accF += pf
                     }
                     guard pairs > 0 else { break }
                     // Lagged means over the pairs that exist (n/(n−k) scaling): the n-normalised
