@@ -91,8 +91,8 @@ struct SynkinesisAnalysisTests {
     func healthyRecordingFlagsNothing() throws {
         var simulator = SynkinesisEnvelopeSimulator()
         simulator.couplings = Side.allCases.map { .init(driver: .OOc, follower: .ZYG, side: $0, gain: 0.15, lagSamples: 2) }
-        for seed in [UInt64(4), 5] {
-            let result = try analyseSimulated(simulator, seed: seed, affected: .left)
+        for (seed, affected) in [(UInt64(4), AffectedSide?.some(.left)), (5, .some(.right)), (6, .some(.none)), (7, nil)] {
+            let result = try analyseSimulated(simulator, seed: seed, affected: affected)
             #expect(!result.pairs.isEmpty)
             for pair in result.pairs {
                 #expect(!pair.flag, "\(pair.task) \(pair.driver)→\(pair.follower) ratio \(pair.amplitudeRatio ?? -1)")
@@ -168,6 +168,7 @@ struct SynkinesisAnalysisTests {
         let driverActive = try #require(affected.driverActiveS)
         #expect(driverActive > 4.5 && driverActive <= 6.0)
         #expect(try #require(affected.coactivation) > 0.8)
+        #expect(abs(try #require(affected.coactiveS) - driverActive * affected.coactivation!) < 1e-9)
         #expect(try #require(healthy.coactivation) < 0.1)
         #expect(try #require(affected.activeS) > 4 * (try #require(healthy.activeS)) + 1)
         // ZYG's synkinetic activity is 0.6 × OOc's; both activate with the same 40 µV scale, so the

@@ -21,7 +21,7 @@ public enum TaskSource: Sendable {
 /// - `rms`: the follower's amplitude over the task (``EnvelopeKind/amplitude(_:segments:)``);
 /// - `active_s`: seconds the follower is active (above rest mean + k·SD for at least the minimum
 ///   duration) inside the task segments; `driver_active_s` likewise for D;
-/// - `coactivation`: (time D and F both active) ÷ (time D active);
+/// - `coactive_s`: seconds D and F are both active; `coactivation`: that ÷ (time D active);
 /// - `follower_percent_of_own_task`: 100·(A_F,task − A_F,rest) ÷ (A_F,own − A_F,rest), where
 ///   A_F,own is F's amplitude in the tasks F drives itself.
 /// Between sides: the synkinetic correlation index r(aff) − r(healthy) with Zou's CI and a z-test p,
@@ -155,6 +155,7 @@ public enum SynkinesisAnalysis {
                     if dm[i] && fm[i] { both += 1 }
                 }
                 m.activeS = Double(fCount) / fs
+                m.coactiveS = Double(both) / fs
                 m.driverActiveS = Double(dCount) / fs
                 if dCount > 0 {
                     m.coactivation = Double(both) / Double(dCount)

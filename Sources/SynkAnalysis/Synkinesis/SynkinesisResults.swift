@@ -71,8 +71,11 @@ public struct SideMeasures: Sendable, Hashable, Codable {
     public var lagMs: Double?
     /// Follower amplitude during the driver's task (see `amplitude_measure`), µV.
     public var rms: Double?
-    /// Seconds the follower was active during the driver's task segments.
+    /// Seconds the follower was active during the driver's task segments (the follower's
+    /// "duration of contraction effort" in the task).
     public var activeS: Double?
+    /// Seconds the follower was active while the driver was active.
+    public var coactiveS: Double?
     /// Seconds the driver was active during its task segments.
     public var driverActiveS: Double?
     /// Fraction of the driver's active time during which the follower was also active.
@@ -90,7 +93,7 @@ public struct SideMeasures: Sendable, Hashable, Codable {
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case side, r, peakXcorr = "peak_xcorr", lagMs = "lag_ms", rms, activeS = "active_s"
+        case side, r, peakXcorr = "peak_xcorr", lagMs = "lag_ms", rms, activeS = "active_s", coactiveS = "coactive_s"
         case driverActiveS = "driver_active_s", coactivation
         case followerPercentOfOwnTask = "follower_percent_of_own_task", nEff = "n_eff"
         case nSamples = "n_samples", rCi95 = "r_ci95", notes
@@ -105,6 +108,7 @@ public struct SideMeasures: Sendable, Hashable, Codable {
         try c.encode(lagMs, forKey: .lagMs)
         try c.encode(rms, forKey: .rms)
         try c.encode(activeS, forKey: .activeS)
+        try c.encode(coactiveS, forKey: .coactiveS)
         try c.encode(driverActiveS, forKey: .driverActiveS)
         try c.encode(coactivation, forKey: .coactivation)
         try c.encode(followerPercentOfOwnTask, forKey: .followerPercentOfOwnTask)
