@@ -51,3 +51,195 @@ public enum Statistics {
         return atanh(clamped)
     }
 }
+
+// MARK: - Correlation inference with autocorrelated samples
+
+/// A two-sided confidence interval.
+public struct ConfidenceInterval: Sendable, Hashable, Codable {
+    public var lower: Double
+    public var upper: Double
+
+    public init(lower: Double, upper: Double) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    /// Whether `value` lies inside the closed interval.
+    public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
+}
+
+/// Bartlett's effective sample size for the correlation of two autocorrelated series.
+public struct EffectiveSampleSize: Sendable, Hashable, Codable {
+    /// Number of sample pairs the correlation used (pooled over segments).
+    public var sampleCount: Int
+    /// n / (1 + 2·Σ_{k=1}^{K} ρ_D(k)·ρ_F(k)), capped at n.
+    public var effective: Double
+    /// The last lag K included in the sum (0 when the sum is empty).
+    public var truncationLag: Int
+}
+
+/// Fisher-z inference for one correlation.
+public struct CorrelationInference: Sendable, Hashable, Codable {
+    public var r: Double
+    public var effectiveN: Double
+    /// Fisher CI at the requested level, back-transformed to r.
+    public var interval: ConfidenceInterval
+    /// Two-sided p of H0: ρ = 0, from z·√(n_eff − 3).
+    public var p: Double
+}
+
+/// The difference of two independent correlations r₁ − r₂ with its confidence interval and p.
+public struct CorrelationDifference: Sendable, Hashable, Codable {
+    public var difference: Double
+    /// Zou (2007) interval built from each side's own Fisher interval.
+    public var interval: ConfidenceInterval
+    /// Two-sided p of H0: ρ₁ = ρ₂, from (z₁ − z₂) / √(1/(n₁−3) + 1/(n₂−3)).
+    public var p: Double
+}
+
+extension Statistics {
+    /// Autocorrelation ρ(k), k = 0...maxLag, of `x` pooled over `segments`: one pooled mean, lagged
+    /// products only between samples of the same segment, normalised by the pooled sum of squares
+    /// (the usual biased estimator, so ρ(0) = 1 and |ρ(k)| ≤ 1). `nil` for a constant or empty input.
+    public static func autocorrelation(_ x: [Float], segments: [Range<Int>], maxLag: Int) -> [Double]? {
+        let clipped = segments.map { $0.clamped(to: 0..<x.count) }.filter { !$0.isEmpty }
+        let count = clipped.reduce(0) { $0 + $1.count }
+        guard count >= 2 else { return nil }
+        return x.withUnsafeBufferPointer { xb -> [Double]? in
+            var sum = 0.0
+            for segment in clipped { for i in segment { sum += Double(xb[i]) } }
+            let mean = sum / Double(count)
+            var centred = [Double](repeating: 0, count: x.count)
+            var ss = 0.0
+            for segment in clipped {
+                for i in segment {
+                    let d = Double(xb[i]) - mean
+                    centred[i] = d
+                    ss += d * d
+                }
+            }
+            guard ss > 0, ss.isFinite else { return nil }
+            var rho = [Double](repeating: 0, count: max(0, maxLag) + 1)
+            centred.withUnsafeBufferPointer { c in
+                for k in 0...max(0, maxLag) {
+                    var acc = 0.0
+                    for segment in clipped where segment.count > k {
+                        for i in segment.lowerBound..<(segment.upperBound - k) { acc += c[i] * c[i + k] }
+                    }
+                    rho[k] = acc / ss
+                }
+            }
+            return rho
+        }
+    }
+
+    /// `x` minus its pooled mean inside `segments` (zero elsewhere) and the pooled sum of squares;
+    /// `nil` for a constant series.
+    static func centredPooled(_ x: [Float], segments: [Range<Int>]) -> (values: [Double], sumOfSquares: Double)? {
+        let count = segments.reduce(0) { $0 + $1.count }
+        guard count >= 2 else { return nil }
+        var sum = 0.0
+        for segment in segments { for i in segment { sum += Double(x[i]) } }
+        let mean = sum / Double(count)
+        var centred = [Double](repeating: 0, count: x.count)
+        var ss = 0.0
+        for segment in segments {
+            for i in segment {
+                let d = Double(x[i]) - mean
+                centred[i] = d
+                ss += d * d
+            }
+        }
+        guard ss > 0, ss.isFinite else { return nil }
+        return (centred, ss)
+    }
+
+    /// Bartlett's effective sample size n / (1 + 2·Σ_{k=1}^{K} ρ_D(k)·ρ_F(k)) for the correlation of
+    /// `driver` and `follower` pooled over `segments`.
+    ///
+    /// ρ(k) here is the lagged mean product over the pairs that exist at lag k (pairs within a
+    /// repetition only) divided by the pooled variance, i.e. the n/(n−k)-scaled estimator.
+    ///
+    /// **Truncation rule.** Sample autocorrelations at long lags are mostly noise, and summing noise
+    /// products biases n_eff. The sum runs over k = 1, 2, … and stops *before* the first lag at which
+    /// the product ρ_D(k)·ρ_F(k) is ≤ 0 (the first sign change of either autocorrelation), and never
+    /// beyond K_max = ⌊n / 4⌋ nor beyond the longest segment − 1. A negative total is ignored (the
+    /// denominator is at least 1), so n_eff ≤ n. `nil` when either series is constant.
+    public static func bartlettEffectiveSampleSize(
+        driver: [Float], follower: [Float], segments: [Range<Int>]
+    ) -> EffectiveSampleSize? {
+        let clipped = segments.map { $0.clamped(to: 0..<min(driver.count, follower.count)) }.filter { !$0.isEmpty }
+        let n = clipped.reduce(0) { $0 + $1.count }
+        guard n >= 2 else { return nil }
+        let longest = clipped.map(\.count).max() ?? 0
+        let maxLag = max(0, min(n / 4, longest - 1))
+        guard let cd = centredPooled(driver, segments: clipped), let cf = centredPooled(follower, segments: clipped) else {
+            return nil
+        }
+        // Lag by lag, stopping at the truncation point, so the cost is O(n·K) rather than O(n²/4).
+        var sum = 0.0
+        var lastLag = 0
+        cd.values.withUnsafeBufferPointer { d in
+            cf.values.withUnsafeBufferPointer { f in
+                var k = 1
+                while k <= maxLag {
+                    var accD = 0.0, accF = 0.0
+                    var pairs = 0
+                    for segment in clipped where segment.count > k {
+                        pairs += segment.count - k
+                        let (pd, pf) = SIMDReductions.laggedProducts(
+                            d.baseAddress! + segment.lowerBound, f.baseAddress! + segment.lowerBound, lag: k, segment.count - k)
+                        accD += pd
+                        accF += pf
+                    }
+                    guard pairs > 0 else { break }
+                    // Lagged means over the pairs that exist (n/(n−k) scaling): the n-normalised
+                    // estimator shrinks long lags toward 0 and so overstates n_eff in short segments.
+                    let scale = Double(n) / Double(pairs)
+                    let product = (scale * accD / cd.sumOfSquares) * (scale * accF / cf.sumOfSquares)
+                    if product <= 0 { break }
+                    sum += product
+                    lastLag = k
+                    k += 1
+                }
+            }
+        }
+        let effective = Double(n) / max(1, 1 + 2 * sum)
+        return EffectiveSampleSize(sampleCount: n, effective: effective, truncationLag: lastLag)
+    }
+
+    /// Fisher-z confidence interval and two-sided p (H0: ρ = 0) for a correlation `r` from
+    /// `effectiveN` independent-equivalent pairs. `nil` when `effectiveN ≤ 3` (no finite standard
+    /// error) or r is not finite.
+    public static func correlationInference(r: Double, effectiveN: Double, level: Double = 0.95) -> CorrelationInference? {
+        guard r.isFinite, effectiveN.isFinite, effectiveN > 3, level > 0, level < 1 else { return nil }
+        let z = fisherZ(r)
+        let se = 1 / (effectiveN - 3).squareRoot()
+        let q = normalQuantile(0.5 + level / 2)
+        let interval = ConfidenceInterval(lower: tanh(z - q * se), upper: tanh(z + q * se))
+        return CorrelationInference(r: r, effectiveN: effectiveN, interval: interval, p: twoSidedP(z: z / se))
+    }
+
+    /// The difference r₁ − r₂ of two correlations from independent samples (the affected and the
+    /// healthy side), each with its own effective n.
+    ///
+    /// The interval is Zou's (2007, Psychol Methods 12:399) "modified asymptotic" interval: with
+    /// (l₁, u₁) and (l₂, u₂) each side's Fisher interval,
+    /// L = r₁ − r₂ − √((r₁ − l₁)² + (u₂ − r₂)²), U = r₁ − r₂ + √((u₁ − r₁)² + (r₂ − l₂)²).
+    /// It respects the asymmetry of r's sampling distribution, unlike a symmetric Wald interval.
+    /// The p-value is the classic two-sided z test of z₁ − z₂. `nil` when either n_eff ≤ 3.
+    public static func differenceOfIndependentCorrelations(
+        r1: Double, effectiveN1: Double, r2: Double, effectiveN2: Double, level: Double = 0.95
+    ) -> CorrelationDifference? {
+        guard let a = correlationInference(r: r1, effectiveN: effectiveN1, level: level),
+              let b = correlationInference(r: r2, effectiveN: effectiveN2, level: level) else { return nil }
+        let d = r1 - r2
+        let lower = d - ((r1 - a.interval.lower) * (r1 - a.interval.lower)
+            + (b.interval.upper - r2) * (b.interval.upper - r2)).squareRoot()
+        let upper = d + ((a.interval.upper - r1) * (a.interval.upper - r1)
+            + (r2 - b.interval.lower) * (r2 - b.interval.lower)).squareRoot()
+        let se = (1 / (effectiveN1 - 3) + 1 / (effectiveN2 - 3)).squareRoot()
+        let z = (fisherZ(r1) - fisherZ(r2)) / se
+        return CorrelationDifference(difference: d, interval: ConfidenceInterval(lower: lower, upper: upper), p: twoSidedP(z: z))
+    }
+}

@@ -1,0 +1,255 @@
+/// The peak of a normalised cross-correlation and where it lies.
+public struct CrossCorrelationPeak: Sendable, Hashable, Codable {
+    /// Lag in samples; positive when the follower trails the driver (follower[i + lag] pairs with driver[i]).
+    public var lag: Int
+    /// The Pearson coefficient at that lag, in [-1, 1].
+    public var coefficient: Double
+    /// How many sample pairs the coefficient at that lag was computed from.
+    public var pairCount: Int
+
+    public init(lag: Int, coefficient: Double, pairCount: Int) {
+        self.lag = lag
+        self.coefficient = coefficient
+        self.pairCount = pairCount
+    }
+}
+
+/// Pearson correlations of every channel pair, stored as a dense symmetric matrix.
+public struct CorrelationMatrix: Sendable, Hashable {
+    /// Number of channels.
+    public let count: Int
+    /// Row-major `count × count` coefficients; entries involving an undefined channel are 0 and
+    /// ``isDefined`` is false for them.
+    public let coefficients: [Double]
+    /// Whether a channel had at least two samples and a non-zero variance.
+    public let channelDefined: [Bool]
+
+    /// `r` between channels `i` and `j`, or `nil` when either channel is constant or too short.
+    public subscript(i: Int, j: Int) -> Double? {
+        guard channelDefined[i], channelDefined[j] else { return nil }
+        return coefficients[i * count + j]
+    }
+}
+
+/// Correlation kernels for envelopes: Pearson r, all-pairs matrices, peak normalised cross-correlation
+/// and sliding-window correlation.
+///
+/// Every kernel reads contiguous `Float` buffers, accumulates in `Double` and allocates only per call
+/// (never per sample). Every coefficient is a Pearson coefficient of the sample pairs it names; a
+/// coefficient is `nil` (never NaN) when fewer than two pairs exist or either side is constant.
+///
+/// **Normalisation of the cross-correlation.** At lag `k` the coefficient is the Pearson correlation
+/// of exactly the pairs `(driver[i], follower[i + k])` that lie inside the data (inside the same
+/// segment when segments are given), each side centred on the mean of *those* pairs and divided by
+/// the standard deviation of *those* pairs ("per-lag Pearson over the overlap"). Unlike the biased
+/// estimator `Σ/(N σσ)` it is not shrunk toward zero at large lags, and at lag 0 it equals ``pearson(_:_:)``.
+public enum EnvelopeCorrelation {
+    /// Pearson r of two equally long envelopes, or `nil` when shorter than 2 or either is constant.
+    public static func pearson(_ x: [Float], _ y: [Float]) -> Double? {
+        precondition(x.count == y.count, "pearson needs equally long inputs")
+        return x.withUnsafeBufferPointer { xb in
+            y.withUnsafeBufferPointer { yb in pearson(xb, yb) }
+        }
+    }
+
+    /// Pearson r of two equally long buffers (two-pass: means first, then centred sums).
+    public static func pearson(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>) -> Double? {
+        let n = min(x.count, y.count)
+        guard n >= 2, let xp = x.baseAddress, let yp = y.baseAddress else { return nil }
+        let (sx, sy) = SIMDReductions.sums(xp, yp, 0, n)
+        let moments = SIMDReductions.centredMoments(xp, yp, sx / Double(n), sy / Double(n), 0, n)
+        return coefficient(sxy: moments.sxy, sxx: moments.sxx, syy: moments.syy)
+    }
+
+    /// Pearson r over the union of `segments` (sample ranges of both envelopes), the segments'
+    /// samples pooled into one set with one pooled mean per envelope.
+    public static func pearson(_ x: [Float], _ y: [Float], segments: [Range<Int>]) -> Double? {
+        precondition(x.count == y.count, "pearson needs equally long inputs")
+        return peakCrossCorrelation(driver: x, follower: y, segments: segments, maxLag: 0)?.coefficient
+    }
+
+    /// All-pairs Pearson correlation of `channels` (each the same length): each channel is centred
+    /// and scaled to unit norm once, then every pair costs one dot product.
+    public static func matrix(_ channels: [[Float]]) -> CorrelationMatrix {
+        let c = channels.count
+        let n = channels.first?.count ?? 0
+        precondition(channels.allSatisfy { $0.count == n }, "matrix needs equally long channels")
+        var normalised = [Double](repeating: 0, count: c * n)
+        var defined = [Bool](repeating: false, count: c)
+        normalised.withUnsafeMutableBufferPointer { out in
+            for (ch, samples) in channels.enumerated() {
+                samples.withUnsafeBufferPointer { s in
+                    guard n >= 2, let samplesBase = s.baseAddress else { return }
+                    let mean = SIMDReductions.sums(samplesBase, samplesBase, 0, n).0 / Double(n)
+                    var ss = 0.0
+                    let base = ch * n
+                    for i in 0..<n {
+                        let d = Double(s[i]) - mean
+                        out[base + i] = d
+                        ss += d * d
+                    }
+                    guard ss > 0, ss.isFinite else { return }
+                    let scale = 1 / ss.squareRoot()
+                    for i in 0..<n { out[base + i] *= scale }
+                    defined[ch] = true
+                }
+            }
+        }
+        var coefficients = [Double](repeating: 0, count: c * c)
+        // Blocks of samples small enough that every channel's block stays in cache while all pairs
+        // are accumulated (C channels × 2048 × 8 bytes = 256 KiB for 16 channels).
+        let block = 2048
+        normalised.withUnsafeBufferPointer { z in
+            guard n >= 2, let base = z.baseAddress else { return }
+            var start = 0
+            while start < n {
+                let length = min(block, n - start)
+                for i in 0..<c where defined[i] {
+                    for j in (i + 1)..<max(i + 1, c) where defined[j] {
+                        coefficients[i * c + j] += SIMDReductions.dot(base + i * n + start, base + j * n + start, length)
+                    }
+                }
+                start += length
+            }
+        }
+        for i in 0..<c where defined[i] {
+            coefficients[i * c + i] = 1
+            for j in (i + 1)..<max(i + 1, c) where defined[j] {
+                let r = max(-1, min(1, coefficients[i * c + j]))
+                coefficients[i * c + j] = r
+                coefficients[j * c + i] = r
+            }
+        }
+        return CorrelationMatrix(count: c, coefficients: coefficients, channelDefined: defined)
+    }
+
+    /// The largest per-lag Pearson coefficient between `driver` and `follower` over lags
+    /// `-maxLag...maxLag` (see the type's discussion for the normalisation), the whole buffers
+    /// forming one segment. Ties go to the lag of smallest magnitude. `nil` when no lag is defined.
+    public static func peakCrossCorrelation(driver: [Float], follower: [Float], maxLag: Int) -> CrossCorrelationPeak? {
+        peakCrossCorrelation(driver: driver, follower: follower, segments: [0..<driver.count], maxLag: maxLag)
+    }
+
+    /// Like ``peakCrossCorrelation(driver:follower:maxLag:)`` but pooled over `segments`: at each lag
+    /// only pairs whose two samples lie in the same segment count, and the sums of all segments are
+    /// pooled into one coefficient.
+    public static func peakCrossCorrelation(
+        driver: [Float], follower: [Float], segments: [Range<Int>], maxLag: Int
+    ) -> CrossCorrelationPeak? {
+        let curve = crossCorrelation(driver: driver, follower: follower, segments: segments, maxLag: maxLag)
+        var best: CrossCorrelationPeak?
+        for (index, value) in curve.enumerated() {
+            guard let value else { continue }
+            let lag = index - max(0, maxLag)
+            if let current = best {
+                if value > current.coefficient || (value == current.coefficient && abs(lag) < abs(current.lag)) {
+                    best = CrossCorrelationPeak(lag: lag, coefficient: value, pairCount: 0)
+                }
+            } else {
+                best = CrossCorrelationPeak(lag: lag, coefficient: value, pairCount: 0)
+            }
+        }
+        guard var peak = best else { return nil }
+        peak.pairCount = segments.reduce(0) { total, segment in
+            let clipped = segment.clamped(to: 0..<min(driver.count, follower.count))
+            return total + max(0, clipped.count - abs(peak.lag))
+        }
+        return peak
+    }
+
+    /// The per-lag Pearson coefficient for every lag `-maxLag...maxLag` (index `lag + maxLag`),
+    /// pooled over `segments`; `nil` where a lag has fewer than two pairs or a constant side.
+    public static func crossCorrelation(
+        driver: [Float], follower: [Float], segments: [Range<Int>], maxLag: Int
+    ) -> [Double?] {
+        precondition(driver.count == follower.count, "cross-correlation needs equally long inputs")
+        let maxLag = max(0, maxLag)
+        let n = driver.count
+        let clipped = segments.map { $0.clamped(to: 0..<n) }.filter { !$0.isEmpty }
+        // Centre on the pooled means first so that the per-lag raw sums below do not cancel.
+        var count = 0
+        var sumX = 0.0, sumY = 0.0
+        driver.withUnsafeBufferPointer { x in
+            follower.withUnsafeBufferPointer { y in
+                for segment in clipped {
+                    for i in segment {
+                        sumX += Double(x[i])
+                        sumY += Double(y[i])
+                    }
+                    count += segment.count
+                }
+            }
+        }
+        guard count >= 2 else { return [Double?](repeating: nil, count: 2 * maxLag + 1) }
+        let meanX = sumX / Double(count), meanY = sumY / Double(count)
+        var centredX = [Double](repeating: 0, count: n)
+        var centredY = [Double](repeating: 0, count: n)
+        driver.withUnsafeBufferPointer { x in
+            follower.withUnsafeBufferPointer { y in
+                for segment in clipped {
+                    for i in segment {
+                        centredX[i] = Double(x[i]) - meanX
+                        centredY[i] = Double(y[i]) - meanY
+                    }
+                }
+            }
+        }
+        var curve = [Double?](repeating: nil, count: 2 * maxLag + 1)
+        centredX.withUnsafeBufferPointer { x in
+            centredY.withUnsafeBufferPointer { y in
+                for lag in -maxLag...maxLag {
+                    var pairs = 0
+                    var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+                    for segment in clipped {
+                        // Pairs (x[i], y[i + lag]) with both indices inside the segment.
+                        let lower = max(segment.lowerBound, segment.lowerBound - lag)
+                        let upper = min(segment.upperBound, segment.upperBound - lag)
+                        guard upper > lower else { continue }
+                        pairs += upper - lower
+                        let sums = SIMDReductions.pairSums(x.baseAddress! + lower, y.baseAddress! + lower + lag, upper - lower)
+                        sx += sums.sa
+                        sy += sums.sb
+                        sxx += sums.saa
+                        syy += sums.sbb
+                        sxy += sums.sab
+                    }
+                    guard pairs >= 2 else { continue }
+                    let m = Double(pairs)
+                    curve[lag + maxLag] = coefficient(
+                        sxy: sxy - sx * sy / m, sxx: sxx - sx * sx / m, syy: syy - sy * sy / m)
+                }
+            }
+        }
+        return curve
+    }
+
+    /// Pearson r in consecutive windows of `window` samples starting every `step` samples (the last
+    /// window ends at or before the end). Element `w` covers `w·step ..< w·step + window`.
+    public static func slidingCorrelation(_ x: [Float], _ y: [Float], window: Int, step: Int) -> [Double?] {
+        precondition(x.count == y.count, "sliding correlation needs equally long inputs")
+        precondition(window >= 2 && step >= 1, "window must be at least 2 samples and step at least 1")
+        guard x.count >= window else { return [] }
+        let windows = (x.count - window) / step + 1
+        var out = [Double?](repeating: nil, count: windows)
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeBufferPointer { yb in
+                for w in 0..<windows {
+                    let start = w * step
+                    out[w] = pearson(
+                        UnsafeBufferPointer(rebasing: xb[start..<(start + window)]),
+                        UnsafeBufferPointer(rebasing: yb[start..<(start + window)]))
+                }
+            }
+        }
+        return out
+    }
+
+    /// r from centred sums; `nil` when a side has no variance (relative to its scale) or is not finite.
+    @inline(__always)
+    static func coefficient(sxy: Double, sxx: Double, syy: Double) -> Double? {
+        guard sxx > 0, syy > 0, sxx.isFinite, syy.isFinite, sxy.isFinite else { return nil }
+        let r = sxy / (sxx * syy).squareRoot()
+        guard r.isFinite else { return nil }
+        return max(-1, min(1, r))
+    }
+}
