@@ -146,7 +146,7 @@ extension Synk {
                 outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                     .map { header.channels[$0].label }.joined(separator: ", ")
             }
-            let conditioners = try emg.map { _ throws(SynkError) in try ChannelConditioner(description, sampleRate: header.sampleRate) }
+            let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
             let sink = try RecordingWriter.create(output, header: outHeader, format: outputFormat)
             var written = 0
             func emit(_ channels: [[Float]]) throws(SynkError) {
@@ -164,22 +164,10 @@ extension Synk {
                                               hint: "`synk info` lists the gaps; cut or repair them before filtering")
                     }
                 }
-                try emit(ParallelChannels.map(emg.count) { k in conditioners[k].process(block.channels[emg[k]]) })
+                try emit(conditioner.process(emg.map { block.channels[$0] }))
             }
-            try emit(ParallelChannels.map(emg.count) { k in conditioners[k].finish() })
+            try emit(conditioner.finish())
             try sink.finish()
         }
-    }
-}
-
-/// Runs one closure per channel on both cores; each closure touches only its own channel's state.
-enum ParallelChannels {
-    static func map(_ count: Int, _ body: (Int) -> [Float]) -> [[Float]] {
-        var results = [[Float]](repeating: [], count: count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: count) { k in out[k] = body(k) }
-        }
-        return results
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SynkCore
+import SynkDSP
 
 /// Every setting of a synkinesis analysis; carried verbatim in the result's `parameters`.
 public struct SynkinesisParameters: Sendable, Hashable, Codable {
@@ -217,10 +218,17 @@ public struct SynkinesisResult: Sendable, Hashable, Codable {
     public var montageGaps: [MontageGap]
     public var taskGaps: [TaskGap]
     public var pairs: [SynkinesisPair]
+    /// The file analysed (set by ``SynkinesisPipeline``; absent for envelope-only analyses).
+    public var input: InputDescription?
+    /// Quality of every channel of the recording; flagged EMG channels were excluded from the montage.
+    public var quality: [ChannelQuality]?
+    /// How the envelopes were made from the recording: filters, envelope, decimation.
+    public var conditioning: ConditioningDescription?
 
     enum CodingKeys: String, CodingKey {
         case synkVersion = "synk_version", parameters, affectedSide = "affected_side"
         case sideComparison = "side_comparison", tasksSource = "tasks_source", tasks, montage
         case montageGaps = "montage_gaps", taskGaps = "task_gaps", pairs
+        case input, quality, conditioning
     }
 }
