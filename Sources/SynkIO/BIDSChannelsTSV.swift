@@ -92,12 +92,14 @@ struct BIDSTable {
         }
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         guard let first = lines.first else { throw .input(path, "empty file") }
-        let columns = first.split(separator: "\t", omittingEmptySubsequences: false).map {
+        // BIDS tables are tab-separated; an events file written by hand is often comma-separated.
+        let delimiter: Character = first.contains("\t") || !first.contains(",") ? "\t" : ","
+        let columns = first.split(separator: delimiter, omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
         var table = BIDSTable(columns: columns, rows: [], lines: [])
         for (offset, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let cells = line.split(separator: delimiter, omittingEmptySubsequences: false).map(String.init)
             guard cells.count == columns.count else {
                 throw .input(path, "\(cells.count) columns where the header has \(columns.count)", place: "line \(offset + 1)")
             }

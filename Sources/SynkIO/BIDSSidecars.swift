@@ -103,8 +103,9 @@ public struct BIDSSidecars: Sendable {
         }
     }
 
-    /// `onset`, `duration` (`n/a` → 0) and `trial_type` (else `value`) of an events.tsv.
-    static func readEvents(_ path: String) throws(SynkError) -> [Event] {
+    /// `onset`, `duration` (`n/a` → 0) and `trial_type` (else `value`) of an events.tsv (or the same
+    /// columns comma-separated), in seconds from the first sample.
+    public static func readEvents(_ path: String) throws(SynkError) -> [Event] {
         let table = try BIDSTable.read(path: path)
         guard let onsetColumn = table.columns.firstIndex(of: "onset"), let durationColumn = table.columns.firstIndex(of: "duration") else {
             throw .input(path, "an events.tsv needs 'onset' and 'duration' columns", place: "line 1")

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import SynkCore
+import SynkIO
+import SynkDSP
+import SynkAnalysis
+import SynkReport
+
+/// Output formats of the analysis commands.
+enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv
+}
+
+extension Synk {
+    struct Synkinesis: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure synkinetic correlation: affected versus healthy side, per task and muscle pair.",
+            discussion: """
+            For each task (from --events, BIDS events.tsv, HDF5 /events or EDF+ annotations; detected from \
+            activation bursts when none are given) and each driver → follower pair, on each side: envelope \
+            correlation r, peak cross-correlation and lag, follower RMS, active time and co-activation. Per pair: \
+            the synkinetic correlation index r(affected) − r(healthy) with a 95 % CI and p from Fisher's z with \
+            Bartlett's effective sample size, and the amplitude ratio affected/healthy flagged against the \
+            published cut-offs (1.62 ocular→oral, 1.79 oral→ocular; Bernardes 2018).
+
+            Montage (channel → muscle and side), in order: --montage (JSON or BIDS channels.tsv), BIDS sidecars, \
+            channel metadata in the file, labels such as OOc-L, ZYG_R, "orbicularis oculi left".
+            Channels failing a quality check (flat, clipped, NaN gaps, mains-dominated) are excluded and the \
+            output says why; the exit status is then 1.
+
+            Examples:
+              synk synkinesis session1.h5 --affected left
+              synk synkinesis rec.wav --montage montage.json --events tasks.tsv --format json -o result.json
+            """
+        )
+
+        @Argument(help: "The recording.")
+        var file: String
+
+        @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv.", valueName: "FILE"))
+        var montage: String?
+
+        @Option(help: ArgumentHelp("Task events: onset, duration, trial_type columns (TSV or CSV), seconds from the first sample.", valueName: "FILE"))
+        var events: String?
+
+        @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage).", valueName: "SIDE"))
+        var affected: String?
+
+        @Option(help: ArgumentHelp("Envelope: rms:WINDOW (e.g. rms:100ms) or linear:CUTOFF (e.g. linear:6hz).", valueName: "METHOD"))
+        var envelope = "rms:100ms"
+
+        @Option(name: .customLong("envelope-rate"), help: ArgumentHelp("Rate the envelopes are decimated to before correlation.", valueName: "Hz"))
+        var envelopeRate = 200.0
+
+        @Option(help: ArgumentHelp("Pass band of the zero-phase Butterworth filter (LOW:HIGH Hz).", valueName: "LOW:HIGH"))
+        var band = "20:450"
+
+        @Option(help: ArgumentHelp("Mains notch FREQ or comb FREQ:HARMONICS (opt-in: facial EMG has real power near 50-64 Hz).", valueName: "FREQ[:N]"))
+        var notch: String?
+
+        @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag searched by the cross-correlation (e.g. 100ms).", valueName: "TIME"))
+        var maxLag = "100ms"
+
+        @Option(help: "Output format: text, json or csv.")
+        var format: ResultFormat = .text
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
+        var output: String?
+
+        @OptionGroup var input: InputOptions
+
+        func run() throws {
+            let parameters = try analysisParameters()
+            let conditioning = try conditioningDescription()
+            let affectedSide = try affected.map(AnalysisOptions.parseAffected)
+            let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
+            let result = try AnalysisOptions.runSynkinesis(
+                source: source, file: file, montagePath: montage, eventsPath: events, affected: affectedSide,
+                conditioning: conditioning, parameters: parameters)
+            try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            if SynkinesisPipeline.qualityFailed(result) { throw ExitCode(1) }
+        }
+
+        func analysisParameters() throws(SynkError) -> SynkinesisParameters {
+            var parameters = SynkinesisParameters()
+            guard let lag = Filter.seconds(maxLag.lowercased()), lag >= 0, lag.isFinite else {
+                throw .usage("--max-lag takes a time like 100ms or 0.1s, not '\(maxLag)'")
+            }
+            parameters.maxLagSeconds = lag
+            return parameters
+        }
+
+        func conditioningDescription() throws(SynkError) -> ConditioningDescription {
+            guard let method = try Filter.parseEnvelope(envelope) else { throw .usage("the synkinesis analysis needs an envelope (rms:… or linear:…)") }
+            guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
+            var notchDesign: Notch?
+            var comb: HarmonicComb?
+            if let notch {
+                let parts = notch.split(separator: ":")
+                guard let f = Double(parts[0]), parts.count <= 2 else { throw .usage("--notch takes FREQ or FREQ:HARMONICS, not '\(notch)'") }
+                if parts.count == 2, let n = Int(parts[1]), n >= 1 { comb = HarmonicComb(fundamental: f, harmonics: n) } else if parts.count == 1 { notchDesign = Notch(frequency: f) } else {
+                    throw .usage("--notch harmonics must be a positive whole number")
+                }
+            }
+            return ConditioningDescription(bandPass: try Filter.parseBand(band, order: 4), notch: notchDesign, comb: comb,
+                                           envelope: method, decimation: Decimation(targetRate: envelopeRate))
+        }
+    }
+}
+
+/// Wiring shared by `synkinesis`, `report` and `batch`: montage, events and affected side by precedence.
+enum AnalysisOptions {
+    static func parseAffected(_ text: String) throws(SynkError) -> AffectedSide {
+        if let side = AffectedSide(rawValue: text.lowercased()) { return side }
+        if let side = Side(parsing: text) { return side == .left ? .left : .right }
+        throw .usage("--affected takes left, right or none, not '\(text)'")
+    }
+
+    static func montage(for header: RecordingHeader, path: String?, affected: AffectedSide?) throws(SynkError) -> Montage {
+        let labels = header.channels.map(\.label)
+        var montage: Montage
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .input(path, "cannot read the montage file") }
+            let text = String(decoding: data, as: UTF8.self)
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+                montage = try Montage(json: data, file: path, recordingLabels: labels)
+            } else {
+                montage = try Montage(channelsTSV: text, file: path, recordingLabels: labels, affectedSide: nil)
+            }
+        } else {
+            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
+        }
+        if let affected { montage.affectedSide = affected } else if montage.affectedSide == nil { montage.affectedSide = header.affectedSide }
+        return montage
+    }
+
+    static func tasks(for header: RecordingHeader, eventsPath: String?) throws(SynkError) -> TaskSource {
+        if let eventsPath { return .events(try BIDSSidecars.readEvents(eventsPath)) }
+        return header.events.isEmpty ? .detect : .events(header.events)
+    }
+
+    static func runSynkinesis(
+        source: any SampleSource, file: String, montagePath: String?, eventsPath: String?, affected: AffectedSide?,
+        conditioning: ConditioningDescription, parameters: SynkinesisParameters
+    ) throws(SynkError) -> SynkinesisResult {
+        let header = source.header
+        let montage = try montage(for: header, path: montagePath, affected: affected)
+        let tasks = try tasks(for: header, eventsPath: eventsPath)
+        let sha = try SHA256.hexOfFile(atPath: file)
+        return try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
+                                          input: InputDescription(path: file, sha256: sha, header: header),
+                                          conditioning: conditioning, parameters: parameters)
+    }
+}
+
+enum SynkinesisOutput {
+    static func render(_ result: SynkinesisResult, format: ResultFormat) throws(SynkError) -> String {
+        switch format {
+        case .text: return SynkinesisRendering.text(result)
+        case .csv: return SynkinesisRendering.csv(result)
+        case .json:
+            do { return try JSONOutput.text(result) } catch {
+                throw SynkError(.output, "could not encode the result as JSON: \(error)")
+            }
+        }
+    }
+}
+
+/// Writes command output to a file atomically, or to standard output.
+enum Output {
+    static func emit(_ text: String, to path: String?) throws(SynkError) {
+        if let path {
+            try AtomicOutput.write(text: text, to: path)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
