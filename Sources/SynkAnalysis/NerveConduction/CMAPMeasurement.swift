@@ -15,14 +15,18 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
     /// Half-widths of the least-squares parabolas fitted around the negative and positive peaks, ms.
     public var negativePeakFitHalfWidthMs: Double
     public var positivePeakFitHalfWidthMs: Double
+    /// After the first line fit, the fit is repeated this many times from the first sample after the
+    /// previous onset estimate up to the high level.
+    public var onsetRefits: Int
     /// Gap after the blanked artefact before the search for the negative peak starts, ms (the low-pass
     /// spreads the blank edge by about this much).
     public var searchGuardMs: Double
 
     public init(
         responseThresholdSD: Double = 6, onsetThresholdSD: Double = 3, onsetFitLowFraction: Double = 0.1, onsetFitHighFraction: Double = 0.5,
-        negativePeakFitHalfWidthMs: Double = 0.3, positivePeakFitHalfWidthMs: Double = 1.0, searchGuardMs: Double = 0.25
+        negativePeakFitHalfWidthMs: Double = 0.3, positivePeakFitHalfWidthMs: Double = 1.5, onsetRefits: Int = 2, searchGuardMs: Double = 0.25
     ) {
+        self.onsetRefits = onsetRefits
         self.responseThresholdSD = responseThresholdSD
         self.onsetThresholdSD = onsetThresholdSD
         self.onsetFitLowFraction = onsetFitLowFraction
@@ -40,6 +44,7 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
         case negativePeakFitHalfWidthMs = "negative_peak_fit_half_width_ms"
         case positivePeakFitHalfWidthMs = "positive_peak_fit_half_width_ms"
         case searchGuardMs = "search_guard_ms"
+        case onsetRefits = "onset_refits"
     }
 }
 
@@ -60,6 +65,20 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
     /// Baseline standard deviation of the low-passed average, µV.
     public var baselineNoiseMicrovolt: Double
     public var flags: [String]
+
+    /// Least-squares line through `y[lo...hi]`, extrapolated to 0; `nil` unless it falls (negative slope).
+    static func extrapolatedOnset(_ y: [Double], lo: Int, hi: Int) -> Double? {
+        var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+        for i in lo...hi {
+            let x = Double(i - lo), v = y[i]
+            sx += x; sy += v; sxx += x * x; sxy += x * v
+        }
+        let m = Double(hi - lo + 1)
+        let slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
+        let intercept = (sy - slope * sx) / m
+        guard slope < 0, slope.isFinite, intercept.isFinite else { return nil }
+        return Double(lo) - intercept / slope
+    }
 
     /// Measures an averaged response.
     ///
@@ -116,23 +135,17 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
         var onsetIndex: Double?
         if let i10 = lastIndexBefore(p, above: -settings.onsetFitLowFraction * depth),
            let i50 = lastIndexBefore(p, above: -settings.onsetFitHighFraction * depth) {
-            let lo = i10 + 1, hi = max(i50, i10 + 3)
-            if hi < n, hi - lo >= 2 {
-                var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
-                for i in lo...hi {
-                    let x = Double(i - lo), y = raw[i]
-                    sx += x; sy += y; sxx += x * x; sxy += x * y
-                }
-                let m = Double(hi - lo + 1)
-                let slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
-                let intercept = (sy - slope * sx) / m
-                if slope < 0, slope.isFinite {
-                    let candidate = Double(lo) - intercept / slope
-                    // Plausible: not after the low level, not more than the fitted span before it.
-                    if candidate <= Double(hi), candidate >= Double(lo) - Double(hi - lo) - 2 * samplesPerMs, candidate >= Double(start) - samplesPerMs {
-                        onsetIndex = candidate
-                    }
-                }
+            let hi = max(i50, i10 + 3)
+            var lo = i10 + 1
+            // Refits start at the first sample after the previous estimate, so the line uses the whole
+            // rising edge but no baseline sample (which would flatten it and move the onset early).
+            for _ in 0...settings.onsetRefits {
+                guard hi < n, hi - lo >= 2, let candidate = extrapolatedOnset(raw, lo: lo, hi: hi) else { break }
+                // Plausible: not after the fitted edge, not far before it, not inside the artefact.
+                guard candidate <= Double(hi), candidate >= Double(lo) - Double(hi - lo) - 2 * samplesPerMs,
+                      candidate >= Double(start) - samplesPerMs else { break }
+                onsetIndex = candidate
+                lo = max(Int(candidate.rounded(.down)) + 1, 0)
             }
         }
         if onsetIndex == nil {
