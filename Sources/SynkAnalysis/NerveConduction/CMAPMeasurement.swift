@@ -103,7 +103,11 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
         let filtered = EvokedSignal.zeroPhaseLowPass(raw, cutoffHz: conditioning.lowPassHz, sampleRate: rate)
         let b0 = max(0, Int(response.sampleIndex(ofMs: conditioning.baselineStartMs).rounded()))
         let b1 = min(n, Int(response.sampleIndex(ofMs: conditioning.baselineEndMs).rounded()))
-        let sigma = b1 - b0 > 2 ? EvokedSignal.standardDeviation(filtered[b0..<b1]) : 0
+        // A short baseline of low-passed (correlated) noise can underestimate its SD badly; the raw baseline
+        // SD scaled by the filter's white-noise gain is a floor under it.
+        let filteredSigma = b1 - b0 > 2 ? EvokedSignal.standardDeviation(filtered[b0..<b1]) : 0
+        let rawSigma = b1 - b0 > 2 ? EvokedSignal.standardDeviation(raw[b0..<b1]) : 0
+        let sigma = max(filteredSigma, rawSigma * EvokedSignal.whiteNoiseGain(cutoffHz: conditioning.lowPassHz, sampleRate: rate))
         let start = Int(response.sampleIndex(ofMs: conditioning.artefactBlankEndMs + settings.searchGuardMs).rounded(.up))
         let samplesPerMs = rate / 1000
         var empty = CMAPMeasurement(

@@ -31,6 +31,17 @@ enum EvokedSignal {
         return Array(padded[pad..<(pad + x.count)])
     }
 
+    /// RMS gain of ``zeroPhaseLowPass(_:cutoffHz:sampleRate:)`` for white noise (the root of the sum of
+    /// squares of its impulse response).
+    static func whiteNoiseGain(cutoffHz: Double, sampleRate: Double) -> Double {
+        guard cutoffHz > 0, cutoffHz < 0.45 * sampleRate else { return 1 }
+        let half = Int((20 * sampleRate / cutoffHz).rounded(.up))
+        var impulse = [Double](repeating: 0, count: 2 * half + 1)
+        impulse[half] = 1
+        let response = zeroPhaseLowPass(impulse, cutoffHz: cutoffHz, sampleRate: sampleRate)
+        return response.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    }
+
     static func mean(_ x: ArraySlice<Double>) -> Double {
         x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count)
     }
