@@ -111,6 +111,10 @@ public struct BlinkGroundTruth: Sendable, Hashable, Codable {
 
 /// Simulates blink-reflex recordings with known R1/R2 latencies.
 public enum BlinkSimulator {
+    /// Simulates a continuous recording: `sweepsPerSide` supraorbital stimuli on the left, then on the right,
+    /// each followed by R1 (ipsilateral OOc) and R2 (both OOc, plus OOr/PLA of `spreadSides`) bursts, stimulus
+    /// artefacts and white noise; samples in µV. Burst onsets in the truth are where the first motor-unit
+    /// potential of the burst starts. The same seed and configuration give identical samples.
     public static func simulate(_ configuration: BlinkStudyConfiguration, seed: UInt64) throws(SynkError) -> (recording: Recording, truth: BlinkGroundTruth) {
         let config = configuration
         let rate = config.sampleRate

@@ -248,8 +248,11 @@ public enum NerveConductionAnalysis {
             guard !relevant.isEmpty else { continue }
             epochs.append(try EvokedEpochs.cut(recording, channelIndex: c, stimuli: relevant, window: parameters.window))
         }
-        return try analyze(epochs: epochs, affectedSide: recording.header.affectedSide, parameters: parameters, norms: norms,
-                           stimulusSource: source.rawValue, stimulusCount: stimuli.count)
+        var result = try analyze(epochs: epochs, affectedSide: recording.header.affectedSide, parameters: parameters, norms: norms,
+                                 stimulusSource: source.rawValue, stimulusCount: stimuli.count)
+        // Stimuli of unknown side are applied to both sides' channels, which mixes responses: say so.
+        if stimuli.contains(where: { $0.side == nil }) { result.flags.append("stimulus_side_unknown") }
+        return result
     }
 
     /// Analyses epoched sweeps (one ``EvokedEpochs`` per channel). Sweeps of a channel are grouped by
