@@ -1,0 +1,322 @@
+import Foundation
+import SynkCore
+
+/// Every setting of a blink-reflex analysis; reported in the results.
+public struct BlinkReflexParameters: Sendable, Hashable, Codable {
+    public var window: EpochWindow
+    /// Pre-stimulus baseline, ms relative to the stimulus.
+    public var baselineStartMs: Double
+    public var baselineEndMs: Double
+    /// The supraorbital artefact is blanked up to here, ms.
+    public var artefactBlankEndMs: Double
+    /// Search windows for R1 and R2 onsets, ms after the stimulus.
+    public var r1WindowMs: ClosedRange<Double>
+    public var r2WindowMs: ClosedRange<Double>
+    /// Width of the centred moving average of the rectified signal (the envelope), ms.
+    public var envelopeWidthMs: Double
+    /// A burst starts where the envelope exceeds baseline mean + this many baseline SDs ...
+    public var detectionThresholdSD: Double
+    /// ... and its onset is where, walking back, the envelope falls to baseline mean + this many SDs
+    /// (then advanced by half the envelope width, which the centred average spreads it by).
+    public var onsetReturnSD: Double
+    /// A component counts as present when found in at least this fraction of the sweeps.
+    public var minimumResponseFraction: Double
+    public var stimulusSource: StimulusSource
+    public var minimumSampleRateHz: Double
+
+    public init(
+        window: EpochWindow = EpochWindow(preStimulusMs: 10, postStimulusMs: 100), baselineStartMs: Double = -10, baselineEndMs: Double = -1,
+        artefactBlankEndMs: Double = 3, r1WindowMs: ClosedRange<Double> = 6...19, r2WindowMs: ClosedRange<Double> = 20...90,
+        envelopeWidthMs: Double = 0.5, detectionThresholdSD: Double = 8, onsetReturnSD: Double = 1, minimumResponseFraction: Double = 0.5,
+        stimulusSource: StimulusSource = .automatic, minimumSampleRateHz: Double = 2000
+    ) {
+        self.window = window
+        self.baselineStartMs = baselineStartMs
+        self.baselineEndMs = baselineEndMs
+        self.artefactBlankEndMs = artefactBlankEndMs
+        self.r1WindowMs = r1WindowMs
+        self.r2WindowMs = r2WindowMs
+        self.envelopeWidthMs = envelopeWidthMs
+        self.detectionThresholdSD = detectionThresholdSD
+        self.onsetReturnSD = onsetReturnSD
+        self.minimumResponseFraction = minimumResponseFraction
+        self.stimulusSource = stimulusSource
+        self.minimumSampleRateHz = minimumSampleRateHz
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case window
+        case baselineStartMs = "baseline_start_ms"
+        case baselineEndMs = "baseline_end_ms"
+        case artefactBlankEndMs = "artefact_blank_end_ms"
+        case r1WindowMs = "r1_window_ms"
+        case r2WindowMs = "r2_window_ms"
+        case envelopeWidthMs = "envelope_width_ms"
+        case detectionThresholdSD = "detection_threshold_sd"
+        case onsetReturnSD = "onset_return_sd"
+        case minimumResponseFraction = "minimum_response_fraction"
+        case stimulusSource = "stimulus_source"
+        case minimumSampleRateHz = "minimum_sample_rate_hz"
+    }
+}
+
+/// One blink-reflex component (R1 or R2) on one recorded channel for stimulation of one side.
+/// Latencies and amplitudes are means over the sweeps in which the component was found; `nil` (with the flag
+/// `missing`) when it was found in too few sweeps — a missing R1 is reported missing, never estimated.
+public struct BlinkComponent: Sendable, Hashable, Codable {
+    /// `R1` or `R2`.
+    public var component: String
+    public var stimulatedSide: Side
+    public var recordedSide: Side
+    public var muscle: Muscle
+    public var channel: String
+    public var ipsilateral: Bool
+    public var onsetLatencyMs: Double?
+    /// Shortest onset over the sweeps (the clinical convention for R1), ms.
+    public var shortestLatencyMs: Double?
+    /// Mean peak-to-peak amplitude within the burst, mV.
+    public var amplitudePeakToPeakMillivolt: Double?
+    /// Mean rectified area above the baseline rectified level over the burst, mV·ms.
+    public var rectifiedAreaMillivoltMs: Double?
+    public var sweepsWithResponse: Int
+    public var sweeps: Int
+    public var normChecks: [NormCheck]
+    public var flags: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case component, muscle, channel, ipsilateral, sweeps, flags
+        case stimulatedSide = "stimulated_side"
+        case recordedSide = "recorded_side"
+        case onsetLatencyMs = "onset_latency_ms"
+        case shortestLatencyMs = "shortest_latency_ms"
+        case amplitudePeakToPeakMillivolt = "amplitude_pp_mv"
+        case rectifiedAreaMillivoltMs = "rectified_area_mv_ms"
+        case sweepsWithResponse = "sweeps_with_response"
+        case normChecks = "norm_checks"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(component, forKey: .component)
+        try c.encode(stimulatedSide, forKey: .stimulatedSide)
+        try c.encode(recordedSide, forKey: .recordedSide)
+        try c.encode(muscle, forKey: .muscle)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(ipsilateral, forKey: .ipsilateral)
+        try c.encode(onsetLatencyMs, forKey: .onsetLatencyMs)
+        try c.encode(shortestLatencyMs, forKey: .shortestLatencyMs)
+        try c.encode(amplitudePeakToPeakMillivolt, forKey: .amplitudePeakToPeakMillivolt)
+        try c.encode(rectifiedAreaMillivoltMs, forKey: .rectifiedAreaMillivoltMs)
+        try c.encode(sweepsWithResponse, forKey: .sweepsWithResponse)
+        try c.encode(sweeps, forKey: .sweeps)
+        try c.encode(normChecks, forKey: .normChecks)
+        try c.encode(flags, forKey: .flags)
+    }
+}
+
+/// A left-versus-right comparison of one latency.
+public struct BlinkSideDifference: Sendable, Hashable, Codable {
+    /// `r1_side_difference_ms` or `r2_ipsilateral_side_difference_ms`.
+    public var measure: String
+    /// Left-stimulus latency minus right-stimulus latency, ms.
+    public var differenceMs: Double?
+    public var normCheck: NormCheck?
+    public var flags: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case measure, flags
+        case differenceMs = "difference_ms"
+        case normCheck = "norm_check"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(measure, forKey: .measure)
+        try c.encode(differenceMs, forKey: .differenceMs)
+        try c.encode(normCheck, forKey: .normCheck)
+        try c.encode(flags, forKey: .flags)
+    }
+}
+
+/// Results of a blink-reflex study.
+public struct BlinkReflexResult: Sendable, Hashable, Codable {
+    public var parameters: BlinkReflexParameters
+    public var normativeTable: String
+    public var stimulusSource: String
+    public var affectedSide: AffectedSide?
+    /// R1 and R2 of both OOc for each stimulated side.
+    public var components: [BlinkComponent]
+    public var sideDifferences: [BlinkSideDifference]
+    /// R2 found in lower-face muscles (OOr, PLA): a sign of synkinesis (flag `r2_spread_synkinesis`).
+    public var spread: [BlinkComponent]
+    public var flags: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case parameters, components, spread, flags
+        case normativeTable = "normative_table"
+        case stimulusSource = "stimulus_source"
+        case affectedSide = "affected_side"
+        case sideDifferences = "side_differences"
+    }
+
+    public func component(_ name: String, stimulated: Side, recorded: Side, muscle: Muscle = .OOc) -> BlinkComponent? {
+        (components + spread).first { $0.component == name && $0.stimulatedSide == stimulated && $0.recordedSide == recorded && $0.muscle == muscle }
+    }
+}
+
+/// Blink reflex (supraorbital stimulation, orbicularis oculi recorded on both sides).
+public enum BlinkReflexAnalysis {
+    /// Per sweep, the signal is baseline-corrected, the artefact blanked, rectified and smoothed by a
+    /// centred moving average (``BlinkReflexParameters/envelopeWidthMs``); a component is the first envelope
+    /// excursion above the detection threshold inside its window (R1: ipsilateral only; R2: both sides),
+    /// its onset found by walking back to the return level. Results average over the sweeps with a response.
+    ///
+    /// Throws `.input` for a rate below the minimum, no stimuli, a stimulus of unknown side, a stimulus
+    /// outside the recording, a window past its end, or no OOc channel.
+    public static func analyze(
+        _ recording: Recording, parameters: BlinkReflexParameters = BlinkReflexParameters(), norms: NormativeTable = .standard
+    ) throws(SynkError) -> BlinkReflexResult {
+        let file = recording.header.source?.path
+        guard recording.sampleRate >= parameters.minimumSampleRateHz else {
+            throw .input(file, "sample rate \(recording.sampleRate) Hz is below the \(parameters.minimumSampleRateHz) Hz a blink-reflex study needs")
+        }
+        let (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
+        guard !stimuli.isEmpty else { throw .input(file, "no stimuli found", hint: "give the stimulus times with --stimuli") }
+        if let unknown = stimuli.first(where: { $0.side == nil }) {
+            throw .input(file, "the side of the stimulus at \(unknown.time) s is unknown", place: "stimuli", hint: "list the stimulated side of every stimulus")
+        }
+        guard recording.channels.contains(where: { $0.muscle == .OOc && $0.side != nil }) else {
+            throw .input(file, "no orbicularis oculi channel with a side", hint: "label the channels OOc-L and OOc-R")
+        }
+        var components: [BlinkComponent] = []
+        var spread: [BlinkComponent] = []
+        for stimulated in Side.allCases {
+            let sideStimuli = stimuli.filter { $0.side == stimulated }
+            guard !sideStimuli.isEmpty else { continue }
+            for (c, channel) in recording.channels.enumerated() where channel.kind == .emg {
+                guard let muscle = channel.muscle, let recorded = channel.side else { continue }
+                let epochs = try EvokedEpochs.cut(recording, channelIndex: c, stimuli: sideStimuli, window: parameters.window)
+                let ipsilateral = recorded == stimulated
+                if muscle == .OOc {
+                    if ipsilateral {
+                        var r1 = measureComponent("R1", epochs: epochs, window: parameters.r1WindowMs, parameters: parameters)
+                        r1.stimulatedSide = stimulated
+                        r1.ipsilateral = true
+                        check(&r1, measure: "r1_latency_ms", norms: norms)
+                        components.append(r1)
+                    }
+                    var r2 = measureComponent("R2", epochs: epochs, window: parameters.r2WindowMs, parameters: parameters)
+                    r2.stimulatedSide = stimulated
+                    r2.ipsilateral = ipsilateral
+                    check(&r2, measure: ipsilateral ? "r2_ipsilateral_latency_ms" : "r2_contralateral_latency_ms", norms: norms)
+                    components.append(r2)
+                } else if muscle == .OOr || muscle == .PLA {
+                    var r2 = measureComponent("R2", epochs: epochs, window: parameters.r2WindowMs, parameters: parameters)
+                    r2.stimulatedSide = stimulated
+                    r2.ipsilateral = ipsilateral
+                    if r2.onsetLatencyMs != nil { r2.flags.append("r2_spread_synkinesis") }
+                    spread.append(r2)
+                }
+            }
+        }
+        var differences: [BlinkSideDifference] = []
+        for (name, measure) in [("R1", "r1_side_difference_ms"), ("R2", "r2_ipsilateral_side_difference_ms")] {
+            let left = components.first { $0.component == name && $0.stimulatedSide == .left && $0.recordedSide == .left }
+            let right = components.first { $0.component == name && $0.stimulatedSide == .right && $0.recordedSide == .right }
+            guard left != nil || right != nil else { continue }
+            var difference = BlinkSideDifference(measure: measure, differenceMs: nil, normCheck: nil, flags: [])
+            if let l = left?.onsetLatencyMs, let r = right?.onsetLatencyMs {
+                difference.differenceMs = l - r
+                if let check = norms.check(measure, value: abs(l - r), branch: nil, muscle: nil) {
+                    difference.normCheck = check
+                    if !check.withinLimits { difference.flags.append("\(measure)_above_norm") }
+                }
+            } else {
+                difference.flags.append("\(name.lowercased())_missing_on_one_side")
+            }
+            differences.append(difference)
+        }
+        var flags: [String] = []
+        if spread.contains(where: { $0.flags.contains("r2_spread_synkinesis") }) { flags.append("r2_spread_synkinesis") }
+        if components.contains(where: { $0.component == "R1" && $0.flags.contains("missing") }) { flags.append("r1_missing") }
+        return BlinkReflexResult(
+            parameters: parameters, normativeTable: norms.name, stimulusSource: source.rawValue, affectedSide: recording.header.affectedSide,
+            components: components, sideDifferences: differences, spread: spread, flags: flags)
+    }
+
+    static func check(_ component: inout BlinkComponent, measure: String, norms: NormativeTable) {
+        guard let latency = component.onsetLatencyMs, let check = norms.check(measure, value: latency, branch: nil, muscle: nil) else { return }
+        component.normChecks.append(check)
+        if !check.withinLimits {
+            let above = check.upperLimit.map { latency > $0 } ?? false
+            component.flags.append("\(measure)_\(above ? "above" : "below")_norm")
+        }
+    }
+
+    /// Detects one component in every sweep of `epochs` and averages the sweeps where it was found.
+    static func measureComponent(_ name: String, epochs: EvokedEpochs, window: ClosedRange<Double>, parameters: BlinkReflexParameters) -> BlinkComponent {
+        let rate = epochs.sampleRate
+        let n = epochs.samplesPerSweep
+        let half = max(1, Int((parameters.envelopeWidthMs / 2 / 1000 * rate).rounded()))
+        let b0 = max(0, Int(epochs.sampleIndex(ofMs: parameters.baselineStartMs).rounded()))
+        let b1 = min(n, Int(epochs.sampleIndex(ofMs: parameters.baselineEndMs).rounded()))
+        let blankEnd = min(n, Int(epochs.sampleIndex(ofMs: parameters.artefactBlankEndMs).rounded(.up)))
+        let w0 = max(blankEnd + half, Int(epochs.sampleIndex(ofMs: window.lowerBound).rounded()))
+        let w1 = min(n - 1, Int(epochs.sampleIndex(ofMs: window.upperBound).rounded()))
+        var onsets: [Double] = [], amplitudes: [Double] = [], areas: [Double] = []
+        for sweep in epochs.sweeps {
+            guard b1 - b0 > 4, w1 > w0 else { break }
+            let x = sweep.map(Double.init)
+            let mean = EvokedSignal.mean(x[b0..<b1])
+            var rectified = x.map { abs($0 - mean) }
+            for i in Int(epochs.sampleIndex(ofMs: 0).rounded())..<blankEnd where i >= 0 { rectified[i] = 0 }
+            // Centred moving average via a running sum.
+            var prefix = [Double](repeating: 0, count: n + 1)
+            for i in 0..<n { prefix[i + 1] = prefix[i] + rectified[i] }
+            var envelope = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                let a = max(0, i - half), b = min(n, i + half + 1)
+                envelope[i] = (prefix[b] - prefix[a]) / Double(b - a)
+            }
+            let mu = EvokedSignal.mean(envelope[b0..<b1])
+            let sd = max(EvokedSignal.standardDeviation(envelope[b0..<b1]), 1e-9)
+            let rectifiedBaseline = EvokedSignal.mean(rectified[b0..<b1])
+            guard let crossing = (w0...w1).first(where: { envelope[$0] > mu + parameters.detectionThresholdSD * sd }) else { continue }
+            var start = crossing
+            while start > w0 - half, envelope[start - 1] > mu + parameters.onsetReturnSD * sd { start -= 1 }
+            let onsetIndex = Double(start + half)
+            var end = crossing
+            // The burst ends when the envelope stays below the threshold for 3 ms.
+            let quiet = Int(0.003 * rate)
+            var below = 0
+            var i = crossing
+            while i < w1 + Int(0.02 * rate), i < n {
+                if envelope[i] > mu + parameters.detectionThresholdSD * sd { end = i; below = 0 } else { below += 1; if below > quiet { break } }
+                i += 1
+            }
+            let s0 = Int(onsetIndex.rounded()), s1 = min(n - 1, end + half)
+            guard s1 > s0 else { continue }
+            let segment = x[s0...s1]
+            amplitudes.append(((segment.max() ?? 0) - (segment.min() ?? 0)) / 1000)
+            var area = 0.0
+            for k in s0...s1 { area += rectified[k] - rectifiedBaseline }
+            areas.append(max(0, area) / rate)  // µV·s = mV·ms
+            onsets.append(epochs.timeMs(ofSample: onsetIndex))
+        }
+        let count = epochs.sweeps.count
+        var component = BlinkComponent(
+            component: name, stimulatedSide: epochs.channel.side ?? .left, recordedSide: epochs.channel.side ?? .left, muscle: epochs.channel.muscle ?? .OOc,
+            channel: epochs.channel.label, ipsilateral: true, onsetLatencyMs: nil, shortestLatencyMs: nil, amplitudePeakToPeakMillivolt: nil,
+            rectifiedAreaMillivoltMs: nil, sweepsWithResponse: onsets.count, sweeps: count, normChecks: [], flags: [])
+        guard !onsets.isEmpty, Double(onsets.count) >= parameters.minimumResponseFraction * Double(count) else {
+            component.flags.append("missing")
+            return component
+        }
+        if onsets.count < count { component.flags.append("not_in_every_sweep") }
+        component.onsetLatencyMs = onsets.reduce(0, +) / Double(onsets.count)
+        component.shortestLatencyMs = onsets.min()
+        component.amplitudePeakToPeakMillivolt = amplitudes.reduce(0, +) / Double(amplitudes.count)
+        component.rectifiedAreaMillivoltMs = areas.reduce(0, +) / Double(areas.count)
+        return component
+    }
+}
