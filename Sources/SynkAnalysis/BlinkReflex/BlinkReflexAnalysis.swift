@@ -150,9 +150,13 @@ public struct BlinkReflexResult: Sendable, Hashable, Codable {
     /// R2 found in lower-face muscles (OOr, PLA): a sign of synkinesis (flag `r2_spread_synkinesis`).
     public var spread: [BlinkComponent]
     public var flags: [String]
+    public var synkVersion: String = SynkVersion.current
+    /// The file analysed, when the study came from a file.
+    public var input: InputDescription?
 
     enum CodingKeys: String, CodingKey {
-        case parameters, components, spread, flags
+        case parameters, components, spread, flags, input
+        case synkVersion = "synk_version"
         case normativeTable = "normative_table"
         case stimulusSource = "stimulus_source"
         case affectedSide = "affected_side"

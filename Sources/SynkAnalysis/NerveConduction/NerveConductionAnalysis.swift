@@ -189,9 +189,13 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     public var responses: [CMAPResponse]
     public var branches: [BranchComparison]
     public var flags: [String]
+    public var synkVersion: String = SynkVersion.current
+    /// The file analysed, when the study came from a file.
+    public var input: InputDescription?
 
     enum CodingKeys: String, CodingKey {
-        case parameters, responses, branches, flags
+        case parameters, responses, branches, flags, input
+        case synkVersion = "synk_version"
         case normativeTable = "normative_table"
         case stimulusSource = "stimulus_source"
         case stimulusCount = "stimulus_count"
@@ -200,6 +204,8 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(synkVersion, forKey: .synkVersion)
+        try c.encodeIfPresent(input, forKey: .input)
         try c.encode(parameters, forKey: .parameters)
         try c.encode(normativeTable, forKey: .normativeTable)
         try c.encode(stimulusSource, forKey: .stimulusSource)

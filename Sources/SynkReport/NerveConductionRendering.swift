@@ -1,0 +1,116 @@
+import Foundation
+import SynkCore
+import SynkAnalysis
+
+/// Renders nerve-conduction and blink-reflex results as text tables and CSV.
+public enum NerveConductionRendering {
+    static func fixed(_ x: Double?, _ digits: Int = 2) -> String {
+        guard let x, x.isFinite else { return "-" }
+        return String(format: "%.\(digits)f", x)
+    }
+
+    static func cell(_ x: Double?) -> String {
+        guard let x, x.isFinite else { return "" }
+        return String(format: "%.6g", x)
+    }
+
+    public static let csvColumns = [
+        "branch", "muscle", "side", "channel", "onset_latency_ms", "peak_latency_ms", "amplitude_bp_mv", "amplitude_pp_mv",
+        "duration_ms", "area_mv_ms", "sweeps", "intensity_ma", "baseline_noise_uv", "flags",
+        "enog_percent", "degeneration_percent", "branch_flags",
+    ]
+
+    /// One row per branch × side, with the branch's ENoG % on each of its rows.
+    public static func csvRows(_ result: NerveConductionResult) -> [[String]] {
+        result.responses.map { r in
+            let branch = result.branches.first { $0.branch == r.branch }
+            return [r.branch.rawValue, r.muscle.rawValue, r.side.rawValue, r.channel, cell(r.onsetLatencyMs), cell(r.peakLatencyMs),
+                    cell(r.amplitudeBaselineToPeakMillivolt), cell(r.amplitudePeakToPeakMillivolt), cell(r.durationMs),
+                    cell(r.areaMillivoltMs), String(r.sweeps), cell(r.intensityMilliampere), cell(r.baselineNoiseMicrovolt),
+                    r.flags.joined(separator: ";"), cell(branch?.enogPercent), cell(branch?.degenerationPercent),
+                    (branch?.flags ?? []).joined(separator: ";")]
+        }
+    }
+
+    public static func csv(_ result: NerveConductionResult) -> String {
+        ([csvColumns] + csvRows(result)).map(CSVText.line).joined(separator: "\n") + "\n"
+    }
+
+    public static func text(_ result: NerveConductionResult) -> String {
+        var lines: [String] = []
+        if let input = result.input {
+            lines.append("synk ncs — \(input.path)")
+            lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
+        }
+        lines.append("  stimuli: \(result.stimulusCount) (\(result.stimulusSource))   affected side: \(result.affectedSide?.rawValue ?? "not stated")   norms: \(result.normativeTable)")
+        if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
+        lines.append("")
+        lines.append("Responses (supramaximal, averaged sweeps)")
+        let rows = result.responses.map { r in
+            [r.branch.rawValue, r.muscle.rawValue, r.side.rawValue, fixed(r.onsetLatencyMs), fixed(r.peakLatencyMs),
+             fixed(r.amplitudeBaselineToPeakMillivolt), fixed(r.amplitudePeakToPeakMillivolt), fixed(r.durationMs),
+             fixed(r.areaMillivoltMs), String(r.sweeps), r.flags.isEmpty ? "ok" : r.flags.joined(separator: ",")]
+        }
+        lines.append(contentsOf: TextFormat.table(
+            header: ["branch", "muscle", "side", "onset ms", "peak ms", "amp b-p mV", "amp p-p mV", "dur ms", "area mV·ms", "sweeps", "flags"],
+            rows: rows))
+        lines.append("")
+        lines.append("ENoG per branch (100 · A_pp affected / A_pp healthy)")
+        let branchRows = result.branches.map { b in
+            [b.branch.rawValue, b.affectedSide.rawValue, fixed(b.enogPercent, 1), fixed(b.degenerationPercent, 1),
+             fixed(b.latencyDifferenceMs), b.flags.isEmpty ? "ok" : b.flags.joined(separator: ",")]
+        }
+        lines.append(contentsOf: TextFormat.table(header: ["branch", "affected", "ENoG %", "degeneration %", "latency diff ms", "flags"], rows: branchRows))
+        let checks = result.responses.flatMap { r in r.normChecks.filter { !$0.withinLimits }.map { (r, $0) } }
+        if !checks.isEmpty {
+            lines.append("")
+            lines.append("Outside normative limits")
+            for (r, c) in checks {
+                let limit = [c.lowerLimit.map { "> \(fixed($0))" }, c.upperLimit.map { "< \(fixed($0))" }].compactMap { $0 }.joined(separator: " and ")
+                lines.append("  \(r.branch.rawValue) \(r.side.rawValue) \(c.measure) = \(fixed(c.value)) (limit \(limit); \(c.source))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static let blinkColumns = [
+        "component", "stimulated_side", "recorded_side", "muscle", "ipsilateral", "onset_latency_ms", "shortest_latency_ms",
+        "amplitude_pp_mv", "rectified_area_mv_ms", "sweeps_with_response", "sweeps", "flags",
+    ]
+
+    public static func blinkRows(_ result: BlinkReflexResult) -> [[String]] {
+        (result.components + result.spread).map { c in
+            [c.component, c.stimulatedSide.rawValue, c.recordedSide.rawValue, c.muscle.rawValue, c.ipsilateral ? "1" : "0",
+             cell(c.onsetLatencyMs), cell(c.shortestLatencyMs), cell(c.amplitudePeakToPeakMillivolt), cell(c.rectifiedAreaMillivoltMs),
+             String(c.sweepsWithResponse), String(c.sweeps), c.flags.joined(separator: ";")]
+        }
+    }
+
+    public static func blinkCSV(_ result: BlinkReflexResult) -> String {
+        ([blinkColumns] + blinkRows(result)).map(CSVText.line).joined(separator: "\n") + "\n"
+    }
+
+    public static func blinkText(_ result: BlinkReflexResult) -> String {
+        var lines: [String] = []
+        if let input = result.input {
+            lines.append("synk blink — \(input.path)")
+            lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, sha256 \(input.sha256.prefix(16))…")
+        }
+        lines.append("  stimuli: \(result.stimulusSource)   affected side: \(result.affectedSide?.rawValue ?? "not stated")")
+        if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
+        lines.append("")
+        let rows = (result.components + result.spread).map { c in
+            [c.component, c.stimulatedSide.rawValue, "\(c.muscle.rawValue) \(c.recordedSide.rawValue)", fixed(c.onsetLatencyMs),
+             fixed(c.amplitudePeakToPeakMillivolt, 3), fixed(c.rectifiedAreaMillivoltMs, 3), "\(c.sweepsWithResponse)/\(c.sweeps)",
+             c.flags.isEmpty ? "ok" : c.flags.joined(separator: ",")]
+        }
+        lines.append(contentsOf: TextFormat.table(header: ["component", "stimulated", "recorded", "latency ms", "amp p-p mV", "area mV·ms", "sweeps", "flags"], rows: rows))
+        if !result.sideDifferences.isEmpty {
+            lines.append("")
+            for d in result.sideDifferences {
+                lines.append("  \(d.measure): \(fixed(d.differenceMs)) ms \(d.flags.isEmpty ? "" : "(" + d.flags.joined(separator: ",") + ")")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
