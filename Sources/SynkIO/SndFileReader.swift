@@ -110,7 +110,11 @@ public final class SndFileReader: SampleSource {
                         throw .input(path, "channel \(entry.label) has invalid scale \(scale)", place: "comment")
                     }
                     // A float file was written in physical units: the scale applies to integers only.
-                    if !isFloat { scales[c] = Float(scale) }
+                    if !isFloat {
+                        scales[c] = Float(scale)
+                        // Digital full scale is what the file can represent: the clipping limit.
+                        if header.channels[c].physicalRange == nil { header.channels[c].physicalRange = -scale...scale }
+                    }
                 }
             }
             stored.apply(to: &header)
