@@ -46,7 +46,14 @@ public final class EDFReader: SampleSource {
         let edfHeader = UnsafeMutablePointer<edf_hdr_struct>.allocate(capacity: 1)
         defer { edfHeader.deallocate() }
         edfLibraryLock.lock()
-        let status = edfopen_file_readonly(path, edfHeader, EDFLIB_READ_ALL_ANNOTATIONS)
+        // EDFlib refuses a path it already has open, even for reading; an equivalent spelling of the
+        // same path ("/./a/b.edf") lets several readers stream one file, each with its own handle.
+        var openPath = path
+        for depth in 1...64 where edflib_is_file_used(openPath) == 1 {
+            let dots = String(repeating: "./", count: depth)
+            openPath = path.hasPrefix("/") ? "/" + dots + path.dropFirst() : dots + path
+        }
+        let status = edfopen_file_readonly(openPath, edfHeader, EDFLIB_READ_ALL_ANNOTATIONS)
         edfLibraryLock.unlock()
         guard status == 0 else {
             let code = edfHeader.pointee.filetype

@@ -6,8 +6,8 @@ import SynkCore
 ///
 /// - Every channel needs ``ChannelInfo/physicalRange``: it becomes the signal's physical minimum and
 ///   maximum, rounded outwards to a number the 8-character header field holds exactly, and is mapped
-///   onto the full digital range (EDF −32768…32767, BDF −8388608…8388607). Values outside it are
-///   clipped by EDFlib. The quantisation step is `(max − min) / (digitalMax − digitalMin)`; the error
+///   onto the full digital range (EDF −32768…32767, BDF −8388608…8388607). Values outside it clip;
+///   samples are rounded to the nearest level. The quantisation step is `(max − min) / (digitalMax − digitalMin)`; the error
 ///   of a sample is at most half of it. ``write(_:to:bdf:)`` derives missing ranges from the data.
 /// - Sample rate: the data-record duration is chosen (1 s if possible, else 2…60 s, else the longest
 ///   of 0.001…1 s in 10 µs steps) so that the samples per record are an integer; rates that allow none
@@ -28,8 +28,13 @@ public final class EDFWriter: SampleSink {
     /// Samples per data record.
     private let recordSamples: Int
     private let recordSeconds: Double
-    /// One data record per channel, filled to `filled`.
-    private var pending: [[Double]]
+    /// One data record per channel of digital values, filled to `filled`.
+    private var pending: [[Int32]]
+    /// Per channel: physical units per digital step and the digital offset, exactly as a reader derives
+    /// them from the header (`physical = step × (offset + digital)`).
+    private let steps: [Double]
+    private let offsets: [Double]
+    private let digitalRange: (Int32, Int32)
     private var filled = 0
     private var framesWritten = 0
     private var recordsWritten = 0
@@ -84,6 +89,10 @@ public final class EDFWriter: SampleSink {
 
         output = try AtomicOutput(destination: path)
         pending = Array(repeating: Array(repeating: 0, count: samples), count: channelCount)
+        let digital: (Int32, Int32) = bdf ? (-8_388_608, 8_388_607) : (-32768, 32767)
+        digitalRange = digital
+        steps = ranges.map { ($0.1 - $0.0) / Double(digital.1 - digital.0) }
+        offsets = zip(ranges, steps).map { $0.1 / $1 - Double(digital.1) }
 
         edfLibraryLock.lock()
         let opened = edfopen_file_writeonly(output.temporaryPath, bdf ? EDFLIB_FILETYPE_BDFPLUS : EDFLIB_FILETYPE_EDFPLUS,
@@ -93,16 +102,17 @@ public final class EDFWriter: SampleSink {
             throw .output(path, "cannot create the EDF file: \(EDFSupport.openErrorDescription(opened))")
         }
         handle = opened
-        let digital = bdf ? (-8_388_608, 8_388_607) : (-32768, 32767)
         var failed: String?
         func check(_ status: Int32, _ what: String) { if status != 0, failed == nil { failed = what } }
         for (c, channel) in header.channels.enumerated() {
             let s = Int32(c)
             check(edf_set_samplefrequency(opened, s, Int32(samples)), "sample count of \(channel.label)")
-            check(edf_set_physical_minimum(opened, s, ranges[c].0), "physical minimum of \(channel.label)")
-            check(edf_set_physical_maximum(opened, s, ranges[c].1), "physical maximum of \(channel.label)")
-            check(edf_set_digital_minimum(opened, s, Int32(digital.0)), "digital minimum")
-            check(edf_set_digital_maximum(opened, s, Int32(digital.1)), "digital maximum")
+            // EDFlib prints these by truncating digits: nudge them away from zero so the printed text
+            // is exactly the decimal chosen above.
+            check(edf_set_physical_minimum(opened, s, ranges[c].0 * (1 + 1e-12)), "physical minimum of \(channel.label)")
+            check(edf_set_physical_maximum(opened, s, ranges[c].1 * (1 + 1e-12)), "physical maximum of \(channel.label)")
+            check(edf_set_digital_minimum(opened, s, digital.0), "digital minimum")
+            check(edf_set_digital_maximum(opened, s, digital.1), "digital maximum")
             check(edf_set_label(opened, s, String(channel.label.prefix(16))), "label of \(channel.label)")
             check(edf_set_physical_dimension(opened, s, String(channel.unit.symbol.prefix(8))), "unit of \(channel.label)")
         }
@@ -164,9 +174,17 @@ public final class EDFWriter: SampleSink {
         var start = 0
         while start < frames {
             let take = min(frames - start, recordSamples - filled)
+            let (low, high) = (Double(digitalRange.0), Double(digitalRange.1))
             for c in pending.indices {
+                let step = steps[c]
+                let offset = offsets[c]
                 block.channels[c].withUnsafeBufferPointer { source in
-                    for i in 0..<take { pending[c][filled + i] = Double(source[start + i]) }
+                    for i in 0..<take {
+                        // Rounded to the nearest level (EDFlib's own conversion truncates); outside
+                        // the physical range the value clips.
+                        let level = (Double(source[start + i]) / step - offset).rounded()
+                        pending[c][filled + i] = Int32(min(high, max(low, level)))
+                    }
                 }
             }
             filled += take
@@ -178,7 +196,7 @@ public final class EDFWriter: SampleSink {
 
     private func flushRecord() throws(SynkError) {
         for c in pending.indices {
-            let status = pending[c].withUnsafeMutableBufferPointer { edfwrite_physical_samples(handle, $0.baseAddress) }
+            let status = pending[c].withUnsafeMutableBufferPointer { edfwrite_digital_samples(handle, $0.baseAddress) }
             guard status == 0 else {
                 throw .output(path, "EDFlib could not write data record \(recordsWritten + 1)")
             }

@@ -33,6 +33,7 @@ struct SndFileFixtureTests {
     func truncatedWAV(cut: Int) {
         // pcm16_3ch_1000hz.wav: 44-byte header, 6 bytes per frame, 500 frames declared.
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let path = Support.truncatedCopy(of: Support.fixture("sndfile/pcm16_3ch_1000hz.wav"), length: cut,
                                          in: directory, name: "cut.wav")
         let error = Support.error { () throws(SynkError) in _ = try SndFileReader(path: path).readAll() }
@@ -45,6 +46,7 @@ struct SndFileFixtureTests {
     @Test("a WAV cut inside its header is an input error naming the file")
     func truncatedHeader() {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let path = Support.truncatedCopy(of: Support.fixture("sndfile/pcm16_3ch_1000hz.wav"), length: 30,
                                          in: directory, name: "head.wav")
         let error = Support.error { () throws(SynkError) in _ = try SndFileReader(path: path) }
@@ -56,6 +58,7 @@ struct SndFileFixtureTests {
           arguments: [0.3, 0.6, 0.9])
     func truncatedFLAC(fraction: Double) throws {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         var original = Support.recording(frames: 20_000)
         for c in 0..<3 { original.header.channels[c].physicalRange = -2000...2000 }
         let whole = directory + "/whole.flac"
@@ -71,6 +74,7 @@ struct SndFileFixtureTests {
     @Test("an empty file and a file of text are input errors naming the file")
     func emptyAndGarbage() throws {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let empty = directory + "/empty.wav"
         _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let emptyError = Support.error { () throws(SynkError) in _ = try SndFileReader(path: empty) }

@@ -31,6 +31,7 @@ struct SndFileRoundTripTests {
     @Test("32-bit float WAV returns every sample exactly and restores all metadata", arguments: [1000.0, 2222.5])
     func floatWAVExact(rate: Double) throws {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let path = directory + "/float.wav"
         let original = Support.recording(rate: rate)
         try SndFileWriter.write(original, to: path, format: .wavFloat)
@@ -48,7 +49,9 @@ struct SndFileRoundTripTests {
 
     @Test("RF64 float is exact and recognised as RF64")
     func rf64Exact() throws {
-        let path = Support.temporaryDirectory() + "/float.rf64"
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = directory + "/float.rf64"
         let original = Support.recording(frames: 1000)
         try SndFileWriter.write(original, to: path, format: .rf64Float)
         #expect(try firstBytes(path, 4) == "RF64")
@@ -60,7 +63,9 @@ struct SndFileRoundTripTests {
 
     @Test("24-bit FLAC returns physical values within half a step of fullScale / 2^23")
     func flacWithinQuantisation() throws {
-        let path = Support.temporaryDirectory() + "/emg.flac"
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = directory + "/emg.flac"
         var original = Support.recording()
         let fullScale = [1000.0, 2000.0, 4000.0]
         for c in 0..<3 { original.header.channels[c].physicalRange = -fullScale[c]...fullScale[c] }
@@ -83,7 +88,9 @@ struct SndFileRoundTripTests {
 
     @Test("FLAC full scale given by the caller overrides the channel range; values beyond it clip")
     func flacCallerFullScaleClips() throws {
-        let path = Support.temporaryDirectory() + "/clip.flac"
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = directory + "/clip.flac"
         let original = Support.recording(frames: 1000, amplitude: 800)
         // Channel 0 peaks near 800 + 25 µV; a 500 µV full scale must clip it to ±500.
         try SndFileWriter.write(original, to: path, format: .flac(fullScale: [500, 5000, 5000]))
@@ -99,7 +106,9 @@ struct SndFileRoundTripTests {
 
     @Test("reading in blocks of 7 frames gives the same samples as reading whole")
     func streamingEqualsWhole() throws {
-        let path = Support.temporaryDirectory() + "/stream.wav"
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = directory + "/stream.wav"
         let original = Support.recording(frames: 1003)
         try SndFileWriter.write(original, to: path, format: .wavFloat)
         let whole = try SndFileReader(path: path).readAll(blockFrames: 1 << 20)
@@ -120,6 +129,7 @@ struct SndFileRoundTripTests {
     @Test("writers reject zero channels and a zero rate")
     func writerRejectsEmptyHeaders() {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let noChannels = RecordingHeader(sampleRate: 1000, frameCount: 0, channels: [])
         let zeroRate = RecordingHeader(sampleRate: 0, frameCount: 0, channels: [.labelled("OOc-L")])
         for (header, name) in [(noChannels, "a.wav"), (zeroRate, "b.wav")] {
@@ -135,6 +145,7 @@ struct SndFileRoundTripTests {
     @Test("FLAC without a full scale, or with more than 8 channels, is refused before any file appears")
     func flacPreconditions() {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let header = RecordingHeader(sampleRate: 1000, frameCount: 0, channels: [.labelled("OOc-L")])
         let noScale = Support.error { () throws(SynkError) in
             _ = try SndFileWriter(path: directory + "/a.flac", header: header, format: .flac)
@@ -153,6 +164,7 @@ struct SndFileRoundTripTests {
     @Test("an unfinished or failed write leaves no file behind")
     func atomicOutput() throws {
         let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
         let original = Support.recording(frames: 100)
         do {
             let writer = try SndFileWriter(path: directory + "/never.wav", header: original.header, format: .wavFloat)

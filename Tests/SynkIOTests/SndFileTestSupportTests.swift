@@ -50,6 +50,11 @@ enum SndEDFTestSupport {
         return try! Recording(header: header, samples: samples)
     }
 
+    /// Deletes a directory made by ``temporaryDirectory()``.
+    static func remove(_ directory: String) {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     /// Copies the first `length` bytes of `source` to a new file in `directory`.
     static func truncatedCopy(of source: String, length: Int, in directory: String, name: String) -> String {
         let data = try! Data(contentsOf: URL(fileURLWithPath: source))
