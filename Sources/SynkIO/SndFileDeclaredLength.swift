@@ -7,9 +7,9 @@ import Foundation
 /// declared size, which libsndfile does not expose; this walks the chunk headers of the containers
 /// synk writes or commonly meets (RIFF/RIFX WAV, RF64/BW64, Sony Wave64, CAF).
 enum SndFileDeclaredLength {
-    /// The declared data size in bytes and the bytes per frame, or `nil` when the header does not
-    /// state a usable size (streamed files with size 0 or "unknown", other containers).
-    static func declaredData(ofFileAt path: String) -> (dataBytes: UInt64, bytesPerFrame: UInt64)? {
+    /// The declared data size in bytes, the bytes per frame and where the data start, or `nil` when
+    /// the header does not state a usable size (streamed files with size 0 or "unknown", other containers).
+    static func declaredData(ofFileAt path: String) -> (dataBytes: UInt64, bytesPerFrame: UInt64, dataOffset: UInt64)? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         let reader = ChunkReader(handle: handle)
@@ -49,7 +49,7 @@ enum SndFileDeclaredLength {
         return value
     }
 
-    private static func riff(_ reader: ChunkReader, bigEndian: Bool) -> (UInt64, UInt64)? {
+    private static func riff(_ reader: ChunkReader, bigEndian: Bool) -> (UInt64, UInt64, UInt64)? {
         func number(_ bytes: ArraySlice<UInt8>) -> UInt64 { bigEndian ? big(bytes) : little(bytes) }
         var offset: UInt64 = 12
         var blockAlign: UInt64?
@@ -60,14 +60,14 @@ enum SndFileDeclaredLength {
             if id == "fmt ", let fmt = reader.bytes(at: offset + 8, count: 14) { blockAlign = number(fmt[12..<14]) }
             if id == "data" {
                 guard let blockAlign, blockAlign > 0, size != 0, size != 0xFFFF_FFFF else { return nil }
-                return (size, blockAlign)
+                return (size, blockAlign, offset + 8)
             }
             offset += 8 + size + (size & 1)
         }
         return nil
     }
 
-    private static func rf64(_ reader: ChunkReader) -> (UInt64, UInt64)? {
+    private static func rf64(_ reader: ChunkReader) -> (UInt64, UInt64, UInt64)? {
         var offset: UInt64 = 12
         var blockAlign: UInt64?
         var ds64DataSize: UInt64?
@@ -80,7 +80,7 @@ enum SndFileDeclaredLength {
             if id == "data" {
                 let declared = size == 0xFFFF_FFFF ? ds64DataSize : size
                 guard let declared, let blockAlign, blockAlign > 0, declared != 0 else { return nil }
-                return (declared, blockAlign)
+                return (declared, blockAlign, offset + 8)
             }
             offset += 8 + size + (size & 1)
         }
@@ -89,7 +89,7 @@ enum SndFileDeclaredLength {
 
     /// Sony Wave64: 16-byte GUID chunk ids (the first four bytes spell the name) and 64-bit sizes that
     /// include the 24-byte chunk header; chunks are 8-byte aligned.
-    private static func wave64(_ reader: ChunkReader) -> (UInt64, UInt64)? {
+    private static func wave64(_ reader: ChunkReader) -> (UInt64, UInt64, UInt64)? {
         var offset: UInt64 = 40
         var blockAlign: UInt64?
         for _ in 0..<1000 {
@@ -100,7 +100,7 @@ enum SndFileDeclaredLength {
             if id == "fmt ", let fmt = reader.bytes(at: offset + 24, count: 14) { blockAlign = little(fmt[12..<14]) }
             if id == "data" {
                 guard let blockAlign, blockAlign > 0, size > 24 else { return nil }
-                return (size - 24, blockAlign)
+                return (size - 24, blockAlign, offset + 24)
             }
             offset += (size + 7) / 8 * 8
         }
@@ -109,7 +109,7 @@ enum SndFileDeclaredLength {
 
     /// Apple CAF: big-endian 64-bit chunk sizes; the data chunk starts with a 4-byte edit count and a
     /// size of -1 means "to the end of the file".
-    private static func caf(_ reader: ChunkReader) -> (UInt64, UInt64)? {
+    private static func caf(_ reader: ChunkReader) -> (UInt64, UInt64, UInt64)? {
         var offset: UInt64 = 8
         var bytesPerFrame: UInt64?
         for _ in 0..<1000 {
@@ -123,7 +123,7 @@ enum SndFileDeclaredLength {
             }
             if id == "data" {
                 guard size != UInt64.max, size > 4, let bytesPerFrame else { return nil }
-                return (size - 4, bytesPerFrame)
+                return (size - 4, bytesPerFrame, offset + 16)
             }
             guard size < 1 << 60 else { return nil }
             offset += 12 + size

@@ -38,6 +38,13 @@ public final class SndFileReader: SampleSource {
         var info = SF_INFO()
         guard let opened = sf_open(path, Int32(SFM_READ), &info) else {
             let reason = String(cString: sf_strerror(nil))
+            // libsndfile rejects some cut files outright (CAF); say what is wrong when the header shows it.
+            if let (dataBytes, bytesPerFrame, dataOffset) = SndFileDeclaredLength.declaredData(ofFileAt: path),
+               size >= 0, dataOffset + dataBytes > UInt64(size) {
+                let held = UInt64(size) > dataOffset ? (UInt64(size) - dataOffset) / bytesPerFrame : 0
+                throw .input(path, "truncated: header declares \(dataBytes / bytesPerFrame) frames, data holds \(held)",
+                             hint: "the file was cut short; copy it again from the source")
+            }
             throw .input(path, "not a readable sound file: \(reason)",
                          hint: "synk reads WAV, W64, RF64, FLAC and CAF through libsndfile")
         }
@@ -72,7 +79,7 @@ public final class SndFileReader: SampleSource {
         guard info.samplerate > 0 else { throw .input(path, "the header declares sample rate \(info.samplerate) Hz") }
         guard info.frames >= 0 else { throw .input(path, "the header declares \(info.frames) frames") }
 
-        if let (dataBytes, bytesPerFrame) = SndFileDeclaredLength.declaredData(ofFileAt: path),
+        if let (dataBytes, bytesPerFrame, _) = SndFileDeclaredLength.declaredData(ofFileAt: path),
            bytesPerFrame == UInt64(Int(info.channels)) * UInt64(Self.bytesPerSample(subtype: subtype) ?? 0) {
             let declaredFrames = dataBytes / bytesPerFrame
             if declaredFrames > UInt64(info.frames) {

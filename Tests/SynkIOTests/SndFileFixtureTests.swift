@@ -28,6 +28,40 @@ struct SndFileFixtureTests {
         }
     }
 
+    @Test("W64 (float) and CAF (big-endian PCM16) written by hand read as stored",
+          arguments: [("float_3ch_500hz.w64", FileFormat.w64, 200, 500.0, false),
+                      ("pcm16_3ch_1500hz.caf", FileFormat.caf, 250, 1500.0, true)])
+    func otherContainers(name: String, format: FileFormat, frames: Int, rate: Double, isInteger: Bool) throws {
+        let reader = try SndFileReader(path: Support.fixture("sndfile/\(name)"))
+        #expect(reader.header.source?.format == format)
+        #expect(reader.header.sampleRate == rate)
+        #expect(reader.header.frameCount == frames)
+        #expect(reader.header.channels.map(\.label) == ["ch1", "ch2", "ch3"])
+        // Integer samples have a known full scale (±1 after normalisation); float samples have none.
+        #expect(reader.header.channels.allSatisfy { $0.physicalRange == (isInteger ? -1.0...1.0 : nil) })
+        let read = try reader.readAll(blockFrames: 33)
+        let expected = try Support.csvColumns("sndfile/\(name.split(separator: ".")[0]).csv")
+        for c in 0..<3 {
+            #expect(read.samples[c].count == frames)
+            let mismatches = zip(read.samples[c], expected[c]).filter { Double($0) != $1 }.count
+            #expect(mismatches == 0, "channel \(c + 1): \(mismatches) samples differ")
+        }
+    }
+
+    /// Header sizes: W64 40 (riff, size, wave) + 40 (fmt) + 24 (data chunk head); CAF 8 + 44 (desc) + 16.
+    @Test("W64 and CAF cut inside their data report truncation",
+          arguments: [("float_3ch_500hz.w64", 104, 12, 200, 104 + 12 * 77 + 5),
+                      ("pcm16_3ch_1500hz.caf", 68, 6, 250, 68 + 6 * 190 + 1)])
+    func truncatedOtherContainers(name: String, headerBytes: Int, frameBytes: Int, frames: Int, cut: Int) {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = Support.truncatedCopy(of: Support.fixture("sndfile/\(name)"), length: cut, in: directory, name: name)
+        let error = Support.error { () throws(SynkError) in _ = try SndFileReader(path: path).readAll() }
+        #expect(error?.kind == .input)
+        #expect(error?.file == path)
+        #expect(error?.problem == "truncated: header declares \(frames) frames, data holds \((cut - headerBytes) / frameBytes)")
+    }
+
     @Test("a WAV cut inside its data reports truncation with declared and held frame counts",
           arguments: [44 + 6 * 100, 44 + 6 * 250 + 3, 44 + 6 * 499 + 5, 44])
     func truncatedWAV(cut: Int) {

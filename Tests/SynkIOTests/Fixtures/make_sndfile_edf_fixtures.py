@@ -50,6 +50,34 @@ with open(os.path.join(HERE, "sndfile", "pcm24_4ch_2048hz.wav"), "wb") as f:
 write_csv(os.path.join(HERE, "sndfile", "pcm24_4ch_2048hz.csv"), [pcm24[:, c] / float(1 << 23) for c in range(channels)])
 
 
+# --- Sony Wave64, 32-bit float, 3 channels, 500 Hz, 200 frames (written by hand) ------------------------
+frames, channels, rate = 200, 3, 500
+w64_values = (rng.standard_normal((frames, channels)) * 100).astype("<f4")
+GUID_TAIL = bytes.fromhex("F3ACD3118CD100C04F8EDB8A")
+fmt = struct.pack("<HHIIHH", 3, channels, rate, rate * 4 * channels, 4 * channels, 32)
+fmt_chunk = b"fmt " + GUID_TAIL + struct.pack("<Q", 24 + len(fmt)) + fmt
+fmt_chunk += b"\x00" * (-len(fmt_chunk) % 8)
+payload = w64_values.tobytes()
+data_chunk = b"data" + GUID_TAIL + struct.pack("<Q", 24 + len(payload)) + payload
+riff_guid = b"riff" + bytes.fromhex("2E91CF11A5D628DB04C10000")
+wave_guid = b"wave" + GUID_TAIL
+total = 16 + 8 + 16 + len(fmt_chunk) + len(data_chunk)
+with open(os.path.join(HERE, "sndfile", "float_3ch_500hz.w64"), "wb") as f:
+    f.write(riff_guid + struct.pack("<Q", total) + wave_guid + fmt_chunk + data_chunk)
+write_csv(os.path.join(HERE, "sndfile", "float_3ch_500hz.csv"), [w64_values[:, c].astype(np.float64) for c in range(channels)])
+
+# --- Apple CAF, big-endian PCM16, 3 channels, 1500 Hz, 250 frames (written by hand) ---------------------
+frames, channels, rate = 250, 3, 1500
+caf_values = rng.integers(-32768, 32768, size=(frames, channels), dtype=np.int64)
+desc = struct.pack(">dIIIIII", float(rate), int.from_bytes(b"lpcm", "big"), 0, 2 * channels, 1, channels, 16)
+payload = caf_values.astype(">i2").tobytes()
+with open(os.path.join(HERE, "sndfile", "pcm16_3ch_1500hz.caf"), "wb") as f:
+    f.write(b"caff" + struct.pack(">HH", 1, 0))
+    f.write(b"desc" + struct.pack(">q", len(desc)) + desc)
+    f.write(b"data" + struct.pack(">q", 4 + len(payload)) + struct.pack(">I", 0) + payload)
+write_csv(os.path.join(HERE, "sndfile", "pcm16_3ch_1500hz.csv"), [caf_values[:, c] / 32768.0 for c in range(channels)])
+
+
 # --- EDF+ / BDF with a second rate and annotations ----------------------------------------------------
 def field(text, width):
     text = str(text)
