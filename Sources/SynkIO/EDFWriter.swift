@@ -208,6 +208,11 @@ public final class EDFWriter: SampleSink {
     /// Pads the last data record, writes the annotations, closes and moves the file into place.
     public func finish() throws(SynkError) {
         guard handle >= 0 else { return }
+        guard framesWritten > 0 else {
+            closeHandle()
+            output.abandon()
+            throw .output(path, "cannot write an EDF file without samples")
+        }
         if filled > 0 {
             for c in pending.indices {
                 let last = pending[c][filled - 1]

@@ -1,9 +1,10 @@
+import CSndFile
 import Foundation
 import SynkCore
 
-/// synk's description of a recording, stored as JSON after the prefix `synk:` in a sound file's comment
-/// string (`SF_STR_COMMENT`: the `ICMT` entry of a WAV/RF64 `LIST INFO` chunk, the `COMMENT` Vorbis
-/// comment of a FLAC file).
+/// synk's description of a recording, stored as JSON after the prefix `synk:` in a sound file: in WAV
+/// and RF64 as a chunk with id `synk` (libsndfile keeps WAV comments only up to about 2 kB), in FLAC as
+/// the comment string (`SF_STR_COMMENT`, the `COMMENT` Vorbis comment).
 ///
 /// Sound-file headers know only an integer sample rate and a channel count; everything else an EMG
 /// recording needs (labels, units, muscles, the scale of integer samples, events) travels here.
@@ -41,6 +42,44 @@ struct SndFileMetadata: Codable, Equatable {
         var site: String?
         var side: String?
         var branch: String?
+    }
+
+    /// The largest `synk` chunk written: libsndfile 1.2 fails to write WAV headers much beyond 50 kB.
+    static let maximumChunkBytes = 48 * 1024
+    static let chunkID = "synk"
+
+    /// Adds the `synk` chunk to a WAV/RF64 file opened for writing, before any sample is written.
+    static func writeChunk(_ bytes: [UInt8], to file: OpaquePointer) -> Bool {
+        var info = SF_CHUNK_INFO()
+        setID(&info)
+        info.datalen = UInt32(bytes.count)
+        var data = bytes
+        return data.withUnsafeMutableBytes { raw in
+            info.data = raw.baseAddress
+            return sf_set_chunk(file, &info) == 0
+        }
+    }
+
+    /// The content of the `synk` chunk, if the file has one.
+    static func readChunk(from file: OpaquePointer) -> String? {
+        var info = SF_CHUNK_INFO()
+        setID(&info)
+        guard let iterator = sf_get_chunk_iterator(file, &info),
+              sf_get_chunk_size(iterator, &info) == 0, info.datalen > 0, info.datalen <= 16 << 20 else { return nil }
+        var data = [UInt8](repeating: 0, count: Int(info.datalen))
+        let status = data.withUnsafeMutableBytes { raw in
+            info.data = raw.baseAddress
+            return sf_get_chunk_data(iterator, &info)
+        }
+        guard status == 0 else { return nil }
+        return String(decoding: data.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    private static func setID(_ info: inout SF_CHUNK_INFO) {
+        withUnsafeMutableBytes(of: &info.id) { raw in
+            for (i, byte) in chunkID.utf8.enumerated() { raw[i] = byte }
+        }
+        info.id_size = UInt32(chunkID.utf8.count)
     }
 
     var format: String = SndFileMetadata.formatName

@@ -89,8 +89,9 @@ public final class SndFileReader: SampleSource {
         }
 
         let comment = sf_get_string(opened, Int32(SF_STR_COMMENT)).map { String(cString: $0) }
-        let stored = try comment.flatMap { (text: String) throws(SynkError) -> SndFileMetadata? in
-            try SndFileMetadata.parse(comment: text, file: path)
+        // The `synk` chunk (WAV/RF64) takes precedence over the comment (FLAC, short WAV copies).
+        let stored = try (SndFileMetadata.readChunk(from: opened) ?? comment).flatMap {
+            (text: String) throws(SynkError) -> SndFileMetadata? in try SndFileMetadata.parse(comment: text, file: path)
         }
 
         var header = RecordingHeader(

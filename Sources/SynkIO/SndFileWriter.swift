@@ -40,8 +40,9 @@ public struct SndFileFormat: Sendable, Hashable {
 
 /// Writes a recording to a sound file through libsndfile, block by block, atomically.
 ///
-/// synk's metadata (labels, units, muscles, events, exact sample rate, integer scale) goes into the
-/// comment string as `synk:{json}`, so ``SndFileReader`` restores everything. FLAC stores 24-bit integers:
+/// synk's metadata (labels, units, muscles, events, exact sample rate, integer scale) is stored as
+/// `synk:{json}`: in FLAC as the comment, in WAV/RF64 in a `synk` chunk (up to 48 KiB, also copied to the
+/// comment when under 2 kB), so ``SndFileReader`` restores everything. FLAC stores 24-bit integers:
 /// channel `c` is written as `x / fullScale[c]`, clipped to [-1, 1), so the quantisation step is
 /// `fullScale[c] / 2^23`; FLAC allows at most 8 channels. Non-finite samples are refused.
 /// Nothing appears at `path` until ``finish()`` succeeds.
@@ -118,8 +119,22 @@ public final class SndFileWriter: SampleSink {
         // Non-finite numbers cannot be JSON; they would also be meaningless to a reader.
         metadataHeader.events = header.events.filter { $0.onset.isFinite && $0.duration.isFinite }
         let comment = SndFileMetadata(header: metadataHeader, scales: scales).commentString()
-        guard sf_set_string(opened, Int32(SF_STR_COMMENT), comment) == 0 else {
-            throw .output(path, "cannot store the metadata: \(String(cString: sf_strerror(opened)))")
+        if format.container == .flac {
+            guard sf_set_string(opened, Int32(SF_STR_COMMENT), comment) == 0 else {
+                throw .output(path, "cannot store the metadata: \(String(cString: sf_strerror(opened)))")
+            }
+        } else {
+            // libsndfile drops WAV comments longer than about 2 kB without an error, so the metadata
+            // goes into a chunk of its own; a short copy also in the comment helps other programs.
+            let bytes = Array(comment.utf8)
+            guard bytes.count <= SndFileMetadata.maximumChunkBytes else {
+                throw .output(path, "synk metadata of \(bytes.count) bytes exceeds the \(SndFileMetadata.maximumChunkBytes) bytes a WAV header holds",
+                              hint: "write FLAC or HDF5, or keep fewer events")
+            }
+            guard SndFileMetadata.writeChunk(bytes, to: opened) else {
+                throw .output(path, "cannot store the metadata chunk: \(String(cString: sf_strerror(opened)))")
+            }
+            if bytes.count <= 2000 { sf_set_string(opened, Int32(SF_STR_COMMENT), comment) }
         }
         sf_set_string(opened, Int32(SF_STR_SOFTWARE), "synk \(SynkVersion.current)")
     }

@@ -126,6 +126,35 @@ struct EDFRoundTripTests {
         #expect(EDFWriter.headerNumber(value, roundingUp: up) == expected)
     }
 
+    @Test("more events than data records are stored in extra annotation signals and all come back")
+    func manyEvents() throws {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        var original = Support.recording(frames: 1500)  // 2 data records of 1 s
+        original.header.events = (0..<25).map { Event(onset: Double($0) * 0.05, duration: 0.01, label: "twitch \($0)") }
+        try EDFWriter.write(original, to: directory + "/many.edf", bdf: false)
+        let read = try EDFReader(path: directory + "/many.edf").header
+        #expect(read.events.map(\.label) == original.header.events.map(\.label))
+        #expect(read.events.map(\.duration) == original.header.events.map(\.duration))
+        // Onsets k × 0.05 s lie on the 100 µs grid; only the decimal parsing may differ, by far less.
+        let onsetErrors = zip(read.events, original.header.events).map { abs($0.onset - $1.onset) }
+        #expect(onsetErrors.allSatisfy { $0 < 1e-9 })
+        #expect(read.frameCount == 1500)
+    }
+
+    @Test("an EDF file without samples is refused and leaves nothing behind")
+    func noSamples() throws {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        var header = Support.recording(frames: 10).header
+        header.frameCount = 0
+        for c in 0..<3 { header.channels[c].physicalRange = -1...1 }
+        let writer = try EDFWriter(path: directory + "/empty.edf", header: header, bdf: false)
+        let error = Support.error { () throws(SynkError) in try writer.finish() }
+        #expect(error == .output(directory + "/empty.edf", "cannot write an EDF file without samples"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
     @Test("an unfinished EDF write leaves no file behind")
     func atomic() throws {
         let directory = Support.temporaryDirectory()

@@ -104,6 +104,40 @@ struct SndFileRoundTripTests {
         #expect(worst <= tolerance)
     }
 
+    @Test("metadata of 64 channels and 400 events survives WAV and FLAC", arguments: [false, true])
+    func largeMetadata(flac: Bool) throws {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let path = directory + (flac ? "/big.flac" : "/big.wav")
+        let channelCount = flac ? 8 : 64
+        var channels = (0..<channelCount).map { ChannelInfo.labelled("zygomaticus major right \($0)") }
+        for c in channels.indices { channels[c].physicalRange = -Double(c + 1)...Double(c + 1) }
+        let events = (0..<400).map { Event(onset: Double($0) * 0.001, duration: 0.0005, label: "repetition \($0) of smile") }
+        let header = RecordingHeader(sampleRate: 1000, frameCount: 500, channels: channels, events: events)
+        let samples = (0..<channelCount).map { c in (0..<500).map { Float(c + 1) * Float($0 % 7) / 8 } }
+        try SndFileWriter.write(try Recording(header: header, samples: samples), to: path, format: flac ? .flac : .wavFloat)
+        let read = try SndFileReader(path: path).readAll()
+        #expect(read.header.channels == channels)
+        #expect(read.header.events == events)
+        // k/8 of the full scale c+1 is a multiple of 2^-3 scale: exact in 24 bits and in float.
+        #expect(read.samples == samples)
+    }
+
+    @Test("WAV metadata beyond what a WAV header holds is refused before any file appears")
+    func oversizedMetadata() {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        // 3000 events of about 60 JSON bytes each: roughly 180 kB, far beyond the 48 KiB limit.
+        var header = Support.recording(frames: 10).header
+        header.events = (0..<3000).map { Event(onset: Double($0), duration: 0.5, label: "repetition \($0)") }
+        let error = Support.error { () throws(SynkError) in
+            _ = try SndFileWriter(path: directory + "/huge.wav", header: header, format: .wavFloat)
+        }
+        #expect(error?.kind == .output)
+        #expect(error?.problem.contains("exceeds the 49152 bytes a WAV header holds") == true)
+        #expect(try! FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+
     @Test("reading in blocks of 7 frames gives the same samples as reading whole")
     func streamingEqualsWhole() throws {
         let directory = Support.temporaryDirectory()
