@@ -14,6 +14,8 @@ let edfLibraryLock = NSLock()
 /// - Signals sampled at a rate other than the recording's are left out: synk keeps the group of
 ///   signals sharing the most common rate (ties: the highest), and lists the others under
 ///   `metadata["excluded_signals"]` as `label (rate Hz)`.
+/// - Kind: `.trigger` for labels naming a status, trigger, marker or stimulus line; `.emg` for voltage
+///   signals and signals with a blank dimension; `.auxiliary` for other units.
 /// - EDF+ annotations become ``Event``s; the annotation `synk:frames=N` written by ``EDFWriter`` gives
 ///   the true length of a recording whose last data record was padded, and is not an event.
 /// - The start date and time are read as UTC (EDF stores local time without a zone). The date
@@ -123,7 +125,8 @@ public final class EDFReader: SampleSource {
             let lowered = label.lowercased()
             let kind: ChannelKind = if ["status", "trigger", "marker", "stim"].contains(where: lowered.contains) {
                 .trigger
-            } else if fileUnit.isVoltage {
+            } else if fileUnit.isVoltage || fileUnit.symbol.isEmpty {
+                // Many EMG exports leave the dimension blank; a named non-voltage unit is auxiliary.
                 .emg
             } else {
                 .auxiliary
@@ -225,7 +228,10 @@ public final class EDFReader: SampleSource {
             }
             let factor = factors[c]
             channels.append(buffer.withUnsafeBufferPointer { source in
-                (0..<wanted).map { Float(source[$0] * factor) }
+                [Float](unsafeUninitializedCapacity: wanted) { target, count in
+                    for i in 0..<wanted { target[i] = Float(source[i] * factor) }
+                    count = wanted
+                }
             })
         }
         let block = SignalBlock(firstFrame: position, channels: channels)

@@ -178,12 +178,15 @@ public final class EDFWriter: SampleSink {
             for c in pending.indices {
                 let step = steps[c]
                 let offset = offsets[c]
-                block.channels[c].withUnsafeBufferPointer { source in
-                    for i in 0..<take {
-                        // Rounded to the nearest level (EDFlib's own conversion truncates); outside
-                        // the physical range the value clips.
-                        let level = (Double(source[start + i]) / step - offset).rounded()
-                        pending[c][filled + i] = Int32(min(high, max(low, level)))
+                let first = filled
+                pending[c].withUnsafeMutableBufferPointer { target in
+                    block.channels[c].withUnsafeBufferPointer { source in
+                        for i in 0..<take {
+                            // Rounded to the nearest level (EDFlib's own conversion truncates);
+                            // outside the physical range the value clips.
+                            let level = (Double(source[start + i]) / step - offset).rounded()
+                            target[first + i] = Int32(min(high, max(low, level)))
+                        }
                     }
                 }
             }

@@ -163,9 +163,11 @@ public final class SndFileReader: SampleSource {
         var channels = [[Float]](repeating: [], count: channelCount)
         for c in 0..<channelCount {
             let scale = scales[c]
-            var samples = [Float](repeating: 0, count: got)
-            interleaved.withUnsafeBufferPointer { source in
-                for i in 0..<got { samples[i] = source[i * channelCount + c] * scale }
+            let samples = interleaved.withUnsafeBufferPointer { source in
+                [Float](unsafeUninitializedCapacity: got) { target, count in
+                    for i in 0..<got { target[i] = source[i * channelCount + c] * scale }
+                    count = got
+                }
             }
             if let bad = samples.firstIndex(where: { !$0.isFinite }) {
                 throw .input(path, "sample is \(samples[bad]) (not a finite number)",
