@@ -6,7 +6,7 @@ written byte by byte from the EDF(+) specification. Next to each file a CSV hold
 must return, computed here with numpy in float64:
   PCM:  sample / 2**(bits-1)                      (libsndfile's normalisation)
   EDF:  (digital - dmin) * (pmax - pmin) / (dmax - dmin) + pmin, times 1000 for a signal in mV (-> µV)
-Run from this folder: python3 make_sndfile_edf_fixtures.py
+Run: python3 Tests/SynkIOTests/Fixtures/sndfile/make_sndfile_edf_fixtures.py
 """
 import os
 import struct
@@ -14,7 +14,8 @@ import wave
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The script lives in Fixtures/sndfile/ and writes into Fixtures/sndfile/ and Fixtures/edf/.
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 rng = np.random.default_rng(20261122)
 
 
