@@ -77,6 +77,23 @@ struct SndFileFixtureTests {
         #expect(error?.problem == "truncated: header declares 500 frames, data holds \(held)")
     }
 
+    @Test("a float WAV written by synk and cut short is reported truncated", arguments: [0.5, 0.99])
+    func truncatedSynkWAV(fraction: Double) throws {
+        let directory = Support.temporaryDirectory()
+        defer { Support.remove(directory) }
+        let whole = directory + "/whole.wav"
+        try SndFileWriter.write(Support.recording(frames: 4000), to: whole, format: .wavFloat)
+        let size = try FileManager.default.attributesOfItem(atPath: whole)[.size] as! Int
+        let cut = Int(Double(size) * fraction)
+        let path = Support.truncatedCopy(of: whole, length: cut, in: directory, name: "cut.wav")
+        let error = Support.error { () throws(SynkError) in _ = try SndFileReader(path: path).readAll() }
+        #expect(error?.kind == .input)
+        #expect(error?.file == path)
+        // 12 bytes per frame (3 float channels); the data end at the end of the whole file.
+        let dataStart = size - 4000 * 12
+        #expect(error?.problem == "truncated: header declares 4000 frames, data holds \((cut - dataStart) / 12)")
+    }
+
     @Test("a WAV cut inside its header is an input error naming the file")
     func truncatedHeader() {
         let directory = Support.temporaryDirectory()
