@@ -710,7 +710,7 @@ private struct HDF5Opener {
             offsets: [Double](repeating: 0, count: count)))
     }
 
-    /// Paths of the 2-D numeric datasets in the file (depth ≤ 8, at most 200), sorted: what `--dataset` could name.
+    /// Paths of the 2-D datasets of a readable sample type in the file (depth ≤ 8, at most 200), sorted: what `--dataset` could name.
     func twoDimensionalDatasets() -> [String] {
         var found: [String] = []
         var visited = 0
@@ -728,8 +728,7 @@ private struct HDF5Opener {
                 case H5I_DATASET:
                     let dataset = H5Dopen2(file, childPath, synk_H5P_DEFAULT())
                     guard dataset >= 0 else { continue }
-                    if let shape = H5DatasetShape(dataset), shape.dimensions.count == 2,
-                       shape.typeClass == H5T_INTEGER || shape.typeClass == H5T_FLOAT {
+                    if let shape = H5DatasetShape(dataset), shape.dimensions.count == 2, shape.isSupportedSampleType {
                         found.append(childPath)
                     }
                     H5Dclose(dataset)
