@@ -20,6 +20,8 @@ public final class HDF5Writer: SampleSink {
     private var dataset: hid_t = -1
     private var framesWritten: UInt64 = 0
     private var finished = false
+    /// Set when a write failed: the file was abandoned and ``finish()`` must not report success.
+    private var failed = false
 
     /// Creates the file (at a temporary path) with everything but the samples.
     /// - Throws: ``SynkError`` of kind `.output` when the header cannot be stored or the file cannot be created.
@@ -53,7 +55,7 @@ public final class HDF5Writer: SampleSink {
 
     /// Appends a block; it must carry every channel of the header, all of one length.
     public func write(_ block: SignalBlock) throws(SynkError) {
-        guard !finished else { throw .output(destination, "write after finish") }
+        guard !finished else { throw .output(destination, failed ? "write after a failed write" : "write after finish") }
         guard block.channels.count == channelCount else {
             throw failure("block has \(block.channels.count) channels, the file has \(channelCount)")
         }
@@ -89,11 +91,13 @@ public final class HDF5Writer: SampleSink {
 
     /// Flushes, closes and renames the file into place.
     public func finish() throws(SynkError) {
+        guard !failed else { throw .output(destination, "not written: an earlier write failed") }
         guard !finished else { return }
         let flushed = HDF5Library.locked { H5Fflush(file, H5F_SCOPE_LOCAL) >= 0 }
         let closed = closeHandles()
         guard flushed, closed else {
             finished = true
+            failed = true
             output.abandon()
             throw .output(destination, "could not finish the HDF5 file", hint: "is the disk full?")
         }
@@ -103,6 +107,7 @@ public final class HDF5Writer: SampleSink {
 
     private func failure(_ problem: String) -> SynkError {
         finished = true
+        failed = true
         closeHandles()
         output.abandon()
         return .output(destination, problem)
