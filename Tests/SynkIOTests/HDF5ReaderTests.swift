@@ -149,6 +149,24 @@ struct HDF5OtherLayoutTests {
         #expect(error?.problem.contains("not uniform") == true)
     }
 
+    @Test("--dataset may name an NWB series' data: still read as NWB, with its own rate")
+    func nwbChosenByDataset() throws {
+        let reader = try HDF5Reader(path: HDF5Fixtures.path("nwb_rate.h5"), dataset: "/acquisition/FacialEMG/data", sampleRate: 1)
+        #expect(reader.header.source?.format == .nwb)
+        #expect(reader.header.sampleRate == 2048)
+        #expect(reader.header.channels.first?.label == "mentalis right")
+    }
+
+    @Test("OpenSignals channels of unequal length are refused, naming the shorter channel")
+    func openSignalsUnequal() {
+        let path = HDF5Fixtures.path("opensignals_unequal.h5")
+        let error = #expect(throws: SynkError.self) { try HDF5Reader(path: path) }
+        #expect(error?.kind == .input)
+        #expect(error?.file == path)
+        #expect(error?.place == "/00:07:80:3B:46:61/raw/channel_2")
+        #expect(error?.problem == "has 90 samples but /00:07:80:3B:46:61/raw/channel_1 has 100")
+    }
+
     @Test("OpenSignals: channels in numeric order, raw counts with 16-bit range, nSeq ignored")
     func openSignals() throws {
         let recording = try HDF5Reader(path: HDF5Fixtures.path("opensignals.h5")).readAll()

@@ -123,3 +123,40 @@ struct HDF5WriterTests {
         #expect(results.allSatisfy { $0 == serial })
     }
 }
+
+@Suite("HDF5: every identifier is closed")
+struct HDF5ResourceTests {
+    @Test("reading every fixture, hitting every error and writing a file leave no HDF5 file, group, dataset or attribute open")
+    func noLeakedIdentifiers() throws {
+        let directory = HDF5Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Holding the (recursive) HDF5 lock for the whole test keeps other tests' HDF5 work out of the counts.
+        try HDF5Library.locked { () throws -> Void in
+            let before = HDF5Library.openObjectCounts()
+            let cases: [(String, String?, Double?)] = [
+                ("synk_int16.h5", nil, nil), ("synk_float32.h5", nil, nil), ("nwb_rate.h5", nil, nil),
+                ("nwb_timestamps.h5", nil, nil), ("nwb_gap.h5", nil, nil), ("opensignals.h5", nil, nil),
+                ("generic.h5", nil, nil), ("generic.h5", "/recordings/matrix", 250), ("generic.h5", "/other/transposed", 100),
+                ("generic.h5", "/cube", 1), ("generic.h5", "/bytes", 1), ("generic.h5", "/absent", 1),
+                ("zero_rate.h5", nil, nil), ("missing_rate.h5", nil, nil), ("absurd_samples.h5", nil, nil),
+                ("absurd_channels.h5", nil, nil), ("no_data.h5", nil, nil),
+            ]
+            var opened = 0
+            for (file, dataset, rate) in cases {
+                if let reader = try? HDF5Reader(path: HDF5Fixtures.path(file), dataset: dataset, sampleRate: rate) {
+                    _ = try reader.readAll(blockFrames: 100)
+                    opened += 1
+                }
+            }
+            #expect(opened == 7)
+            let path = directory.appendingPathComponent("w.h5").path
+            let writer = try HDF5Writer(path: path, header: RecordingHeader(
+                sampleRate: 100, frameCount: 3, channels: [ChannelInfo.labelled("OOc-L")],
+                events: [Event(onset: 0, duration: 1, label: "x")], stimuli: [Stimulus(time: 0.5, site: "s")]))
+            try writer.write(SignalBlock(firstFrame: 0, channels: [[1, 2, 3]]))
+            try writer.finish()
+            _ = try HDF5Reader(path: path).readAll()
+            #expect(HDF5Library.openObjectCounts() == before)
+        }
+    }
+}

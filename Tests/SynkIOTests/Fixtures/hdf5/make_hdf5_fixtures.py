@@ -171,6 +171,14 @@ physical = np.stack([c1, c2], axis=1).astype(np.float64)
 expected["opensignals.h5"] = summary(physical, rate, ["channel_1", "channel_2"], "counts", "opensignals-hdf5",
                                      resolution_bits=16)
 
+# 5b. OpenSignals with channels of unequal length: must be refused.
+with h5py.File("opensignals_unequal.h5", "w") as f:
+    g = f.create_group(mac)
+    g.attrs["sampling rate"] = 1000
+    raw_group = g.create_group("raw")
+    raw_group.create_dataset("channel_1", data=np.zeros(100, dtype=np.uint16))
+    raw_group.create_dataset("channel_2", data=np.zeros(90, dtype=np.uint16))
+
 # 6. Generic file: a 2-D float64 matrix [samples x channels], a transposed int32 one, a 3-D cube, an int8 set.
 n = 900
 matrix = rng.standard_normal((n, 3))
