@@ -6,7 +6,8 @@ import SynkCore
 ///
 /// The flavour is recognised from the file's content and reported in `header.source.format`:
 /// - ``FileFormat/synkHDF5``: synk's own layout (root attribute `synk_format = "emg-recording"`, `/emg/data`,
-///   `/emg/channels`, optional `/events` and `/stimuli`; see design.md).
+///   `/emg/channels`, optional `/events`, `/stimuli`, and `/metadata` string attributes; see design.md). Passing
+///   `dataset: "/emg/data"` for such a file reads it the same way.
 /// - ``FileFormat/nwb``: an NWB `ElectricalSeries` under `/acquisition/<name>/` (rate from `starting_time@rate` or a
 ///   uniform `timestamps` dataset; labels from the electrodes table).
 /// - ``FileFormat/openSignalsHDF5``: a PLUX OpenSignals file (`/<MAC>/raw/channel_<n>`, raw ADC counts).
@@ -165,7 +166,10 @@ private struct HDF5Opener {
 
         let opened: HDF5Opened
         if let dataset {
-            if let series = nwbSeries(named: dataset) {
+            if H5Aexists(file, "synk_format") > 0, ["/emg/data", "emg/data", "/emg", "emg"].contains(dataset) {
+                // Naming synk's own data must not lose its scale, offset, unit and channel table.
+                opened = try openSynk()
+            } else if let series = nwbSeries(named: dataset) {
                 opened = try openNWB(series: series, others: [], sampleRate: sampleRate)
             } else {
                 opened = try openGeneric(dataset: dataset, sampleRate: sampleRate)
@@ -362,6 +366,22 @@ private struct HDF5Opener {
             if affected == nil { metadata["affected_side"] = text }
         }
         metadata["synk_format_version"] = "1"
+        // Free-form facts written by HDF5Writer from RecordingHeader.metadata (string attributes of /metadata).
+        if h5ObjectKind(file, "/metadata") == H5I_GROUP {
+            let group = H5Gopen2(file, "/metadata", synk_H5P_DEFAULT())
+            if group >= 0 {
+                defer { H5Gclose(group) }
+                let count = H5Aget_num_attrs(group)
+                for index in 0..<max(0, min(Int(count), 10_000)) {
+                    let length = H5Aget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), nil, 0, synk_H5P_DEFAULT())
+                    guard length > 0, length < 65_536 else { continue }
+                    var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+                    guard H5Aget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), &buffer, buffer.count, synk_H5P_DEFAULT()) > 0 else { continue }
+                    let key = String(cString: buffer)
+                    if metadata[key] == nil, let value = h5StringAttribute(group, key) { metadata[key] = value }
+                }
+            }
+        }
         let header = RecordingHeader(
             source: SourceDescription(path: path, format: .synkHDF5), sampleRate: rate, frameCount: Int(frames),
             channels: channels, startTime: startTime, subject: nonEmpty("subject"), session: nonEmpty("session"),

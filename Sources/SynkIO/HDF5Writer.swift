@@ -8,12 +8,14 @@ import SynkCore
 /// not be known in advance (`sample_rate_hz`, `unit = "uV"`, `scale = 1`, `offset = 0`). Voltage channels in other
 /// units are converted to µV; non-voltage channels (counts, degrees) are stored as they are, with their unit in the
 /// `unit` field of `/emg/channels`. Root attributes, `/emg/channels`, `/events` and `/stimuli` are written from the
-/// header. The file is built at a hidden temporary path and renamed into place by ``finish()``; on any failure, or if
+/// header, and `RecordingHeader.metadata` as string attributes of `/metadata`. Non-finite samples are refused.
+/// The file is built at a hidden temporary path and renamed into place by ``finish()``; on any failure, or if
 /// the writer is dropped unfinished, nothing appears at the destination. HDF5 calls run under synk's HDF5 lock.
 public final class HDF5Writer: SampleSink {
     private let destination: String
     private let output: AtomicOutput
     private let channelCount: Int
+    private let header: RecordingHeader
     /// Per-channel factor from the channel's unit to what is stored (µV for voltages, 1 otherwise).
     private let storageFactors: [Float]
     private var file: hid_t = -1
@@ -32,6 +34,7 @@ public final class HDF5Writer: SampleSink {
         }
         output = try AtomicOutput(destination: path)
         channelCount = header.channels.count
+        self.header = header
         storageFactors = header.channels.map { Float($0.unit.microvoltsPerUnit ?? 1) }
         let output = self.output
         do {
@@ -66,7 +69,14 @@ public final class HDF5Writer: SampleSink {
         for c in 0..<channelCount {
             let factor = storageFactors[c]
             let channel = block.channels[c]
-            for i in 0..<frames { interleaved[i * channelCount + c] = channel[i] * factor }
+            for i in 0..<frames {
+                let value = channel[i] * factor
+                // A NaN stored now would only fail later, far from its cause: refuse it here.
+                guard value.isFinite else {
+                    throw failure("non-finite sample \(channel[i]) in channel \(header.channels[c].label) at frame \(block.firstFrame + i)")
+                }
+                interleaved[i * channelCount + c] = value
+            }
         }
         let start = framesWritten
         let ok = HDF5Library.locked { () -> Bool in
@@ -175,6 +185,14 @@ public final class HDF5Writer: SampleSink {
             ("unit", .strings(info.map { $0.unit.isVoltage ? "uV" : $0.unit.symbol })),
             ("kind", .strings(info.map(\.kind.rawValue))),
         ]) else { throw fail("/emg/channels") }
+        if !header.metadata.isEmpty {
+            let metadata = H5Gcreate2(file, "metadata", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+            guard metadata >= 0 else { throw fail("group /metadata") }
+            defer { H5Gclose(metadata) }
+            for (key, value) in header.metadata.sorted(by: { $0.key < $1.key }) {
+                guard h5WriteStringAttribute(metadata, key, value) else { throw fail("attribute \(key) of /metadata") }
+            }
+        }
         if !header.events.isEmpty {
             let events = header.events
             guard h5WriteCompound(file, "/events", rows: events.count, columns: [

@@ -97,6 +97,13 @@ struct HDF5SynkLayoutTests {
         #expect(recording.header.events.isEmpty && recording.header.stimuli.isEmpty)
     }
 
+    @Test("naming /emg/data explicitly still applies scale, offset, unit and the channel table")
+    func explicitSynkDataset() throws {
+        let path = HDF5Fixtures.path("synk_int16.h5")
+        let recording = try HDF5Reader(path: path, dataset: "/emg/data", sampleRate: 1).readAll()
+        checkAgainstExpected(recording, HDF5Fixtures.entry("synk_int16.h5"))
+    }
+
     @Test("streaming in blocks of 7 frames yields exactly the whole-file read, with consecutive firstFrame")
     func streamingEqualsWholeRead() throws {
         let path = HDF5Fixtures.path("synk_int16.h5")

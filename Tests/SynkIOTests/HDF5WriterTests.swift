@@ -19,7 +19,8 @@ struct HDF5WriterTests {
             affectedSide: .right,
             events: [Event(onset: 0.125, duration: 1.5, label: "smile"), Event(onset: 2.0, duration: 0, label: "marker ü")],
             stimuli: [Stimulus(time: 0.5, intensityMilliampere: 18.25, site: "stylomastoid", side: .right, branch: .zygomatic),
-                      Stimulus(time: 0.75)])
+                      Stimulus(time: 0.75)],
+            metadata: ["device": "simulator 1.0", "electrode montage": "bipolar, 10 mm"])
     }
 
     /// Deterministic samples with full float32 mantissas (not round numbers), so any conversion would show.
@@ -64,6 +65,7 @@ struct HDF5WriterTests {
         #expect(back.affectedSide == .right)
         #expect(back.events == written.events)
         #expect(back.stimuli == written.stimuli)
+        for (key, value) in written.metadata { #expect(back.metadata[key] == value, "metadata \(key)") }
         // Nothing but the destination remains in the directory.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["round trip.h5"])
     }
@@ -98,6 +100,18 @@ struct HDF5WriterTests {
         #expect(error?.kind == .output)
         #expect(error?.file == path)
         #expect(throws: SynkError.self) { try writer.finish() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("a NaN sample is refused with an output error naming the channel and frame; no file appears")
+    func nanRefused() throws {
+        let directory = HDF5Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("nan.h5").path
+        let writer = try HDF5Writer(path: path, header: RecordingHeader(sampleRate: 100, frameCount: 3, channels: [ChannelInfo.labelled("OOc-L")]))
+        let error = #expect(throws: SynkError.self) { try writer.write(SignalBlock(firstFrame: 10, channels: [[1, .nan, 3]])) }
+        #expect(error?.kind == .output)
+        #expect(error?.problem == "non-finite sample nan in channel OOc-L at frame 11")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
