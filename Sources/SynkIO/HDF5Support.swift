@@ -10,13 +10,18 @@ import SynkCore
 /// ``HDF5Writer`` runs inside ``locked(_:)``; readers and writers of different files may still live on different
 /// tasks, they just take turns inside the library. The lock is recursive so helpers may nest.
 enum HDF5Library {
-    private static let lock = NSRecursiveLock()
+    /// Holds the lock; `NSRecursiveLock` is thread-safe, whether or not a platform's Foundation marks it `Sendable`.
+    private final class Lock: @unchecked Sendable {
+        let lock = NSRecursiveLock()
+    }
+
+    private static let shared = Lock()
 
     /// Runs `body` holding the HDF5 lock, with HDF5's own error printing switched off (synk reports its own
     /// one-line errors instead of HDF5's error stack on stderr).
     static func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        lock.lock()
-        defer { lock.unlock() }
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
         synk_H5_silence_errors()
         return try body()
     }
@@ -220,6 +225,12 @@ func h5ReadDoubles(_ dataset: hid_t, start: [UInt64], count: [UInt64]) -> [Doubl
     let total = count.reduce(1, *)
     guard total <= UInt64(Int.max / 8) else { return nil }
     if total == 0 { return [] }
+    if count.isEmpty {
+        // A scalar dataset has no hyperslabs: read its one value whole.
+        var value = 0.0
+        let status = H5Dread(dataset, synk_H5T_NATIVE_DOUBLE(), synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), &value)
+        return status >= 0 ? [value] : nil
+    }
     let fileSpace = H5Dget_space(dataset)
     guard fileSpace >= 0 else { return nil }
     defer { H5Sclose(fileSpace) }
@@ -254,7 +265,9 @@ func h5ReadCompoundField(_ dataset: hid_t, fileType: hid_t, count: Int, name: St
     let memberType = H5Tget_member_type(fileType, UInt32(index))
     guard memberType >= 0 else { return nil }
     defer { H5Tclose(memberType) }
-    switch H5Tget_class(memberType) {
+    let memberClass = H5Tget_class(memberType)
+    if count == 0 { return memberClass == H5T_STRING ? .strings([]) : .numbers([]) }
+    switch memberClass {
     case H5T_STRING:
         let strings = h5ReadStrings(fileType: memberType, count: count) { memoryType, buffer in
             let wrapper = H5Tcreate(H5T_COMPOUND, H5Tget_size(memoryType))

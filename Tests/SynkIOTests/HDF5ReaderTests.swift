@@ -97,6 +97,15 @@ struct HDF5SynkLayoutTests {
         #expect(recording.header.events.isEmpty && recording.header.stimuli.isEmpty)
     }
 
+    @Test("empty /events and /stimuli tables and no channel table: no events, labels ch1.., samples all 1 µV")
+    func emptyTables() throws {
+        let recording = try HDF5Reader(path: HDF5Fixtures.path("empty_tables.h5")).readAll()
+        #expect(recording.header.events.isEmpty && recording.header.stimuli.isEmpty)
+        #expect(recording.header.channels.map(\.label) == ["ch1", "ch2"])
+        #expect(recording.header.sampleRate == 500)
+        #expect(recording.samples == [[Float](repeating: 1, count: 5), [Float](repeating: 1, count: 5)])
+    }
+
     @Test("naming /emg/data explicitly still applies scale, offset, unit and the channel table")
     func explicitSynkDataset() throws {
         let path = HDF5Fixtures.path("synk_int16.h5")
@@ -134,6 +143,7 @@ struct HDF5OtherLayoutTests {
         #expect(recording.header.channels.map(\.side) == [.right, .left, .right, .left])
         #expect(recording.header.startTime?.timeIntervalSince1970 == 1_714_658_400)
         #expect(recording.header.metadata["nwb_series"] == "/acquisition/FacialEMG")
+        #expect(recording.header.metadata["nwb_starting_time_s"] == "0.0")
     }
 
     @Test("NWB series with a uniform timestamps dataset: rate = 1 / interval; labels default to ch1..")

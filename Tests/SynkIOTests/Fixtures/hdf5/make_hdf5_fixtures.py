@@ -214,6 +214,13 @@ synk_shell("negative_rate.h5", (10, 2), rate=-1000.0)
 synk_shell("missing_rate.h5", (10, 2), with_rate=False)
 synk_shell("absurd_samples.h5", (10**12, 2), write=False)
 synk_shell("absurd_channels.h5", (4, 10**6), write=False)
+# A synk-format file with empty /events and /stimuli tables and no /emg/channels.
+synk_shell("empty_tables.h5", (5, 2), rate=500.0)
+with h5py.File("empty_tables.h5", "a") as f:
+    f.create_dataset("events", shape=(0,), dtype=[("onset_s", "f8"), ("duration_s", "f8"), ("label", VLEN)])
+    f.create_dataset("stimuli", shape=(0,), dtype=[("time_s", "f8"), ("intensity_ma", "f8"), ("site", VLEN),
+                                                    ("side", VLEN), ("branch", VLEN)])
+
 # A synk-format file whose /emg/data is missing.
 with h5py.File("no_data.h5", "w") as f:
     f.attrs["synk_format"] = "emg-recording"
