@@ -114,18 +114,35 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Creates the writer for an output file; nothing appears at `path` until the writer finishes.
 public enum RecordingWriter {
     public static func create(_ path: String, header: RecordingHeader, format: OutputFormat? = nil) throws(SynkError) -> any SampleSink {
-        switch try format ?? OutputFormat(forPath: path) {
-        case .wavFloat: try SndFileWriter(path: path, header: header, format: .wavFloat)
-        case .flac: try SndFileWriter(path: path, header: header, format: .flac)
-        case .synkHDF5: try HDF5Writer(path: path, header: header)
-        case .edf: try EDFWriter(path: path, header: header, bdf: false)
-        case .bdf: try EDFWriter(path: path, header: header, bdf: true)
-        case .csv: try CSVWriter(path: path, header: header)
+        let chosen = try resolve(format, path)
+        switch chosen {
+        case .wavFloat: return try SndFileWriter(path: path, header: header, format: .wavFloat)
+        case .flac: return try SndFileWriter(path: path, header: header, format: .flac)
+        case .synkHDF5: return try HDF5Writer(path: path, header: header)
+        case .edf, .bdf:
+            // EDF stores samples as integers scaled by a per-channel range written before the data; a
+            // stream whose range is not known yet is collected and written once complete.
+            if header.channels.allSatisfy({ $0.physicalRange != nil }) {
+                return try EDFWriter(path: path, header: header, bdf: chosen == .bdf)
+            } else {
+                return try CollectingEDFSink(path: path, header: header, bdf: chosen == .bdf)
+            }
+        case .csv: return try CSVWriter(path: path, header: header)
         }
+    }
+
+    static func resolve(_ format: OutputFormat?, _ path: String) throws(SynkError) -> OutputFormat {
+        if let format { return format }
+        return try OutputFormat(forPath: path)
     }
 
     /// Writes a whole recording.
     public static func write(_ recording: Recording, to path: String, format: OutputFormat? = nil, blockFrames: Int = 65_536) throws(SynkError) {
+        switch try resolve(format, path) {
+        case .edf: return try EDFWriter.write(recording, to: path, bdf: false)
+        case .bdf: return try EDFWriter.write(recording, to: path, bdf: true)
+        default: break
+        }
         let sink = try create(path, header: recording.header, format: format)
         var start = 0
         repeat {
@@ -134,5 +151,36 @@ public enum RecordingWriter {
             start = end
         } while start < recording.frameCount
         try sink.finish()
+    }
+}
+
+/// Collects a stream whose channels have no physical range yet, and writes EDF/BDF with ranges taken
+/// from the data when finished. Memory grows with the recording: EDF output of long processed streams
+/// is better written as WAV or HDF5.
+final class CollectingEDFSink: SampleSink {
+    private let path: String
+    private var header: RecordingHeader
+    private let bdf: Bool
+    private var samples: [[Float]]
+
+    init(path: String, header: RecordingHeader, bdf: Bool) throws(SynkError) {
+        _ = try AtomicOutput(destination: path) // fail early on an unwritable destination
+        self.path = path
+        self.header = header
+        self.bdf = bdf
+        samples = Array(repeating: [], count: header.channels.count)
+    }
+
+    func write(_ block: SignalBlock) throws(SynkError) {
+        guard block.channels.count == samples.count else {
+            throw .output(path, "a block with \(block.channels.count) channels for \(samples.count)")
+        }
+        for c in samples.indices { samples[c].append(contentsOf: block.channels[c]) }
+    }
+
+    func finish() throws(SynkError) {
+        header.frameCount = samples.first?.count ?? 0
+        let recording = try Recording(header: header, samples: samples)
+        try EDFWriter.write(recording, to: path, bdf: bdf)
     }
 }

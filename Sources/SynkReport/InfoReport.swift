@@ -58,7 +58,7 @@ public struct InfoReport: Sendable, Codable {
     }
 
     /// A plain-text summary for a terminal.
-    public func text() -> String {
+    public func text(verbose: Bool = false) -> String {
         var lines: [String] = []
         lines.append("\(input.path)")
         lines.append("  format      \(input.format)")
@@ -84,7 +84,11 @@ public struct InfoReport: Sendable, Codable {
             lines.append("")
             lines.append(contentsOf: notes)
         }
-        if !metadata.isEmpty {
+        if !metadata.isEmpty && !verbose {
+            lines.append("")
+            lines.append("  (\(metadata.count) metadata entries: --verbose lists them)")
+        }
+        if !metadata.isEmpty && verbose {
             lines.append("")
             for key in metadata.keys.sorted() { lines.append("  \(key): \(metadata[key]!)") }
         }

@@ -27,6 +27,9 @@ extension Synk {
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
+        @Flag(name: .shortAndLong, help: "Also list the file's metadata.")
+        var verbose = false
+
         func run() throws {
             let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
             let criteria = QualityCriteria()
@@ -40,7 +43,7 @@ extension Synk {
             if json {
                 print(try JSONOutput.text(report), terminator: "")
             } else {
-                print(report.text(), terminator: "")
+                print(report.text(verbose: verbose), terminator: "")
             }
         }
     }

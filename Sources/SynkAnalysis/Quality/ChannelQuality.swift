@@ -259,6 +259,13 @@ public struct QualityAccumulator: Sendable {
                     }
                 }
             }
+            // Trigger lines are meant to sit at their rails or at zero: only missing samples matter there.
+            if info.kind == .trigger {
+                let keep = flags.indices.filter { flags[$0] == .nanGap }
+                flags = keep.map { flags[$0] }
+                explanations = keep.map { explanations[$0] }
+                quality.clippedSamples = 0
+            }
             quality.flags = flags
             quality.explanations = explanations
             return quality
