@@ -54,14 +54,14 @@ struct EMGCarrierShaper: Sendable {
 
     /// `count` samples of unit-variance shaped noise drawn from `generator`.
     func carrier(count: Int, generator: inout SeededGenerator) -> [Double] {
-        var states = [FilterState](repeating: FilterState(), count: sections.count)
-        var output = [Double](repeating: 0, count: count)
-        for n in 0..<(warmUpSamples + count) {
-            var value = generator.nextGaussian()
-            for s in sections.indices { value = states[s].process(value, sections[s]) }
-            if n >= warmUpSamples { output[n - warmUpSamples] = value * unitVarianceScale }
+        var first = FilterState(), second = FilterState()
+        let (a, b) = (sections[0], sections[1])
+        for _ in 0..<warmUpSamples { _ = second.process(first.process(generator.nextGaussian(), a), b) }
+        let scale = unitVarianceScale
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialised in
+            for n in 0..<count { buffer[n] = second.process(first.process(generator.nextGaussian(), a), b) * scale }
+            initialised = count
         }
-        return output
     }
 }
 

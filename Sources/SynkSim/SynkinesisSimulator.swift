@@ -122,14 +122,14 @@ extension SynkinesisSimulation {
             let channelPhases = mainsComponents.map { _ in 2 * Double.pi * phases.nextUniform() }
             mainsPhase.append(channelPhases)
             var x = muscleEMG[s]
-            for (source, fraction) in crosstalkInto[s] {
-                muscleEMG[source].withUnsafeBufferPointer { other in
-                    for i in x.indices { x[i] += fraction * other[i] }
-                }
-            }
             let sigma = noiseRMS[s]
-            for i in x.indices {
-                x[i] += sigma * generator.nextGaussian()
+            x.withUnsafeMutableBufferPointer { out in
+                for (source, fraction) in crosstalkInto[s] {
+                    muscleEMG[source].withUnsafeBufferPointer { other in
+                        for i in out.indices { out[i] += fraction * other[i] }
+                    }
+                }
+                for i in out.indices { out[i] += sigma * generator.nextGaussian() }
             }
             addMains(&x, components: mainsComponents, phases: channelPhases, rate: rate, scale: 1)
             samples.append(x.map { Float($0) })
@@ -186,22 +186,27 @@ extension SynkinesisSimulation {
         var taskNames: [String] = []
         for task in p.tasks where !taskNames.contains(task.name) { taskNames.append(task.name) }
         for name in taskNames {
-            var inWindow = [Bool](repeating: false, count: frameCount)
             let drivers = p.tasks.first { $0.name == name }!.drivers
-            for rep in repetitions where rep.task == name {
-                for i in sampleIndex(rep.onset)..<sampleIndex(rep.offset) { inWindow[i] = true }
-            }
-            let windowSamples = inWindow.lazy.filter { $0 }.count
+            // The union of the repetitions' sample ranges (they never overlap: rests are ≥ 0).
+            let window = repetitions.filter { $0.task == name }.map { sampleIndex($0.onset)..<sampleIndex($0.offset) }
+            let windowSamples = window.reduce(0) { $0 + $1.count }
             guard windowSamples > 0 else { continue }
             for s in 0..<slotCount {
                 var ownSquare = 0.0, sum = 0.0, crossSquare = 0.0
-                for i in 0..<frameCount where inWindow[i] {
-                    let a = activation[s][i]
-                    sum += a
-                    ownSquare += a * a
-                    for (source, fraction) in crosstalkInto[s] {
-                        let b = fraction * amplitude[source] * activation[source][i]
-                        crossSquare += b * b
+                activation[s].withUnsafeBufferPointer { own in
+                    for range in window {
+                        for i in range {
+                            sum += own[i]
+                            ownSquare += own[i] * own[i]
+                        }
+                    }
+                }
+                for (source, fraction) in crosstalkInto[s] {
+                    let scale = fraction * amplitude[source]
+                    activation[source].withUnsafeBufferPointer { other in
+                        for range in window {
+                            for i in range { crossSquare += scale * other[i] * scale * other[i] }
+                        }
                     }
                 }
                 let n = Double(windowSamples)
@@ -342,10 +347,24 @@ extension SynkinesisSimulation {
     }
 
     static func addMains(_ x: inout [Double], components: [(frequency: Double, amplitude: Double)], phases: [Double], rate: Double, scale: Double) {
-        for (k, component) in components.enumerated() {
-            let w = 2 * Double.pi * component.frequency / rate
-            let a = component.amplitude * scale
-            for i in x.indices { x[i] += a * sin(w * Double(i) + phases[k]) }
+        // A rotating phasor, re-anchored on exact sin/cos every 256 samples so rounding cannot accumulate.
+        let block = 256
+        x.withUnsafeMutableBufferPointer { out in
+            for (k, component) in components.enumerated() {
+                let w = 2 * Double.pi * component.frequency / rate
+                let a = component.amplitude * scale
+                let (stepCos, stepSin) = (cos(w), sin(w))
+                var start = 0
+                while start < out.count {
+                    let phase = w * Double(start) + phases[k]
+                    var (c, s) = (cos(phase), sin(phase))
+                    for i in start..<min(out.count, start + block) {
+                        out[i] += a * s
+                        (c, s) = (c * stepCos - s * stepSin, s * stepCos + c * stepSin)
+                    }
+                    start += block
+                }
+            }
         }
     }
 }
