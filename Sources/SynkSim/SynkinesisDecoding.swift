@@ -131,7 +131,9 @@ extension RepetitionVariability {
         self.init(
             amplitudeLogSD: try c.value(.amplitudeLogSD, or: d.amplitudeLogSD),
             durationRelativeSD: try c.value(.durationRelativeSD, or: d.durationRelativeSD),
-            restRelativeJitter: try c.value(.restRelativeJitter, or: d.restRelativeJitter))
+            restRelativeJitter: try c.value(.restRelativeJitter, or: d.restRelativeJitter),
+            effortFluctuationSD: try c.value(.effortFluctuationSD, or: d.effortFluctuationSD),
+            effortFluctuationHz: try c.value(.effortFluctuationHz, or: d.effortFluctuationHz))
     }
 }
 

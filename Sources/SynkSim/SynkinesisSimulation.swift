@@ -266,19 +266,31 @@ public struct RepetitionVariability: Codable, Sendable, Hashable {
     /// Rest durations vary uniformly within ± this fraction.
     public var restRelativeJitter: Double
 
-    public init(amplitudeLogSD: Double = 0.1, durationRelativeSD: Double = 0.08, restRelativeJitter: Double = 0.15) {
+    /// Relative SD δ of the slow effort fluctuation within a contraction: the drive is multiplied by
+    /// 1 + δ·g(t), g a unit-variance process band-limited around ``effortFluctuationHz``. One command
+    /// drives both sides and every follower of the driver, so the fluctuation is shared by coupled
+    /// envelopes (it is what makes envelopes co-vary within a plateau) and raises E[a²] by δ²·a².
+    public var effortFluctuationSD: Double
+    /// Centre frequency of the effort fluctuation, Hz.
+    public var effortFluctuationHz: Double
+
+    public init(amplitudeLogSD: Double = 0.1, durationRelativeSD: Double = 0.08, restRelativeJitter: Double = 0.15,
+                effortFluctuationSD: Double = 0.15, effortFluctuationHz: Double = 1.5) {
         self.amplitudeLogSD = amplitudeLogSD
         self.durationRelativeSD = durationRelativeSD
         self.restRelativeJitter = restRelativeJitter
+        self.effortFluctuationSD = effortFluctuationSD
+        self.effortFluctuationHz = effortFluctuationHz
     }
 
     enum CodingKeys: String, CodingKey {
         case amplitudeLogSD = "amplitude_log_sd", durationRelativeSD = "duration_relative_sd"
-        case restRelativeJitter = "rest_relative_jitter"
+        case restRelativeJitter = "rest_relative_jitter", effortFluctuationSD = "effort_fluctuation_sd"
+        case effortFluctuationHz = "effort_fluctuation_hz"
     }
 
-    /// Every repetition exactly nominal.
-    public static let none = RepetitionVariability(amplitudeLogSD: 0, durationRelativeSD: 0, restRelativeJitter: 0)
+    /// Every repetition exactly nominal, with a constant plateau.
+    public static let none = RepetitionVariability(amplitudeLogSD: 0, durationRelativeSD: 0, restRelativeJitter: 0, effortFluctuationSD: 0)
 }
 
 /// A recording fault on one channel, applied after the signal is built.

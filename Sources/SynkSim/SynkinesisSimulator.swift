@@ -46,13 +46,34 @@ extension SynkinesisSimulation {
         func sideOf(slot: Int) -> Side { slot % 2 == 0 ? .left : .right }
         func isAffected(_ s: Side) -> Bool { p.affectedSide.side == s }
 
-        // Activation envelopes, in units of each muscle's own voluntary plateau.
-        var activation = [[Double]](repeating: [Double](repeating: 0, count: frameCount), count: slotCount)
-        for rep in repetitions {
-            for driver in rep.drivers {
+        // Effort fluctuation of every (repetition, driver) command: 1 + δ·g(t), g a slow unit-variance
+        // process. One command drives both sides and every follower of that driver.
+        let delta = v.effortFluctuationSD
+        let longestExtension = (p.couplings.map(\.prolongedReleaseMilliseconds).max() ?? 0) / 1000 + 0.01
+        let fluctuationShaper = delta > 0 ? EMGCarrierShaper(peakHz: v.effortFluctuationHz, quality: 0.7, sampleRate: rate) : nil
+        func command(repetition index: Int, driver: Int) -> EffortCommand {
+            let rep = repetitions[index]
+            let first = sampleIndex(rep.onset)
+            guard let shaper = fluctuationShaper else { return EffortCommand(firstSample: first, factors: []) }
+            var generator = SeededGenerator(seed: derivedSeed(seed, stream: 1_000_000 + UInt64(index) * 1_000 + UInt64(driver)))
+            let g = shaper.carrier(count: max(0, sampleIndex(rep.offset + longestExtension) - first), generator: &generator)
+            return EffortCommand(firstSample: first, factors: g.map { max(0, 1 + delta * $0) })
+        }
+        func sampleIndex(_ seconds: Double) -> Int { min(frameCount, max(0, Int((seconds * rate).rounded(.up)))) }
+
+        // Activation envelopes in units of each muscle's own voluntary plateau: as generated (with the
+        // fluctuation), their expectation (Σ contributions) and Σ contribution² (for E[a²]).
+        let zeros = [[Double]](repeating: [Double](repeating: 0, count: frameCount), count: slotCount)
+        var activation = zeros, expectedActivation = zeros, contributionSquares = zeros
+        var commands: [[EffortCommand]] = []
+        for (index, rep) in repetitions.enumerated() {
+            commands.append(rep.drivers.indices.map { command(repetition: index, driver: $0) })
+            for (d, driver) in rep.drivers.enumerated() {
                 for side in Side.allCases {
-                    addProfile(&activation[slot(driver, side)!], rate: rate, onset: rep.onset, plateauStart: rep.plateauStart,
-                               plateauEnd: rep.plateauEnd, offset: rep.offset, level: rep.activationLevel)
+                    let s = slot(driver, side)!
+                    addProfile(&activation[s], &expectedActivation[s], &contributionSquares[s], rate: rate, onset: rep.onset,
+                               plateauStart: rep.plateauStart, plateauEnd: rep.plateauEnd, offset: rep.offset, level: rep.activationLevel,
+                               command: commands[index][d], delaySamples: 0)
                 }
             }
         }
@@ -67,13 +88,16 @@ extension SynkinesisSimulation {
                                       lagMilliseconds: coupling.lagMilliseconds, prolongedMilliseconds: prolonged, synkinetic: synkinetic))
                 guard gain > 0 else { continue }
                 let lag = coupling.lagMilliseconds / 1000
-                for rep in repetitions where rep.drivers.contains(coupling.driver) {
+                for (index, rep) in repetitions.enumerated() {
+                    guard let d = rep.drivers.firstIndex(of: coupling.driver) else { continue }
                     let burst = SynkinesisGroundTruth.CoupledBurst(
                         task: rep.task, repetition: rep.repetition, driver: coupling.driver, follower: coupling.follower, side: side,
                         onset: rep.onset + lag, offset: rep.offset + lag + prolonged / 1000,
                         plateauStart: rep.plateauStart + lag, plateauEnd: rep.plateauEnd + lag, activationLevel: gain * rep.activationLevel)
-                    addProfile(&activation[slot(coupling.follower, side)!], rate: rate, onset: burst.onset, plateauStart: burst.plateauStart,
-                               plateauEnd: burst.plateauEnd, offset: burst.offset, level: burst.activationLevel)
+                    let s = slot(coupling.follower, side)!
+                    addProfile(&activation[s], &expectedActivation[s], &contributionSquares[s], rate: rate, onset: burst.onset,
+                               plateauStart: burst.plateauStart, plateauEnd: burst.plateauEnd, offset: burst.offset, level: burst.activationLevel,
+                               command: commands[index][d], delaySamples: Int((lag * rate).rounded()))
                     bursts.append(burst)
                 }
             }
@@ -138,7 +162,6 @@ extension SynkinesisSimulation {
         // Artefacts, by kind: replacements, then additions, then saturation, then lost samples.
         let labels = p.channelLabels
         var locations: [SynkinesisGroundTruth.ArtefactLocation] = []
-        func sampleIndex(_ seconds: Double) -> Int { min(frameCount, max(0, Int((seconds * rate).rounded(.up)))) }
         let order: [ChannelArtefact.Kind] = [.disconnected, .flat, .motionSpikes, .clipping, .nanGap]
         var physicalRanges = [ClosedRange<Double>?](repeating: nil, count: slotCount)
         for kind in order {
@@ -192,22 +215,26 @@ extension SynkinesisSimulation {
             let windowSamples = window.reduce(0) { $0 + $1.count }
             guard windowSamples > 0 else { continue }
             for s in 0..<slotCount {
-                var ownSquare = 0.0, sum = 0.0, crossSquare = 0.0
-                activation[s].withUnsafeBufferPointer { own in
-                    for range in window {
-                        for i in range {
-                            sum += own[i]
-                            ownSquare += own[i] * own[i]
+                // E[a²] = (Σ cⱼ)² + δ²·Σ cⱼ²: the fluctuations of different commands are independent, zero-mean.
+                func expectedSquareSum(_ slot: Int) -> (square: Double, sum: Double) {
+                    var square = 0.0, sum = 0.0
+                    expectedActivation[slot].withUnsafeBufferPointer { a in
+                        contributionSquares[slot].withUnsafeBufferPointer { c2 in
+                            for range in window {
+                                for i in range {
+                                    sum += a[i]
+                                    square += a[i] * a[i] + delta * delta * c2[i]
+                                }
+                            }
                         }
                     }
+                    return (square, sum)
                 }
+                let (ownSquare, sum) = expectedSquareSum(s)
+                var crossSquare = 0.0
                 for (source, fraction) in crosstalkInto[s] {
                     let scale = fraction * amplitude[source]
-                    activation[source].withUnsafeBufferPointer { other in
-                        for range in window {
-                            for i in range { crossSquare += scale * other[i] * scale * other[i] }
-                        }
-                    }
+                    crossSquare += scale * scale * expectedSquareSum(source).square
                 }
                 let n = Double(windowSamples)
                 let muscleMeanSquare = amplitude[s] * amplitude[s] * ownSquare / n
@@ -304,6 +331,14 @@ extension SynkinesisSimulation {
         guard variability.restRelativeJitter.isFinite, variability.restRelativeJitter >= 0, variability.restRelativeJitter <= 1 else {
             throw bad("variability rest_relative_jitter must be in 0...1")
         }
+        // Up to 0.3 the factor 1 + δ·g is negative with probability < 1e-3 (g < −3.3), so clamping it at 0
+        // leaves the stated expectations exact to far better than any measurement can tell.
+        guard variability.effortFluctuationSD.isFinite, variability.effortFluctuationSD >= 0, variability.effortFluctuationSD <= 0.3 else {
+            throw bad("variability effort_fluctuation_sd must be in 0...0.3")
+        }
+        guard variability.effortFluctuationHz.isFinite, variability.effortFluctuationHz > 0, variability.effortFluctuationHz <= 20, variability.effortFluctuationHz < sampleRate / 2 else {
+            throw bad("variability effort_fluctuation_hz must be in (0, 20] Hz")
+        }
         let labels = channelLabels
         for a in artefacts {
             guard labels.contains(a.channel) else { throw bad("artefact on channel \(a.channel): no such channel", hint: "channels are \(labels.joined(separator: ", "))") }
@@ -326,8 +361,14 @@ extension SynkinesisSimulation {
         return z ^ (z >> 31)
     }
 
-    /// Adds one smooth contraction profile (raised-cosine rise, plateau, raised-cosine fall) of height `level`.
-    static func addProfile(_ envelope: inout [Double], rate: Double, onset: Double, plateauStart: Double, plateauEnd: Double, offset: Double, level: Double) {
+    /// Adds one smooth contraction profile (raised-cosine rise, plateau, raised-cosine fall) of height
+    /// `level`: times the command's effort factor (delayed by `delaySamples`) to `envelope`, as is to
+    /// `expected`, and squared to `squares`.
+    static func addProfile(
+        _ envelope: inout [Double], _ expected: inout [Double], _ squares: inout [Double], rate: Double,
+        onset: Double, plateauStart: Double, plateauEnd: Double, offset: Double, level: Double,
+        command: EffortCommand, delaySamples: Int
+    ) {
         let first = max(0, Int((onset * rate).rounded(.up)))
         let end = min(envelope.count, Int((offset * rate).rounded(.up)))
         guard first < end else { return }
@@ -342,7 +383,10 @@ extension SynkinesisSimulation {
             } else {
                 shape = fall > 0 ? 0.5 * (1 + cos(Double.pi * (t - plateauEnd) / fall)) : 0
             }
-            envelope[i] += level * shape
+            let contribution = level * shape
+            envelope[i] += contribution * command.factor(at: i - delaySamples)
+            expected[i] += contribution
+            squares[i] += contribution * contribution
         }
     }
 
@@ -366,5 +410,18 @@ extension SynkinesisSimulation {
                 }
             }
         }
+    }
+}
+
+/// The effort factor 1 + δ·g(t) of one driver's command during one repetition, from `firstSample` on.
+struct EffortCommand {
+    let firstSample: Int
+    /// Empty when effort does not fluctuate (factor 1).
+    let factors: [Double]
+
+    @inline(__always)
+    func factor(at sample: Int) -> Double {
+        let k = sample - firstSample
+        return k >= 0 && k < factors.count ? factors[k] : 1
     }
 }

@@ -76,7 +76,8 @@ private func events(_ r: Recording, _ task: String) -> [(Double, Double)] {
 /// The session-1 preset with seed 1, simulated once and shared by the tests that only read it.
 private let session1 = Result { () throws(SynkError) in try SynkinesisSimulation.simulate(.patientLeftSession1, seed: 1) }
 
-/// Two muscles, one long contraction each, no crosstalk, no mains, no variability: a clean plateau.
+/// Two muscles, one long contraction each, no crosstalk, no mains, no variability between repetitions,
+/// effort fluctuating by δ = 0.15 within the plateau.
 private func longPlateauSimulation() -> SynkinesisSimulation {
     SynkinesisSimulation(
         muscles: [
@@ -88,7 +89,8 @@ private func longPlateauSimulation() -> SynkinesisSimulation {
             ExpressionTask(name: "pucker", drivers: [.OOr], repetitions: 1, contractionSeconds: 30.5, restSeconds: 1),
         ],
         leadInSeconds: 1, affectedSide: .left, affectedSideAmplitudeScale: 0.6,
-        crosstalk: [], mains: MainsInterference(amplitudeMicrovolts: 0), variability: .none)
+        crosstalk: [], mains: MainsInterference(amplitudeMicrovolts: 0),
+        variability: RepetitionVariability(amplitudeLogSD: 0, durationRelativeSD: 0, restRelativeJitter: 0, effortFluctuationSD: 0.15))
 }
 
 @Suite("Synkinesis simulator")
@@ -153,7 +155,7 @@ struct SynkinesisSimulationTests {
         }
     }
 
-    @Test("plateau RMS is within 5 % of √(A² + noise²), A scaled on the affected side")
+    @Test("plateau RMS is within 5 % of √(A²(1 + δ²) + noise²), A scaled on the affected side")
     func plateauAmplitude() throws {
         let p = longPlateauSimulation()
         let (recording, truth) = try SynkinesisSimulation.simulate(p, seed: 9)
@@ -165,7 +167,7 @@ struct SynkinesisSimulationTests {
         for (label, task, a, noise) in cases {
             let rep = truth.repetitions.first { $0.task == task }!
             let measured = meanSquare(channel(recording, label), rate: 2000, windows: [(rep.plateauStart, rep.plateauEnd)]).squareRoot()
-            let expected = (a * a + noise * noise).squareRoot()
+            let expected = (a * a * (1 + 0.15 * 0.15) + noise * noise).squareRoot()
             #expect(abs(measured / expected - 1) < 0.05, "\(label): plateau RMS \(measured) µV, expected \(expected) µV")
         }
         // At rest only the electrode noise remains.
@@ -236,8 +238,10 @@ struct SynkinesisSimulationTests {
             (meanSquare(channel(recording, label), rate: 2000, windows: windows) - noisePower).squareRoot()
         }
         let affected = followerRMS("OOr-R"), healthy = followerRMS("OOr-L")
-        let expectedAffected = gain * 200 * 0.8 * meanLevelSquare.squareRoot()
-        let expectedHealthy = mirror * 200 * meanLevelSquare.squareRoot()
+        // The default effort fluctuation δ = 0.15 raises the mean square by 1 + δ².
+        let fluctuation = (1 + 0.15 * 0.15).squareRoot()
+        let expectedAffected = gain * 200 * 0.8 * meanLevelSquare.squareRoot() * fluctuation
+        let expectedHealthy = mirror * 200 * meanLevelSquare.squareRoot() * fluctuation
         #expect(abs(affected / expectedAffected - 1) < 0.05, "affected follower RMS \(affected) µV, expected \(expectedAffected) µV")
         #expect(abs(healthy / expectedHealthy - 1) < 0.10, "mirror follower RMS \(healthy) µV, expected \(expectedHealthy) µV")
         #expect(healthy < 0.5 * affected)
@@ -259,6 +263,43 @@ struct SynkinesisSimulationTests {
         #expect(abs(burst.offset - (reps[0].offset + 0.225)) < 1e-9)
         #expect(abs(burst.onset - (reps[0].onset + 0.025)) < 1e-9)
         #expect(truth.coupledBursts.first { $0.side == .left && $0.repetition == 1 }.map { abs($0.offset - (reps[0].offset + 0.025)) < 1e-9 } == true)
+    }
+
+    @Test("the shared effort fluctuation makes coupled envelopes co-vary within plateaus; without it they do not")
+    func sharedFluctuation() throws {
+        func plateauEnvelopeCorrelation(effortSD: Double) throws -> Double {
+            let p = SynkinesisSimulation(
+                muscles: [
+                    MuscleSignal(muscle: .OOc, spectralPeakHz: 95, plateauRMSMicrovolts: 120),
+                    MuscleSignal(muscle: .OOr, spectralPeakHz: 105, plateauRMSMicrovolts: 200),
+                ],
+                tasks: [ExpressionTask(name: "eye_closure", drivers: [.OOc], repetitions: 6, contractionSeconds: 5, restSeconds: 1)],
+                affectedSide: .left,
+                couplings: [SynkineticCoupling(driver: .OOc, follower: .OOr, gain: 0.5, lagMilliseconds: 0)],
+                crosstalk: [], mains: MainsInterference(amplitudeMicrovolts: 0),
+                variability: RepetitionVariability(amplitudeLogSD: 0, durationRelativeSD: 0, restRelativeJitter: 0, effortFluctuationSD: effortSD))
+            let (recording, truth) = try SynkinesisSimulation.simulate(p, seed: 8)
+            let d = channel(recording, "OOc-L"), f = channel(recording, "OOr-L")
+            // RMS in 250 ms blocks within each plateau, then Pearson r of the two block series.
+            var xs: [Double] = [], ys: [Double] = []
+            for rep in truth.repetitions {
+                var start = Int(rep.plateauStart * 2000) + 1
+                while start + 500 <= Int(rep.plateauEnd * 2000) {
+                    xs.append(rms(d[start..<start + 500])); ys.append(rms(f[start..<start + 500]))
+                    start += 500
+                }
+            }
+            let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+            let sxy = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+            let sxx = xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }, syy = ys.reduce(0) { $0 + ($1 - my) * ($1 - my) }
+            return sxy / (sxx * syy).squareRoot()
+        }
+        // 250 ms blocks of a ~100 Hz-wide carrier scatter by ≈ 1/√(2·100·0.25) ≈ 14 % in RMS; a shared
+        // δ = 0.3 fluctuation adds ≈ 30 %, so r ≈ 0.3² / (0.3² + 0.14²) ≈ 0.8. Without it r ≈ 0 ± 0.14 (n ≈ 100).
+        let shared = try plateauEnvelopeCorrelation(effortSD: 0.3)
+        let none = try plateauEnvelopeCorrelation(effortSD: 0)
+        #expect(shared > 0.6, "r = \(shared) with a shared fluctuation")
+        #expect(abs(none) < 0.3, "r = \(none) without fluctuation")
     }
 
     @Test("expected amplitude ratios agree within 3 % with RMS ratios measured over the task events")
