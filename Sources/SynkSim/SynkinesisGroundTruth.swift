@@ -6,10 +6,12 @@ import SynkCore
 /// ## Expected values
 /// For a channel (muscle *F*, side *s*) the model's expected square at sample *i* is
 ///
-///     E[x²ᵢ] = A²₍F,s₎·a²₍F,s₎(tᵢ) + Σₙ c²₍n→F₎·A²₍n,s₎·a²₍n,s₎(tᵢ) + σ²₍F₎ + Σₖ aₖ²/2
+///     E[x²ᵢ] = A²₍F,s₎·E[a²₍F,s₎(tᵢ)] + Σₙ c²₍n→F₎·A²₍n,s₎·E[a²₍n,s₎(tᵢ)] + σ²₍F₎ + Σₖ aₖ²/2
 ///
 /// (own EMG, crosstalk from neighbours *n*, white electrode noise, mains components), because all
-/// components are independent with zero mean and every carrier has unit variance. The **task window**
+/// components are independent with zero mean and every carrier has unit variance;
+/// E[a²] = (Σⱼ cⱼ)² + δ²·Σⱼ cⱼ² sums the envelope's contributions cⱼ(t) (own contraction profiles and
+/// coupled bursts) with the effort fluctuation δ (see ``SynkinesisSimulation``). The **task window**
 /// of a task is the union of its repetitions' events, the samples *i* with onset ≤ i / rate < offset
 /// (exactly the recording's events with that label). The **expected RMS** of a channel during a task is
 /// √(mean of E[x²ᵢ] over the task window) — the value the RMS of the raw channel over those samples

@@ -14,6 +14,12 @@ import SynkCore
 ///   side) delayed by the lag, with the release stretched by the prolonged release, scaled by the
 ///   side's gain. Coupling is first order: a follower does not drive further followers.
 ///
+/// Each contribution is multiplied by its command's slow **effort fluctuation** 1 + δ·g(t)
+/// (``RepetitionVariability/effortFluctuationSD``): one command per (repetition, driver), shared by
+/// both sides and, delayed by the lag, by every follower of that driver — co-activation is driven by
+/// the same command, so coupled envelopes co-vary within a plateau. E[1 + δ·g] = 1, so the expected
+/// envelope is the sum of the profiles and E[a²] = (Σ cⱼ)² + δ²·Σ cⱼ² over contributions cⱼ.
+///
 /// The muscle's EMG is its **own** unit-variance carrier (white Gaussian noise shaped by two band-pass
 /// sections peaking at ``MuscleSignal/spectralPeakHz``) times A₍m,s₎ · a₍m,s₎(t), where A is the
 /// plateau RMS (scaled by ``affectedSideAmplitudeScale`` on the affected side). Co-activation therefore

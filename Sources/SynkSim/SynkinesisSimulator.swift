@@ -7,9 +7,12 @@ extension SynkinesisSimulation {
 
     /// Simulates the session described by `p`.
     ///
-    /// Deterministic: the same parameters and seed give bitwise identical samples on every machine
-    /// (all randomness comes from ``SeededGenerator`` streams derived from `seed`; arithmetic is in
-    /// `Double`, rounded to `Float` once at the end).
+    /// Deterministic: the same parameters and seed give bitwise identical samples (all randomness
+    /// comes from ``SeededGenerator`` streams derived from `seed`, one stream per purpose, so adding an
+    /// artefact or a coupling does not change the other channels' noise; arithmetic is in `Double`,
+    /// rounded to `Float` once at the end). Across platforms the C library's `log`, `sin` and `cos`
+    /// may differ in the last bit, so identity is guaranteed for one platform, agreement to ~1e-6 µV
+    /// across platforms.
     /// - Returns: the recording (channels `FRO-L`, `FRO-R`, ... in µV, one event per task repetition
     ///   labelled with the task name, affected side, subject and session) and its ground truth.
     /// - Throws: a `.usage` ``SynkError`` naming the first invalid parameter.
