@@ -14,6 +14,17 @@ struct Biquad: Sendable, Hashable {
         let a0 = 1 + alpha
         return Biquad(b0: alpha / a0, b1: 0, b2: -alpha / a0, a1: -2 * cos(w0) / a0, a2: (1 - alpha) / a0)
     }
+
+    /// |H(e^{iω})|² at `hz`.
+    func powerResponse(atHz hz: Double, sampleRate: Double) -> Double {
+        let w = 2 * Double.pi * hz / sampleRate
+        func magnitudeSquared(_ c0: Double, _ c1: Double, _ c2: Double) -> Double {
+            let re = c0 + c1 * cos(w) + c2 * cos(2 * w)
+            let im = -(c1 * sin(w) + c2 * sin(2 * w))
+            return re * re + im * im
+        }
+        return magnitudeSquared(b0, b1, b2) / magnitudeSquared(1, a1, a2)
+    }
 }
 
 /// Turns white Gaussian noise into a stationary, unit-variance surface-EMG carrier whose power
@@ -50,6 +61,25 @@ struct EMGCarrierShaper: Sendable {
         }
         unitVarianceScale = 1 / energy.squareRoot()
         warmUpSamples = tailStart + 1
+    }
+
+    /// The fraction of the carrier's power between `band.lowerBound` and `band.upperBound` Hz.
+    ///
+    /// Integrates the digital power response |H(e^{iω})|⁴ of the cascade on a 0.05 Hz grid (midpoint rule).
+    static func powerFraction(peakHz: Double, quality: Double, sampleRate: Double, band: ClosedRange<Double>) -> Double {
+        let section = Biquad.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
+        let step = 0.05
+        let nyquist = sampleRate / 2
+        var inside = 0.0, total = 0.0
+        var f = step / 2
+        while f < nyquist {
+            let p = section.powerResponse(atHz: f, sampleRate: sampleRate)
+            let power = p * p
+            total += power
+            if band.contains(f) { inside += power }
+            f += step
+        }
+        return total > 0 ? inside / total : 0
     }
 
     /// `count` samples of unit-variance shaped noise drawn from `generator`.

@@ -235,16 +235,19 @@ extension SynkinesisSimulation {
                 }
                 let (ownSquare, sum) = expectedSquareSum(s)
                 var crossSquare = 0.0
+                var crossBySource: [String: Double] = [:]
                 for (source, fraction) in crosstalkInto[s] {
                     let scale = fraction * amplitude[source]
-                    crossSquare += scale * scale * expectedSquareSum(source).square
+                    let power = scale * scale * expectedSquareSum(source).square
+                    crossSquare += power
+                    crossBySource[muscles[source / 2].rawValue, default: 0] += power / Double(windowSamples)
                 }
                 let n = Double(windowSamples)
                 let muscleMeanSquare = amplitude[s] * amplitude[s] * ownSquare / n
                 let total = muscleMeanSquare + crossSquare / n + noiseRMS[s] * noiseRMS[s] + mainsMeanSquare
                 activity.append(.init(task: name, drivers: drivers, muscle: muscles[s / 2], side: sideOf(slot: s), windowSamples: windowSamples,
                                       expectedRMSMicrovolts: total.squareRoot(), expectedMuscleRMSMicrovolts: muscleMeanSquare.squareRoot(),
-                                      meanActivation: sum / n))
+                                      meanActivation: sum / n, crosstalkMeanSquares: crossBySource))
             }
         }
         var ratios: [SynkinesisGroundTruth.ExpectedAmplitudeRatio] = []

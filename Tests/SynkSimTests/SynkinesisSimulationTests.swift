@@ -175,6 +175,32 @@ struct SynkinesisSimulationTests {
         #expect(abs(rms(rest) / 3 - 1) < 0.05)
     }
 
+    @Test("expected band-limited RMS agrees within 5 % with the Welch power inside the band")
+    func bandLimitedExpectation() throws {
+        let (recording, truth) = try SynkinesisSimulation.simulate(longPlateauSimulation(), seed: 12)
+        let cases: [(String, String, Muscle, Side)] = [
+            ("smile", "ZYG-R", .ZYG, .right), ("pucker", "OOr-L", .OOr, .left), ("pucker", "ZYG-R", .ZYG, .right),
+        ]
+        for (task, label, muscle, side) in cases {
+            let event = try #require(recording.header.events.first { $0.label == task })
+            let x = channel(recording, label)[Int((event.onset * 2000).rounded(.up))..<Int((event.end * 2000).rounded(.up))]
+            let (frequency, power) = welch(x, rate: 2000)
+            let total = power.reduce(0, +)
+            for band in [20.0...450.0, 100.0...450.0, 30.0...80.0] {
+                var inside = 0.0
+                for (f, w) in zip(frequency, power) where band.contains(f) { inside += w }
+                let measured = (rms(x) * rms(x) * inside / total).squareRoot()
+                let expected = try #require(truth.expectedRMS(task: task, muscle: muscle, side: side, band: band))
+                #expect(abs(measured / expected - 1) < 0.05, "\(label) \(task) \(band): \(measured) µV, expected \(expected) µV")
+            }
+        }
+        // White electrode noise alone (ZYG-R at rest during pucker): 3 µV · √(430 / 1000).
+        let restBand = try #require(truth.expectedRMS(task: "pucker", muscle: .ZYG, side: .right, band: 20...450))
+        #expect(abs(restBand - 3 * (430.0 / 1000).squareRoot()) < 1e-9)
+        // Without an affected-side band the band-limited ratio reduces to the unfiltered one here (one muscle only).
+        #expect(truth.expectedAmplitudeRatio(task: "pucker", follower: .ZYG, band: 0...1000).map { abs($0 - 1) < 1e-9 } == true)
+    }
+
     @Test("bursts found by a threshold on the smoothed rectified signal start within 30 ms of the true onsets")
     func burstOnsets() throws {
         let (recording, truth) = try session1.get()
