@@ -311,10 +311,16 @@ extension SynkinesisSimulation {
             guard task.contractionSeconds.isFinite, task.contractionSeconds > 0, task.contractionSeconds >= task.rampUpSeconds + task.releaseSeconds else {
                 throw bad("\(name) contraction_s must be positive and at least ramp_up_s + release_s")
             }
-            totalSeconds += Double(task.repetitions) * (task.contractionSeconds * 1.5 + task.restSeconds * 2)
+            // The longest the timeline can get: durations are clipped at +3 SD, rests at +jitter.
+            let variability = self.variability
+            totalSeconds += Double(task.repetitions) * (task.contractionSeconds * (1 + 3 * max(0, variability.durationRelativeSD))
+                + task.restSeconds * (1 + max(0, variability.restRelativeJitter)))
         }
-        guard totalSeconds * sampleRate * Double(2 * muscles.count) < 2e9 else {
-            throw bad("describes about \(Int(totalSeconds)) s × \(2 * muscles.count) channels at \(sampleRate) Hz, too large to hold in memory")
+        // The simulator holds a few Double arrays per channel: 5e7 samples in all (about 30 min of 14
+        // channels at 2 kHz) needs about 2 GB.
+        guard totalSeconds * sampleRate * Double(2 * muscles.count) <= 5e7 else {
+            throw bad("describes up to \(Int(totalSeconds)) s × \(2 * muscles.count) channels at \(sampleRate) Hz, more than the 5e7 samples the simulator holds in memory",
+                      hint: "simulate shorter sessions and concatenate them")
         }
         for c in couplings {
             let name = "coupling \(c.driver.rawValue)→\(c.follower.rawValue)"

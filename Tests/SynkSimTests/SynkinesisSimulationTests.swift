@@ -486,5 +486,8 @@ struct SynkinesisSimulationTests {
         #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
         p = SynkinesisSimulation(tasks: [ExpressionTask(name: "chew", drivers: [.MAS])])
         #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
+        // 1000 × 60 s × 14 channels × 2 kHz ≈ 1.7e9 samples: refused before anything is allocated.
+        p = SynkinesisSimulation(tasks: [ExpressionTask(name: "smile", drivers: [.ZYG], repetitions: 1000, contractionSeconds: 30, restSeconds: 30)])
+        #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
     }
 }
