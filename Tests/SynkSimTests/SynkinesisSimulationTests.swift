@@ -175,6 +175,30 @@ struct SynkinesisSimulationTests {
         #expect(abs(rms(rest) / 3 - 1) < 0.05)
     }
 
+    @Test("other sample rates and 60 Hz mains: the spectral peak and plateau RMS follow the parameters", arguments: [1000.0, 4000.0])
+    func sampleRates(rate: Double) throws {
+        var p = longPlateauSimulation()
+        p.sampleRate = rate
+        p.tasks = [ExpressionTask(name: "smile", drivers: [.ZYG], repetitions: 1, contractionSeconds: 12, restSeconds: 1)]
+        p.mains = MainsInterference(frequencyHz: 60, amplitudeMicrovolts: 2, harmonicAmplitudes: [0.3, 0.5])
+        let (recording, truth) = try SynkinesisSimulation.simulate(p, seed: 13)
+        #expect(recording.sampleRate == rate)
+        let rep = truth.repetitions[0]
+        let x = channel(recording, "ZYG-R")
+        let plateau = x[Int(rep.plateauStart * rate) + 1..<Int(rep.plateauEnd * rate)]
+        // A = 180 µV, δ = 0.15, noise 3 µV, mains 2 µV at 60 Hz with harmonics 0.3 and 0.5 (all below Nyquist).
+        let musclePower: Double = 180 * 180 * (1 + 0.15 * 0.15)
+        let mainsPower: Double = 2 * 2 * (1 + 0.09 + 0.25) / 2
+        let expected = (musclePower + 3 * 3 + mainsPower).squareRoot()
+        #expect(abs(rms(plateau) / expected - 1) < 0.05, "RMS \(rms(plateau)) µV at \(rate) Hz, expected \(expected) µV")
+        let (frequency, power) = welch(plateau, rate: rate, segment: rate > 2000 ? 2048 : 512)
+        let smoothed = power.indices.map { k in power[max(0, k - 2)...min(power.count - 1, k + 2)].reduce(0, +) }
+        let peakBin = smoothed.indices.max { smoothed[$0] < smoothed[$1] }!
+        #expect(abs(frequency[peakBin] - 65) <= 15, "peak at \(frequency[peakBin]) Hz at \(rate) Hz sampling")
+        // The event is in seconds, whatever the rate.
+        #expect(abs(recording.header.events[0].onset - 1) < 1e-12)
+    }
+
     @Test("expected band-limited RMS agrees within 5 % with the Welch power inside the band")
     func bandLimitedExpectation() throws {
         let (recording, truth) = try SynkinesisSimulation.simulate(longPlateauSimulation(), seed: 12)
