@@ -310,7 +310,8 @@ public struct ChannelArtefact: Codable, Sendable, Hashable {
         case clipping
         /// The channel is constant ``level`` µV (0 by default) throughout.
         case flat
-        /// The electrode is off: the channel holds only mains interference of fundamental amplitude ``level`` µV.
+        /// The electrode is off: the channel holds only mains interference, fundamental ``level`` µV peak,
+        /// harmonics in the ratios of ``MainsInterference/harmonicAmplitudes``.
         case disconnected
         /// Samples in ``start``..<``end`` are NaN (lost data).
         case nanGap = "nan_gap"

@@ -143,11 +143,9 @@ extension SynkinesisSimulation {
         var phases = SeededGenerator(seed: derivedSeed(seed, stream: 2))
         var samples = [[Float]]()
         samples.reserveCapacity(slotCount)
-        var mainsPhase = [[Double]]()
         for s in 0..<slotCount {
             var generator = SeededGenerator(seed: derivedSeed(seed, stream: 1000 + UInt64(s)))
             let channelPhases = mainsComponents.map { _ in 2 * Double.pi * phases.nextUniform() }
-            mainsPhase.append(channelPhases)
             var x = muscleEMG[s]
             let sigma = noiseRMS[s]
             x.withUnsafeMutableBufferPointer { out in
@@ -172,13 +170,13 @@ extension SynkinesisSimulation {
                 let c = labels.firstIndex(of: artefact.channel)!
                 switch kind {
                 case .disconnected:
+                    // The mains' harmonic pattern at the artefact's level, with the channel's own phases.
+                    let components = MainsInterference(frequencyHz: p.mains.frequencyHz, amplitudeMicrovolts: artefact.level,
+                                                       harmonicAmplitudes: p.mains.harmonicAmplitudes).components(below: nyquist)
+                    var phaseGenerator = SeededGenerator(seed: derivedSeed(seed, stream: 3_000 + UInt64(c)))
                     var x = [Double](repeating: 0, count: frameCount)
-                    let scale = p.mains.amplitudeMicrovolts > 0 ? artefact.level / p.mains.amplitudeMicrovolts : 0
-                    let components = mainsComponents.isEmpty
-                        ? MainsInterference(frequencyHz: p.mains.frequencyHz, amplitudeMicrovolts: artefact.level, harmonicAmplitudes: []).components(below: nyquist)
-                        : mainsComponents
-                    addMains(&x, components: components, phases: components.indices.map { mainsPhase[c].indices.contains($0) ? mainsPhase[c][$0] : 0 },
-                             rate: rate, scale: mainsComponents.isEmpty ? 1 : scale)
+                    addMains(&x, components: components, phases: components.map { _ in 2 * Double.pi * phaseGenerator.nextUniform() },
+                             rate: rate, scale: 1)
                     samples[c] = x.map { Float($0) }
                     locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
                 case .flat:
