@@ -1,18 +1,18 @@
 import Foundation
 
 /// One second-order IIR section in direct form I, evaluated in `Double`.
-struct Biquad: Sendable, Hashable {
+struct CarrierBandPassSection: Sendable, Hashable {
     var b0, b1, b2, a1, a2: Double
 
     /// The band-pass section of the Audio EQ Cookbook (R. Bristow-Johnson) with 0 dB gain at the centre.
     ///
     /// The bilinear transform is pre-warped at the centre, so the digital magnitude peaks exactly at
     /// `centreHz` with unit gain whatever the sample rate.
-    static func bandPass(centreHz: Double, quality: Double, sampleRate: Double) -> Biquad {
+    static func bandPass(centreHz: Double, quality: Double, sampleRate: Double) -> CarrierBandPassSection {
         let w0 = 2 * Double.pi * centreHz / sampleRate
         let alpha = sin(w0) / (2 * quality)
         let a0 = 1 + alpha
-        return Biquad(b0: alpha / a0, b1: 0, b2: -alpha / a0, a1: -2 * cos(w0) / a0, a2: (1 - alpha) / a0)
+        return CarrierBandPassSection(b0: alpha / a0, b1: 0, b2: -alpha / a0, a1: -2 * cos(w0) / a0, a2: (1 - alpha) / a0)
     }
 
     /// |H(e^{iω})|² at `hz`.
@@ -35,7 +35,7 @@ struct Biquad: Sendable, Hashable {
 /// shape of surface EMG. The output is scaled by the filter's noise gain (the square root of the
 /// energy of its impulse response), so white input of unit variance gives output of unit variance.
 struct EMGCarrierShaper: Sendable {
-    let sections: [Biquad]
+    let sections: [CarrierBandPassSection]
     /// 1 / sqrt(Σ h[n]²) of the cascade.
     let unitVarianceScale: Double
     /// Samples run through the filter and discarded before the first kept sample, so the kept
@@ -43,10 +43,10 @@ struct EMGCarrierShaper: Sendable {
     let warmUpSamples: Int
 
     init(peakHz: Double, quality: Double, sampleRate: Double) {
-        let section = Biquad.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
+        let section = CarrierBandPassSection.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
         sections = [section, section]
         // Impulse-response energy, summed until the tail is negligible.
-        var states = [FilterState](repeating: FilterState(), count: sections.count)
+        var states = [CarrierFilterState](repeating: CarrierFilterState(), count: sections.count)
         var energy = 0.0
         var tailStart = 0
         var n = 0
@@ -67,7 +67,7 @@ struct EMGCarrierShaper: Sendable {
     ///
     /// Integrates the digital power response |H(e^{iω})|⁴ of the cascade on a 0.05 Hz grid (midpoint rule).
     static func powerFraction(peakHz: Double, quality: Double, sampleRate: Double, band: ClosedRange<Double>) -> Double {
-        let section = Biquad.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
+        let section = CarrierBandPassSection.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
         let step = 0.05
         let nyquist = sampleRate / 2
         var inside = 0.0, total = 0.0
@@ -84,7 +84,7 @@ struct EMGCarrierShaper: Sendable {
 
     /// `count` samples of unit-variance shaped noise drawn from `generator`.
     func carrier(count: Int, generator: inout SeededGenerator) -> [Double] {
-        var first = FilterState(), second = FilterState()
+        var first = CarrierFilterState(), second = CarrierFilterState()
         let (a, b) = (sections[0], sections[1])
         for _ in 0..<warmUpSamples { _ = second.process(first.process(generator.nextGaussian(), a), b) }
         let scale = unitVarianceScale
@@ -95,12 +95,12 @@ struct EMGCarrierShaper: Sendable {
     }
 }
 
-/// Direct-form I delay line of one ``Biquad``.
-struct FilterState: Sendable {
+/// Direct-form I delay line of one ``CarrierBandPassSection``.
+struct CarrierFilterState: Sendable {
     var x1 = 0.0, x2 = 0.0, y1 = 0.0, y2 = 0.0
 
     @inline(__always)
-    mutating func process(_ x: Double, _ f: Biquad) -> Double {
+    mutating func process(_ x: Double, _ f: CarrierBandPassSection) -> Double {
         let y = f.b0 * x + f.b1 * x1 + f.b2 * x2 - f.a1 * y1 - f.a2 * y2
         x2 = x1
         x1 = x
