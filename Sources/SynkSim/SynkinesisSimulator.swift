@@ -1,0 +1,437 @@
+import Foundation
+import SynkCore
+
+extension SynkinesisSimulation {
+    /// Time constant of a motion-spike transient, seconds: it peaks `τ` after its start and is cut at 10 τ.
+    public static let motionSpikeTimeConstant = 0.02
+
+    /// Simulates the session described by `p`.
+    ///
+    /// Deterministic: the same parameters and seed give bitwise identical samples (all randomness
+    /// comes from ``SeededGenerator`` streams derived from `seed`, one stream per purpose, so adding an
+    /// artefact or a coupling does not change the other channels' noise; arithmetic is in `Double`,
+    /// rounded to `Float` once at the end). Across platforms the C library's `log`, `sin` and `cos`
+    /// may differ in the last bit, so identity is guaranteed for one platform, agreement to ~1e-6 µV
+    /// across platforms.
+    /// - Returns: the recording (channels `FRO-L`, `FRO-R`, ... in µV, one event per task repetition
+    ///   labelled with the task name, affected side, subject and session) and its ground truth.
+    /// - Throws: a `.usage` ``SynkError`` naming the first invalid parameter.
+    public static func simulate(_ p: SynkinesisSimulation, seed: UInt64) throws(SynkError) -> (recording: Recording, truth: SynkinesisGroundTruth) {
+        try p.validate()
+        let rate = p.sampleRate
+        let nyquist = rate / 2
+
+        // Timeline: block design, each task's repetitions back to back with rests.
+        var timing = SeededGenerator(seed: derivedSeed(seed, stream: 1))
+        var repetitions: [SynkinesisGroundTruth.TaskRepetition] = []
+        var t = p.leadInSeconds
+        let v = p.variability
+        for task in p.tasks {
+            for r in 0..<task.repetitions {
+                let level = exp(v.amplitudeLogSD * timing.nextGaussian())
+                let durationDeviation = min(3, max(-3, timing.nextGaussian())) * v.durationRelativeSD
+                let duration = max(task.rampUpSeconds + task.releaseSeconds, task.contractionSeconds * (1 + durationDeviation))
+                let rest = task.restSeconds * (1 + v.restRelativeJitter * (2 * timing.nextUniform() - 1))
+                repetitions.append(.init(
+                    task: task.name, repetition: r + 1, drivers: task.drivers, onset: t, offset: t + duration,
+                    plateauStart: t + task.rampUpSeconds, plateauEnd: t + duration - task.releaseSeconds, activationLevel: level))
+                t += duration + max(0, rest)
+            }
+        }
+        let frameCount = Int((t * rate).rounded(.up))
+
+        // Muscle-side slots share the channel order: slot = 2 · muscle index + (0 left, 1 right).
+        let muscles = p.muscles.map(\.muscle)
+        let slotCount = 2 * muscles.count
+        func slot(_ m: Muscle, _ s: Side) -> Int? {
+            muscles.firstIndex(of: m).map { 2 * $0 + (s == .left ? 0 : 1) }
+        }
+        func sideOf(slot: Int) -> Side { slot % 2 == 0 ? .left : .right }
+        func isAffected(_ s: Side) -> Bool { p.affectedSide.side == s }
+
+        // Effort fluctuation of every (repetition, driver) command: 1 + δ·g(t), g a slow unit-variance
+        // process. One command drives both sides and every follower of that driver.
+        let delta = v.effortFluctuationSD
+        let longestExtension = (p.couplings.map(\.prolongedReleaseMilliseconds).max() ?? 0) / 1000 + 0.01
+        let fluctuationShaper = delta > 0 ? EMGCarrierShaper(peakHz: v.effortFluctuationHz, quality: 0.7, sampleRate: rate) : nil
+        func command(repetition index: Int, driver: Int) -> EffortCommand {
+            let rep = repetitions[index]
+            let first = sampleIndex(rep.onset)
+            guard let shaper = fluctuationShaper else { return EffortCommand(firstSample: first, factors: []) }
+            var generator = SeededGenerator(seed: derivedSeed(seed, stream: 1_000_000 + UInt64(index) * 1_000 + UInt64(driver)))
+            let g = shaper.carrier(count: max(0, sampleIndex(rep.offset + longestExtension) - first), generator: &generator)
+            return EffortCommand(firstSample: first, factors: g.map { max(0, 1 + delta * $0) })
+        }
+        func sampleIndex(_ seconds: Double) -> Int { min(frameCount, max(0, Int((seconds * rate).rounded(.up)))) }
+
+        // Activation envelopes in units of each muscle's own voluntary plateau: as generated (with the
+        // fluctuation), their expectation (Σ contributions) and Σ contribution² (for E[a²]).
+        let zeros = [[Double]](repeating: [Double](repeating: 0, count: frameCount), count: slotCount)
+        var activation = zeros, expectedActivation = zeros, contributionSquares = zeros
+        var commands: [[EffortCommand]] = []
+        for (index, rep) in repetitions.enumerated() {
+            commands.append(rep.drivers.indices.map { command(repetition: index, driver: $0) })
+            for (d, driver) in rep.drivers.enumerated() {
+                for side in Side.allCases {
+                    let s = slot(driver, side)!
+                    addProfile(&activation[s], &expectedActivation[s], &contributionSquares[s], rate: rate, onset: rep.onset,
+                               plateauStart: rep.plateauStart, plateauEnd: rep.plateauEnd, offset: rep.offset, level: rep.activationLevel,
+                               command: commands[index][d], delaySamples: 0)
+                }
+            }
+        }
+        var realised: [SynkinesisGroundTruth.RealisedCoupling] = []
+        var bursts: [SynkinesisGroundTruth.CoupledBurst] = []
+        for coupling in p.couplings {
+            for side in Side.allCases {
+                let synkinetic = isAffected(side)
+                let gain = synkinetic ? coupling.gain : coupling.mirrorGain
+                let prolonged = synkinetic ? coupling.prolongedReleaseMilliseconds : 0
+                realised.append(.init(driver: coupling.driver, follower: coupling.follower, side: side, gain: gain,
+                                      lagMilliseconds: coupling.lagMilliseconds, prolongedMilliseconds: prolonged, synkinetic: synkinetic))
+                guard gain > 0 else { continue }
+                let lag = coupling.lagMilliseconds / 1000
+                for (index, rep) in repetitions.enumerated() {
+                    guard let d = rep.drivers.firstIndex(of: coupling.driver) else { continue }
+                    let burst = SynkinesisGroundTruth.CoupledBurst(
+                        task: rep.task, repetition: rep.repetition, driver: coupling.driver, follower: coupling.follower, side: side,
+                        onset: rep.onset + lag, offset: rep.offset + lag + prolonged / 1000,
+                        plateauStart: rep.plateauStart + lag, plateauEnd: rep.plateauEnd + lag, activationLevel: gain * rep.activationLevel)
+                    let s = slot(coupling.follower, side)!
+                    addProfile(&activation[s], &expectedActivation[s], &contributionSquares[s], rate: rate, onset: burst.onset,
+                               plateauStart: burst.plateauStart, plateauEnd: burst.plateauEnd, offset: burst.offset, level: burst.activationLevel,
+                               command: commands[index][d], delaySamples: Int((lag * rate).rounded()))
+                    bursts.append(burst)
+                }
+            }
+        }
+
+        // Plateau RMS per slot, and each muscle's own EMG: its own carrier, modulated.
+        var amplitude = [Double](repeating: 0, count: slotCount)
+        var noiseRMS = [Double](repeating: 0, count: slotCount)
+        var muscleEMG = [[Double]]()
+        muscleEMG.reserveCapacity(slotCount)
+        for (index, signal) in p.muscles.enumerated() {
+            let shaper = EMGCarrierShaper(peakHz: signal.spectralPeakHz, quality: signal.spectralQuality, sampleRate: rate)
+            for side in Side.allCases {
+                let s = 2 * index + (side == .left ? 0 : 1)
+                amplitude[s] = signal.plateauRMSMicrovolts * (isAffected(side) ? p.affectedSideAmplitudeScale : 1)
+                noiseRMS[s] = signal.baselineNoiseMicrovolts
+                var generator = SeededGenerator(seed: derivedSeed(seed, stream: 100 + UInt64(s)))
+                var emg = shaper.carrier(count: frameCount, generator: &generator)
+                let a = amplitude[s]
+                activation[s].withUnsafeBufferPointer { act in
+                    for i in emg.indices { emg[i] *= a * act[i] }
+                }
+                muscleEMG.append(emg)
+            }
+        }
+
+        // Crosstalk sources per receiving slot (same side only); entries naming unrecorded muscles are ignored.
+        var crosstalkInto = [[(source: Int, fraction: Double)]](repeating: [], count: slotCount)
+        for leak in p.crosstalk where leak.fraction != 0 {
+            for side in Side.allCases {
+                if let from = slot(leak.source, side), let into = slot(leak.into, side) {
+                    crosstalkInto[into].append((from, leak.fraction))
+                }
+            }
+        }
+
+        // Channels: own EMG + crosstalk + electrode noise + mains.
+        let mainsComponents = p.mains.components(below: nyquist)
+        let mainsMeanSquare = p.mains.meanSquare(below: nyquist)
+        var phases = SeededGenerator(seed: derivedSeed(seed, stream: 2))
+        var samples = [[Float]]()
+        samples.reserveCapacity(slotCount)
+        for s in 0..<slotCount {
+            var generator = SeededGenerator(seed: derivedSeed(seed, stream: 1000 + UInt64(s)))
+            let channelPhases = mainsComponents.map { _ in 2 * Double.pi * phases.nextUniform() }
+            var x = muscleEMG[s]
+            let sigma = noiseRMS[s]
+            x.withUnsafeMutableBufferPointer { out in
+                for (source, fraction) in crosstalkInto[s] {
+                    muscleEMG[source].withUnsafeBufferPointer { other in
+                        for i in out.indices { out[i] += fraction * other[i] }
+                    }
+                }
+                for i in out.indices { out[i] += sigma * generator.nextGaussian() }
+            }
+            addMains(&x, components: mainsComponents, phases: channelPhases, rate: rate, scale: 1)
+            samples.append(x.map { Float($0) })
+        }
+
+        // Artefacts, by kind: replacements, then additions, then saturation, then lost samples.
+        let labels = p.channelLabels
+        var locations: [SynkinesisGroundTruth.ArtefactLocation] = []
+        let order: [ChannelArtefact.Kind] = [.disconnected, .flat, .motionSpikes, .clipping, .nanGap]
+        var physicalRanges = [ClosedRange<Double>?](repeating: nil, count: slotCount)
+        for kind in order {
+            for artefact in p.artefacts where artefact.kind == kind {
+                let c = labels.firstIndex(of: artefact.channel)!
+                switch kind {
+                case .disconnected:
+                    // The mains' harmonic pattern at the artefact's level, with the channel's own phases.
+                    let components = MainsInterference(frequencyHz: p.mains.frequencyHz, amplitudeMicrovolts: artefact.level,
+                                                       harmonicAmplitudes: p.mains.harmonicAmplitudes).components(below: nyquist)
+                    var phaseGenerator = SeededGenerator(seed: derivedSeed(seed, stream: 3_000 + UInt64(c)))
+                    var x = [Double](repeating: 0, count: frameCount)
+                    addMains(&x, components: components, phases: components.map { _ in 2 * Double.pi * phaseGenerator.nextUniform() },
+                             rate: rate, scale: 1)
+                    samples[c] = x.map { Float($0) }
+                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
+                case .flat:
+                    samples[c] = [Float](repeating: Float(artefact.level), count: frameCount)
+                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
+                case .motionSpikes:
+                    let tau = motionSpikeTimeConstant
+                    for time in artefact.times {
+                        let first = sampleIndex(time), end = sampleIndex(time + 10 * tau)
+                        for i in first..<end {
+                            let u = (Double(i) / rate - time) / tau
+                            samples[c][i] += Float(artefact.level * u * exp(1 - u))
+                        }
+                        locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: first, endSample: end))
+                    }
+                case .clipping:
+                    let level = Float(artefact.level)
+                    for i in 0..<frameCount { samples[c][i] = min(level, max(-level, samples[c][i])) }
+                    physicalRanges[c] = -artefact.level...artefact.level
+                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
+                case .nanGap:
+                    let first = sampleIndex(artefact.start), end = sampleIndex(artefact.end)
+                    for i in first..<max(first, end) { samples[c][i] = .nan }
+                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: first, endSample: end))
+                }
+            }
+        }
+
+        // Expected values from the model (see SynkinesisGroundTruth).
+        var activity: [SynkinesisGroundTruth.ExpectedTaskActivity] = []
+        var taskNames: [String] = []
+        for task in p.tasks where !taskNames.contains(task.name) { taskNames.append(task.name) }
+        for name in taskNames {
+            let drivers = p.tasks.first { $0.name == name }!.drivers
+            // The union of the repetitions' sample ranges (they never overlap: rests are ≥ 0).
+            let window = repetitions.filter { $0.task == name }.map { sampleIndex($0.onset)..<sampleIndex($0.offset) }
+            let windowSamples = window.reduce(0) { $0 + $1.count }
+            guard windowSamples > 0 else { continue }
+            for s in 0..<slotCount {
+                // E[a²] = (Σ cⱼ)² + δ²·Σ cⱼ²: the fluctuations of different commands are independent, zero-mean.
+                func expectedSquareSum(_ slot: Int) -> (square: Double, sum: Double) {
+                    var square = 0.0, sum = 0.0
+                    expectedActivation[slot].withUnsafeBufferPointer { a in
+                        contributionSquares[slot].withUnsafeBufferPointer { c2 in
+                            for range in window {
+                                for i in range {
+                                    sum += a[i]
+                                    square += a[i] * a[i] + delta * delta * c2[i]
+                                }
+                            }
+                        }
+                    }
+                    return (square, sum)
+                }
+                let (ownSquare, sum) = expectedSquareSum(s)
+                var crossSquare = 0.0
+                var crossBySource: [String: Double] = [:]
+                for (source, fraction) in crosstalkInto[s] {
+                    let scale = fraction * amplitude[source]
+                    let power = scale * scale * expectedSquareSum(source).square
+                    crossSquare += power
+                    crossBySource[muscles[source / 2].rawValue, default: 0] += power / Double(windowSamples)
+                }
+                let n = Double(windowSamples)
+                let muscleMeanSquare = amplitude[s] * amplitude[s] * ownSquare / n
+                let total = muscleMeanSquare + crossSquare / n + noiseRMS[s] * noiseRMS[s] + mainsMeanSquare
+                activity.append(.init(task: name, drivers: drivers, muscle: muscles[s / 2], side: sideOf(slot: s), windowSamples: windowSamples,
+                                      expectedRMSMicrovolts: total.squareRoot(), expectedMuscleRMSMicrovolts: muscleMeanSquare.squareRoot(),
+                                      meanActivation: sum / n, crosstalkMeanSquares: crossBySource))
+            }
+        }
+        var ratios: [SynkinesisGroundTruth.ExpectedAmplitudeRatio] = []
+        if let affected = p.affectedSide.side {
+            for name in taskNames {
+                let drivers = p.tasks.first { $0.name == name }!.drivers
+                for driver in drivers {
+                    for follower in muscles where follower != driver {
+                        guard let a = activity.first(where: { $0.task == name && $0.muscle == follower && $0.side == affected }),
+                              let h = activity.first(where: { $0.task == name && $0.muscle == follower && $0.side == affected.opposite })
+                        else { continue }
+                        ratios.append(.init(task: name, driver: driver, follower: follower, affectedRMSMicrovolts: a.expectedRMSMicrovolts,
+                                            healthyRMSMicrovolts: h.expectedRMSMicrovolts, ratio: a.expectedRMSMicrovolts / h.expectedRMSMicrovolts))
+                    }
+                }
+            }
+        }
+
+        let channels = (0..<slotCount).map { s in
+            ChannelInfo(label: labels[s], unit: .microvolt, kind: .emg, muscle: muscles[s / 2], side: sideOf(slot: s), physicalRange: physicalRanges[s])
+        }
+        let header = RecordingHeader(
+            sampleRate: rate, frameCount: frameCount, channels: channels, subject: p.subject, session: p.session,
+            affectedSide: p.affectedSide,
+            events: repetitions.map { Event(onset: $0.onset, duration: $0.offset - $0.onset, label: $0.task) },
+            metadata: ["generator": "SynkSim synkinesis simulation", "seed": String(seed), "synk_version": SynkVersion.current])
+        let recording = try Recording(header: header, samples: samples)
+        let truth = SynkinesisGroundTruth(
+            parameters: p, seed: seed, sampleRate: rate, frameCount: frameCount, channelLabels: labels, repetitions: repetitions,
+            couplings: realised, coupledBursts: bursts, taskActivity: activity, amplitudeRatios: ratios, artefacts: locations)
+        return (recording, truth)
+    }
+
+    /// Checks every parameter; throws a `.usage` error naming the first bad one.
+    public func validate() throws(SynkError) {
+        func bad(_ what: String, hint: String? = nil) -> SynkError { .usage("simulation parameter \(what)", hint: hint) }
+        guard sampleRate.isFinite, sampleRate > 0, sampleRate <= 1_000_000 else { throw bad("sample_rate_hz = \(sampleRate) is not a rate in (0, 1e6] Hz") }
+        guard !muscles.isEmpty else { throw bad("muscles is empty") }
+        guard Set(muscles.map(\.muscle)).count == muscles.count else { throw bad("muscles lists a muscle twice") }
+        let recorded = Set(muscles.map(\.muscle))
+        for m in muscles {
+            guard m.spectralPeakHz.isFinite, m.spectralPeakHz > 0, m.spectralPeakHz < sampleRate / 2 else {
+                throw bad("spectral_peak_hz of \(m.muscle.rawValue) = \(m.spectralPeakHz) is not between 0 and the Nyquist frequency \(sampleRate / 2) Hz")
+            }
+            guard m.spectralQuality.isFinite, m.spectralQuality > 0 else { throw bad("spectral_quality of \(m.muscle.rawValue) must be positive") }
+            guard m.plateauRMSMicrovolts.isFinite, m.plateauRMSMicrovolts >= 0 else { throw bad("plateau_rms_uv of \(m.muscle.rawValue) must be ≥ 0") }
+            guard m.baselineNoiseMicrovolts.isFinite, m.baselineNoiseMicrovolts >= 0 else { throw bad("baseline_noise_rms_uv of \(m.muscle.rawValue) must be ≥ 0") }
+        }
+        guard leadInSeconds.isFinite, leadInSeconds >= 0 else { throw bad("lead_in_s must be ≥ 0") }
+        guard affectedSideAmplitudeScale.isFinite, affectedSideAmplitudeScale >= 0 else { throw bad("affected_side_amplitude_scale must be ≥ 0") }
+        var totalSeconds = leadInSeconds
+        for task in tasks {
+            let name = "task \(task.name)"
+            guard !task.name.isEmpty else { throw bad("a task has an empty name") }
+            guard !task.drivers.isEmpty else { throw bad("\(name) has no driver muscle") }
+            for d in task.drivers where !recorded.contains(d) { throw bad("\(name) drives \(d.rawValue), which is not among the recorded muscles") }
+            guard task.repetitions >= 0, task.repetitions <= 1000 else { throw bad("\(name) repetitions must be in 0...1000") }
+            for (value, key) in [(task.rampUpSeconds, "ramp_up_s"), (task.releaseSeconds, "release_s"), (task.restSeconds, "rest_s")] {
+                guard value.isFinite, value >= 0 else { throw bad("\(name) \(key) must be ≥ 0") }
+            }
+            guard task.contractionSeconds.isFinite, task.contractionSeconds > 0, task.contractionSeconds >= task.rampUpSeconds + task.releaseSeconds else {
+                throw bad("\(name) contraction_s must be positive and at least ramp_up_s + release_s")
+            }
+            // The longest the timeline can get: durations are clipped at +3 SD, rests at +jitter.
+            let variability = self.variability
+            totalSeconds += Double(task.repetitions) * (task.contractionSeconds * (1 + 3 * max(0, variability.durationRelativeSD))
+                + task.restSeconds * (1 + max(0, variability.restRelativeJitter)))
+        }
+        // The simulator holds a few Double arrays per channel: 5e7 samples in all (about 30 min of 14
+        // channels at 2 kHz) needs about 2 GB.
+        guard totalSeconds * sampleRate * Double(2 * muscles.count) <= 5e7 else {
+            throw bad("describes up to \(Int(totalSeconds)) s × \(2 * muscles.count) channels at \(sampleRate) Hz, more than the 5e7 samples the simulator holds in memory",
+                      hint: "simulate shorter sessions and concatenate them")
+        }
+        for c in couplings {
+            let name = "coupling \(c.driver.rawValue)→\(c.follower.rawValue)"
+            guard recorded.contains(c.driver), recorded.contains(c.follower) else { throw bad("\(name) names a muscle that is not recorded") }
+            guard c.driver != c.follower else { throw bad("\(name) couples a muscle to itself") }
+            for (value, key) in [(c.gain, "gain"), (c.mirrorGain, "mirror_gain"), (c.lagMilliseconds, "lag_ms"), (c.prolongedReleaseMilliseconds, "prolonged_release_ms")] {
+                guard value.isFinite, value >= 0 else { throw bad("\(name) \(key) must be ≥ 0") }
+            }
+        }
+        for x in crosstalk {
+            guard x.fraction.isFinite, x.fraction >= 0, x.fraction <= 1 else { throw bad("crosstalk \(x.source.rawValue)→\(x.into.rawValue) fraction must be in 0...1") }
+            guard x.source != x.into else { throw bad("crosstalk \(x.source.rawValue)→\(x.into.rawValue) leaks a muscle into itself") }
+        }
+        guard mains.frequencyHz.isFinite, mains.frequencyHz > 0 else { throw bad("mains frequency_hz must be positive") }
+        guard mains.amplitudeMicrovolts.isFinite, mains.amplitudeMicrovolts >= 0 else { throw bad("mains amplitude_uv must be ≥ 0") }
+        guard mains.harmonicAmplitudes.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("mains harmonic_amplitudes must be ≥ 0") }
+        for (value, key) in [(variability.amplitudeLogSD, "amplitude_log_sd"), (variability.durationRelativeSD, "duration_relative_sd")] {
+            guard value.isFinite, value >= 0, value <= 1 else { throw bad("variability \(key) must be in 0...1") }
+        }
+        guard variability.restRelativeJitter.isFinite, variability.restRelativeJitter >= 0, variability.restRelativeJitter <= 1 else {
+            throw bad("variability rest_relative_jitter must be in 0...1")
+        }
+        // Up to 0.3 the factor 1 + δ·g is negative with probability < 1e-3 (g < −3.3), so clamping it at 0
+        // leaves the stated expectations exact to far better than any measurement can tell.
+        guard variability.effortFluctuationSD.isFinite, variability.effortFluctuationSD >= 0, variability.effortFluctuationSD <= 0.3 else {
+            throw bad("variability effort_fluctuation_sd must be in 0...0.3")
+        }
+        guard variability.effortFluctuationHz.isFinite, variability.effortFluctuationHz > 0, variability.effortFluctuationHz <= 20, variability.effortFluctuationHz < sampleRate / 2 else {
+            throw bad("variability effort_fluctuation_hz must be in (0, 20] Hz")
+        }
+        let labels = channelLabels
+        for a in artefacts {
+            guard labels.contains(a.channel) else { throw bad("artefact on channel \(a.channel): no such channel", hint: "channels are \(labels.joined(separator: ", "))") }
+            guard a.level.isFinite else { throw bad("artefact on \(a.channel): level_uv must be finite") }
+            switch a.kind {
+            case .clipping: guard a.level > 0 else { throw bad("clipping on \(a.channel): level_uv must be positive") }
+            case .nanGap: guard a.start.isFinite, a.end.isFinite, a.start >= 0, a.end > a.start else { throw bad("nan_gap on \(a.channel): need 0 ≤ start_s < end_s") }
+            case .motionSpikes: guard a.times.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("motion_spikes on \(a.channel): times_s must be ≥ 0") }
+            case .disconnected: guard a.level >= 0 else { throw bad("disconnected \(a.channel): level_uv must be ≥ 0") }
+            case .flat: break
+            }
+        }
+    }
+
+    /// A seed for an independent random stream: the streams of one simulation never overlap in practice.
+    static func derivedSeed(_ seed: UInt64, stream: UInt64) -> UInt64 {
+        var z = seed &+ stream &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Adds one smooth contraction profile (raised-cosine rise, plateau, raised-cosine fall) of height
+    /// `level`: times the command's effort factor (delayed by `delaySamples`) to `envelope`, as is to
+    /// `expected`, and squared to `squares`.
+    static func addProfile(
+        _ envelope: inout [Double], _ expected: inout [Double], _ squares: inout [Double], rate: Double,
+        onset: Double, plateauStart: Double, plateauEnd: Double, offset: Double, level: Double,
+        command: EffortCommand, delaySamples: Int
+    ) {
+        let first = max(0, Int((onset * rate).rounded(.up)))
+        let end = min(envelope.count, Int((offset * rate).rounded(.up)))
+        guard first < end else { return }
+        let rise = plateauStart - onset, fall = offset - plateauEnd
+        for i in first..<end {
+            let t = Double(i) / rate
+            let shape: Double
+            if t < plateauStart {
+                shape = rise > 0 ? 0.5 * (1 - cos(Double.pi * (t - onset) / rise)) : 1
+            } else if t < plateauEnd {
+                shape = 1
+            } else {
+                shape = fall > 0 ? 0.5 * (1 + cos(Double.pi * (t - plateauEnd) / fall)) : 0
+            }
+            let contribution = level * shape
+            envelope[i] += contribution * command.factor(at: i - delaySamples)
+            expected[i] += contribution
+            squares[i] += contribution * contribution
+        }
+    }
+
+    static func addMains(_ x: inout [Double], components: [(frequency: Double, amplitude: Double)], phases: [Double], rate: Double, scale: Double) {
+        // A rotating phasor, re-anchored on exact sin/cos every 256 samples so rounding cannot accumulate.
+        let block = 256
+        x.withUnsafeMutableBufferPointer { out in
+            for (k, component) in components.enumerated() {
+                let w = 2 * Double.pi * component.frequency / rate
+                let a = component.amplitude * scale
+                let (stepCos, stepSin) = (cos(w), sin(w))
+                var start = 0
+                while start < out.count {
+                    let phase = w * Double(start) + phases[k]
+                    var (c, s) = (cos(phase), sin(phase))
+                    for i in start..<min(out.count, start + block) {
+                        out[i] += a * s
+                        (c, s) = (c * stepCos - s * stepSin, s * stepCos + c * stepSin)
+                    }
+                    start += block
+                }
+            }
+        }
+    }
+}
+
+/// The effort factor 1 + δ·g(t) of one driver's command during one repetition, from `firstSample` on.
+struct EffortCommand {
+    let firstSample: Int
+    /// Empty when effort does not fluctuate (factor 1).
+    let factors: [Double]
+
+    @inline(__always)
+    func factor(at sample: Int) -> Double {
+        let k = sample - firstSample
+        return k >= 0 && k < factors.count ? factors[k] : 1
+    }
+}
