@@ -395,7 +395,7 @@ cmd_run() {
         sleep "$poll"
     done
 
-    local elapsed failed=0 n=0 id st ec
+    local elapsed failed=0 n=0 id st ec task rt label l
     elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
     while IFS= read -r l; do
         n=$((n + 1))
@@ -404,11 +404,12 @@ cmd_run() {
         st=$(printf '%s\n' "$l" | grep -o 'JobState=[^ ]*' | cut -d= -f2)
         ec=$(printf '%s\n' "$l" | grep -o ' ExitCode=[^ ]*' | cut -d= -f2)
         rt=$(printf '%s\n' "$l" | grep -o 'RunTime=[^ ]*' | cut -d= -f2)
+        if [ -n "$task" ]; then label="task ${jobid}_${task} (job $id)"; else label="job $id"; fi
         if [ "$st" != COMPLETED ] || [ "$ec" != "0:0" ]; then
             failed=$((failed + 1))
-            log "run: ${task:+${jobid}_${task} (job }$id${task:+)}: $st exit=$ec runtime=$rt  FAILED"
+            log "run: $label: $st exit=$ec runtime=$rt  FAILED"
         else
-            log "run: ${task:+${jobid}_${task} (job }$id${task:+)}: $st exit=$ec runtime=$rt"
+            log "run: $label: $st exit=$ec runtime=$rt"
         fi
     done <<< "$lines"
     echo "job $jobid: $n task(s), $failed failed, wall ${elapsed} s"
