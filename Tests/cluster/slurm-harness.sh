@@ -21,6 +21,7 @@
 #   SLURM_HARNESS_SLURMD_PORT     slurmd port    (default: first free >= ctld+1)
 #   SLURM_HARNESS_CLUSTER         ClusterName                               [synktest]
 #   SLURM_HARNESS_PARTITION       partition name                            [debug]
+#   SLURM_HARNESS_EXTRA_CONF      extra slurm.conf lines appended verbatim (newline-separated)
 set -euo pipefail
 
 PROG=$(basename "$0")
@@ -208,6 +209,10 @@ EOF
     # of ours keeps /etc out of the picture.
     : > "$W/etc/plugstack.conf"
     echo "PlugStackConfig=$W/etc/plugstack.conf" >> "$W/etc/slurm.conf"
+    # Caller-supplied extra lines (later keys override earlier ones).
+    if [ -n "${SLURM_HARNESS_EXTRA_CONF:-}" ]; then
+        printf '# from SLURM_HARNESS_EXTRA_CONF\n%s\n' "$SLURM_HARNESS_EXTRA_CONF" >> "$W/etc/slurm.conf"
+    fi
 }
 
 write_env() {
