@@ -101,11 +101,11 @@ free_port_from() {
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-read_pid() { [ -s "$1" ] && tr -dc '0-9' < "$1" || true; }
+read_pid() { if [ -s "$1" ]; then tr -dc '0-9' < "$1"; fi; }
 
 # Kill the daemon whose pid is in file $2 (name $1): TERM, wait, then KILL.
 stop_pidfile() {
-    local name=$1 file=$2 pid i
+    local name=$1 file=$2 pid
     pid=$(read_pid "$file")
     if [ -z "$pid" ]; then
         log "stop: $name: no pid file"; return 0
@@ -121,7 +121,7 @@ stop_pidfile() {
         *) log "stop: $name: pid $pid is '$comm', not $name; leaving it alone"; rm -f "$file"; return 0 ;;
     esac
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do            # up to 10 s
+    for _ in $(seq 1 100); do            # up to 10 s
         pid_alive "$pid" || break
         sleep 0.1
     done
@@ -227,7 +227,7 @@ export SLURM_HARNESS_CTLD_PORT='$ctld_port'
 export SLURM_HARNESS_SLURMD_PORT='$slurmd_port'
 export SLURM_HARNESS_LOGDIR='$W/log'
 export SLURM_HARNESS_JOBDIR='$W/jobs'
-export MUNGE_SOCKET='$W/munge/munge.socket'
+export SLURM_HARNESS_MUNGE_SOCKET='$W/munge/munge.socket'
 EOF
 }
 
@@ -261,8 +261,7 @@ start_munged() {
         su -s /bin/sh munge -c "munged $(printf '%q ' "${args[@]}")"
     fi
     # munged forks; wait for its pid file and socket.
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         [ -S "$M/munge.socket" ] && [ -s "$M/munged.pid" ] && break
         sleep 0.1
     done
@@ -320,7 +319,7 @@ cmd_start() {
     # -i: ignore saved state (fresh cluster every time); -D: no fork.
     spawn_daemon "$W" slurmctld slurmctld -D -i -f "$SLURM_CONF"
     # wait until the controller answers
-    local i deadline=$(( $(date +%s) + ${SLURM_HARNESS_START_TIMEOUT:-60} ))
+    local deadline=$(( $(date +%s) + ${SLURM_HARNESS_START_TIMEOUT:-60} ))
     until scontrol ping 2>/dev/null | grep -q 'is UP'; do
         if ! pid_alive "$(read_pid "$W/run/slurmctld.pid")"; then
             dump_logs "$W"; die "slurmctld exited during start"
@@ -378,7 +377,7 @@ cmd_run() {
 
     local deadline=$(( $(date +%s) + ${SLURM_HARNESS_RUN_TIMEOUT:-600} ))
     local poll=${SLURM_HARNESS_POLL:-0.5}
-    local lines pending
+    local lines pending l st
     while :; do
         # One line per job / array task: JobId=.. ArrayJobId=.. ArrayTaskId=.. JobState=.. ExitCode=..
         lines=$(scontrol -o show job "$jobid" 2>/dev/null || true)
