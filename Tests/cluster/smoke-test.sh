@@ -18,7 +18,8 @@ W=$(mktemp -d /tmp/synk-slurm.XXXXXX)
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    "$H" stop "$W" || true
+    # Only if something is (maybe) still up: the happy path stopped already.
+    if compgen -G "$W/run/*.pid" >/dev/null; then "$H" stop "$W" || true; fi
     if [ "$rc" -ne 0 ]; then
         echo "smoke-test: FAILED (rc=$rc); daemon logs follow" >&2
         for f in "$W"/log/*; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; } >&2; done
