@@ -420,6 +420,39 @@ cmd_run() {
     [ "$failed" -eq 0 ] || exit 1
 }
 
+# Kill slurmstepd and job processes that belong to cluster $1 and survived
+# slurmd: batch scripts live in WORKDIR/spool/slurmd/, and job processes
+# carry SLURM_JOB_ID plus our SLURM_CONF. Never touches this script or its
+# ancestors (a caller that sourced env.sh has SLURM_CONF too, but no
+# SLURM_JOB_ID of ours... unless it runs inside a job, hence the ancestor check).
+kill_leftovers() {
+    local W=$1 d p cmd stat pg mypg env ancestors=" " a=$$ n=0
+    while [ -n "$a" ] && [ "$a" -gt 1 ]; do
+        ancestors="$ancestors$a "
+        a=$(sed 's/.*) //' "/proc/$a/stat" 2>/dev/null | awk '{print $2}')
+    done
+    mypg=$(sed 's/.*) //' "/proc/$$/stat" | awk '{print $3}')
+    for d in /proc/[0-9]*; do
+        p=${d#/proc/}
+        case "$ancestors" in *" $p "*) continue ;; esac
+        cmd=$(tr '\0' ' ' 2>/dev/null < "$d/cmdline") || continue
+        stat=$(sed 's/.*) //' 2>/dev/null < "$d/stat") || continue
+        pg=$(printf '%s\n' "$stat" | awk '{print $3}')
+        if [[ "$cmd" == *"$W/spool/slurmd/"* ]]; then
+            [ "$pg" != "$mypg" ] && kill -KILL -- "-$pg" 2>/dev/null
+            kill -KILL "$p" 2>/dev/null && n=$((n + 1))
+        else
+            env=$(tr '\0' '\n' 2>/dev/null < "$d/environ") || continue
+            grep -qxF "SLURM_CONF=$W/etc/slurm.conf" <<< "$env" || continue
+            if [[ "$cmd" == slurmstepd* ]] || grep -q '^SLURM_JOB_ID=' <<< "$env"; then
+                kill -KILL "$p" 2>/dev/null && n=$((n + 1))
+            fi
+        fi
+    done
+    [ "$n" -eq 0 ] || log "stop: killed $n leftover job/slurmstepd process(es)"
+    return 0
+}
+
 # ------------------------------------------------------------------ stop
 cmd_stop() {
     local W
@@ -428,17 +461,18 @@ cmd_stop() {
     W=$(cd "$1" && pwd -P)
     # Cancel leftover jobs so slurmd has no steps to wait for (best effort).
     if [ -f "$W/etc/slurm.conf" ] && pid_alive "$(read_pid "$W/run/slurmctld.pid")"; then
-        SLURM_CONF="$W/etc/slurm.conf" timeout 10 scancel --user=root >/dev/null 2>&1 || true
+        local ids
+        ids=$(SLURM_CONF="$W/etc/slurm.conf" timeout 10 squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ' || true)
+        if [ -n "${ids// /}" ]; then
+            log "stop: cancelling leftover jobs: $ids"
+            # shellcheck disable=SC2086
+            SLURM_CONF="$W/etc/slurm.conf" timeout 10 scancel $ids >/dev/null 2>&1 || true
+        fi
     fi
     stop_pidfile slurmd    "$W/run/slurmd.pid"
-    # slurmstepd processes of jobs still running would keep files open.
-    local p
-    for p in $(pgrep -x slurmstepd 2>/dev/null || true); do
-        if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "$W" ||
-           grep -qs "$W" "/proc/$p/environ"; then
-            kill -KILL "$p" 2>/dev/null || true
-        fi
-    done
+    # If the controller was gone, jobs may still run; slurmd's exit leaves
+    # them (and their slurmstepd) behind. Kill what belongs to this WORKDIR.
+    kill_leftovers "$W"
     stop_pidfile slurmctld "$W/run/slurmctld.pid"
     # munged's own pid file lives in WORKDIR/munge; ours is a copy.
     [ -s "$W/run/munged.pid" ] || { [ -s "$W/munge/munged.pid" ] && cp "$W/munge/munged.pid" "$W/run/munged.pid"; } || true
