@@ -66,7 +66,7 @@ public enum FormatSniffer {
         if first.hasPrefix("# OpenSignals Text File Format") || first.hasPrefix("# Simple Text Format") {
             return .openSignalsText
         }
-        if lines.count > 2, lines[1].range(of: #"^[0-9.]+ (msec|sec|µsec|usec)/sample$"#, options: .regularExpression) != nil {
+        if lines.count > 2, lines[1].range(of: #"^-?[0-9.]+ (msec|sec|µsec|usec)/sample$"#, options: .regularExpression) != nil {
             return .biopacText
         }
         // The `File Name:` line before the channel declarations is optional.

@@ -81,6 +81,13 @@ public final class TextRecordingReader: SampleSource {
                 throw .input(path, "the time column (column \(timeColumn + 1)) does not increase", place: "line \(scan.lastRowLine)")
             }
             let derived = Double(frameCount - 1) / span
+            // Gaps and jumps are found here, before anything trusts the derived rate; small deviations
+            // (printing precision) are checked row by row while streaming.
+            let period = span / Double(frameCount - 1)
+            for extreme in [scan.smallestStep, scan.largestStep].compactMap({ $0 }) where abs(extreme.step - period) > 0.5 * period {
+                throw .input(path, "the time column is not uniformly spaced: a step of \(extreme.step) s where the file averages \(period) s",
+                             place: "line \(extreme.line)", hint: "resample to a uniform rate first")
+            }
             if let given = sampleRate, abs(given - derived) > 1e-3 * derived {
                 throw .usage("\(path): --rate \(given) Hz contradicts the file's time column (\(derived) Hz)",
                              hint: "leave out --rate; the time column states the rate")
@@ -195,6 +202,9 @@ public final class TextRecordingReader: SampleSource {
         var frameCount = 0
         var firstTime: Double?
         var lastTime: Double?
+        /// The smallest and largest step between consecutive times, with the line of each.
+        var smallestStep: (step: Double, line: Int)?
+        var largestStep: (step: Double, line: Int)?
         var lastRowLine = 0
         var tailFirstLine = 0
     }
@@ -230,8 +240,14 @@ public final class TextRecordingReader: SampleSource {
                     let text = timeColumn < cells.count ? TextCells.text(line, TextCells.trimmedRange(line, cells[timeColumn])) : ""
                     throw .input(path, "'\(text)' in the time column is not a number", place: "line \(lines.lineNumber)")
                 }
-                if scan.firstTime == nil { scan.firstTime = raw * layout.timeScale }
-                scan.lastTime = raw * layout.timeScale
+                let time = raw * layout.timeScale
+                if scan.firstTime == nil { scan.firstTime = time }
+                if let previous = scan.lastTime {
+                    let step = time - previous
+                    if step < (scan.smallestStep?.step ?? .infinity) { scan.smallestStep = (step, lines.lineNumber) }
+                    if step > (scan.largestStep?.step ?? -.infinity) { scan.largestStep = (step, lines.lineNumber) }
+                }
+                scan.lastTime = time
             }
         }
         return scan
