@@ -158,6 +158,9 @@ private struct HDF5Opener {
         guard H5Fis_hdf5(path) > 0 else {
             throw fail(nil, "not an HDF5 file (no HDF5 signature)", hint: "synk recognises files by content, not extension")
         }
+        if let problem = h5GlobalHeapProblem(path: path) {
+            throw fail(nil, "corrupt HDF5 file: \(problem)", hint: "the file is damaged; re-export or re-copy it")
+        }
         file = H5Fopen(path, synk_H5F_ACC_RDONLY(), synk_H5P_DEFAULT())
         guard file >= 0 else { throw fail(nil, "cannot open the HDF5 file", hint: "it may be truncated or corrupt") }
         // The file handle is closed once the datasets the layout needs are open: HDF5 keeps the file open while
