@@ -380,7 +380,7 @@ private struct HDF5Opener {
                     guard length > 0, length < 65_536 else { continue }
                     var buffer = [CChar](repeating: 0, count: Int(length) + 1)
                     guard H5Aget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), &buffer, buffer.count, synk_H5P_DEFAULT()) > 0 else { continue }
-                    let key = String(cString: buffer)
+                    let key = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     if metadata[key] == nil, let value = h5StringAttribute(group, key) { metadata[key] = value }
                 }
             }
