@@ -360,7 +360,7 @@ private struct HDF5Opener {
         }
         var startTime: Date?
         if let recordedAt = nonEmpty("recorded_at") {
-            startTime = parseISO8601(recordedAt)
+            startTime = hdf5ParseISO8601(recordedAt)
             if startTime == nil { metadata["recorded_at"] = recordedAt }
         }
         var affected: AffectedSide?
@@ -508,7 +508,7 @@ private struct HDF5Opener {
         var subject: String?, session: String?, start: Date?
         if let text = readStringScalar("/general/subject/subject_id"), !text.isEmpty { subject = text }
         if let text = readStringScalar("/general/session_id"), !text.isEmpty { session = text }
-        if let text = readStringScalar("/session_start_time") { start = parseISO8601(text) }
+        if let text = readStringScalar("/session_start_time") { start = hdf5ParseISO8601(text) }
         let header = RecordingHeader(
             source: SourceDescription(path: path, format: .nwb), sampleRate: rate, frameCount: Int(frames),
             channels: channels, startTime: start, subject: subject, session: session, metadata: metadata)

@@ -293,7 +293,7 @@ func h5ReadCompoundField(_ dataset: hid_t, fileType: hid_t, count: Int, name: St
 }
 
 /// Parses ISO 8601 timestamps with or without fractional seconds and time zone (no zone = UTC).
-func parseISO8601(_ text: String) -> Date? {
+func hdf5ParseISO8601(_ text: String) -> Date? {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     let formatter = ISO8601DateFormatter()
     for options: ISO8601DateFormatter.Options in [
@@ -307,7 +307,7 @@ func parseISO8601(_ text: String) -> Date? {
 }
 
 /// Formats a date as ISO 8601 UTC, with milliseconds only when the date has a fraction of a second.
-func formatISO8601(_ date: Date) -> String {
+func hdf5FormatISO8601(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()
     let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
     formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
