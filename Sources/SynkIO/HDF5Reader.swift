@@ -158,6 +158,9 @@ private struct HDF5Opener {
         guard H5Fis_hdf5(path) > 0 else {
             throw fail(nil, "not an HDF5 file (no HDF5 signature)", hint: "synk recognises files by content, not extension")
         }
+        if let problem = h5GlobalHeapProblem(path: path) {
+            throw fail(nil, "corrupt HDF5 file: \(problem)", hint: "the file is damaged; re-export or re-copy it")
+        }
         file = H5Fopen(path, synk_H5F_ACC_RDONLY(), synk_H5P_DEFAULT())
         guard file >= 0 else { throw fail(nil, "cannot open the HDF5 file", hint: "it may be truncated or corrupt") }
         // The file handle is closed once the datasets the layout needs are open: HDF5 keeps the file open while
@@ -357,7 +360,7 @@ private struct HDF5Opener {
         }
         var startTime: Date?
         if let recordedAt = nonEmpty("recorded_at") {
-            startTime = parseISO8601(recordedAt)
+            startTime = hdf5ParseISO8601(recordedAt)
             if startTime == nil { metadata["recorded_at"] = recordedAt }
         }
         var affected: AffectedSide?
@@ -377,7 +380,7 @@ private struct HDF5Opener {
                     guard length > 0, length < 65_536 else { continue }
                     var buffer = [CChar](repeating: 0, count: Int(length) + 1)
                     guard H5Aget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), &buffer, buffer.count, synk_H5P_DEFAULT()) > 0 else { continue }
-                    let key = String(cString: buffer)
+                    let key = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     if metadata[key] == nil, let value = h5StringAttribute(group, key) { metadata[key] = value }
                 }
             }
@@ -505,7 +508,7 @@ private struct HDF5Opener {
         var subject: String?, session: String?, start: Date?
         if let text = readStringScalar("/general/subject/subject_id"), !text.isEmpty { subject = text }
         if let text = readStringScalar("/general/session_id"), !text.isEmpty { session = text }
-        if let text = readStringScalar("/session_start_time") { start = parseISO8601(text) }
+        if let text = readStringScalar("/session_start_time") { start = hdf5ParseISO8601(text) }
         let header = RecordingHeader(
             source: SourceDescription(path: path, format: .nwb), sampleRate: rate, frameCount: Int(frames),
             channels: channels, startTime: start, subject: subject, session: session, metadata: metadata)

@@ -293,7 +293,7 @@ func h5ReadCompoundField(_ dataset: hid_t, fileType: hid_t, count: Int, name: St
 }
 
 /// Parses ISO 8601 timestamps with or without fractional seconds and time zone (no zone = UTC).
-func parseISO8601(_ text: String) -> Date? {
+func hdf5ParseISO8601(_ text: String) -> Date? {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     let formatter = ISO8601DateFormatter()
     for options: ISO8601DateFormatter.Options in [
@@ -307,9 +307,66 @@ func parseISO8601(_ text: String) -> Date? {
 }
 
 /// Formats a date as ISO 8601 UTC, with milliseconds only when the date has a fraction of a second.
-func formatISO8601(_ date: Date) -> String {
+func hdf5FormatISO8601(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()
     let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
     formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
     return formatter.string(from: date)
+}
+
+/// Checks the file's global heap collections, where HDF5 keeps variable-length strings (labels, units, event names).
+///
+/// The HDF5 1.10 library shipped by Debian trusts the object sizes in these collections: a corrupted size makes it
+/// copy past its buffers and crash the process (fixed upstream in 1.14 with bounds checks). synk cannot recover from a
+/// crash inside the library, so before opening a file it walks every collection (`GCOL`, version 1, found by its
+/// 8-byte signature, which random sample data does not produce by chance) and refuses one whose objects overrun it.
+/// Files over 1 GiB are not scanned (the scan maps the file and costs about a memory pass). This is a guard against
+/// the common damage, not a proof of integrity: a corrupted reference *to* a heap object is not detected here.
+/// - Returns: a description of the first problem, with its byte offset, or `nil`.
+func h5GlobalHeapProblem(path: String) -> String? {
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+          let size = (attributes[.size] as? NSNumber)?.intValue, size > 0, size <= 1 << 30,
+          let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
+    return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> String? in
+        guard let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        let signature: [UInt8] = [0x47, 0x43, 0x4F, 0x4C, 0x01, 0x00, 0x00, 0x00]  // "GCOL", version 1, reserved
+        func uint64(at offset: Int) -> UInt64 { bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian }
+        func uint16(at offset: Int) -> UInt16 { bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian }
+        var position = 0
+        while position + 16 <= count {
+            // memchr for the first byte, then compare the rest (memmem is not exported by every C library).
+            guard let hit = memchr(base + position, Int32(signature[0]), count - position) else { break }
+            let start = base.distance(to: UnsafeRawPointer(hit))
+            position = start + 1
+            guard start + 8 <= count else { break }
+            guard signature.withUnsafeBytes({ memcmp(hit, $0.baseAddress!, 8) }) == 0 else { continue }
+            position = start + 8
+            guard start + 16 <= count else { return "global heap collection at byte \(start) is cut off" }
+            let collectionSize = uint64(at: start + 8)
+            guard collectionSize >= 16, collectionSize <= UInt64(count - start) else {
+                return "global heap collection at byte \(start) declares \(collectionSize) bytes, beyond the end of the file"
+            }
+            let length = Int(collectionSize)
+            var offset = 16
+            while offset + 16 <= length {
+                let index = uint16(at: start + offset)
+                let objectSize = uint64(at: start + offset + 8)
+                let room = UInt64(length - offset - 16)
+                if index == 0 {
+                    // The free-space object closes the collection.
+                    guard objectSize <= UInt64(length - offset) else {
+                        return "global heap collection at byte \(start) has a free-space size beyond its end"
+                    }
+                    break
+                }
+                guard objectSize <= room else {
+                    return "global heap object \(index) at byte \(start + offset) is \(objectSize) bytes, larger than its collection"
+                }
+                offset += 16 + Int((objectSize + 7) & ~7)
+            }
+            position = start + length
+        }
+        return nil
+    }
 }

@@ -146,7 +146,7 @@ public final class HDF5Writer: SampleSink {
               h5WriteIntAttribute(file, "synk_format_version", 1) else { throw fail("root attributes") }
         let rootStrings: [(String, String?)] = [
             ("subject", header.subject), ("session", header.session),
-            ("recorded_at", header.startTime.map(formatISO8601)), ("affected_side", header.affectedSide?.rawValue),
+            ("recorded_at", header.startTime.map(hdf5FormatISO8601)), ("affected_side", header.affectedSide?.rawValue),
         ]
         for case let (name, value?) in rootStrings {
             guard h5WriteStringAttribute(file, name, value) else { throw fail("attribute \(name)") }

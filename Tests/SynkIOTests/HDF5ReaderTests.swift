@@ -244,6 +244,13 @@ struct HDF5ReaderErrorTests {
         #expect(error?.hint?.contains("truncated") == true)
     }
 
+    @Test("a corrupted global-heap object size (which would crash HDF5 1.10) is refused before HDF5 reads it")
+    func corruptGlobalHeap() {
+        let error = inputError(HDF5Fixtures.path("corrupt_heap.h5"))
+        let offset = HDF5Fixtures.expected["corrupt_heap_object_offset"] as! Int
+        #expect(error?.problem == "corrupt HDF5 file: global heap object 1 at byte \(offset) is 1099511627776 bytes, larger than its collection")
+    }
+
     @Test("a text file renamed .h5")
     func textRenamed() throws {
         let directory = HDF5Fixtures.scratchDirectory()

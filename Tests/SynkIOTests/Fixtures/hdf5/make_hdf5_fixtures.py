@@ -227,6 +227,15 @@ with h5py.File("no_data.h5", "w") as f:
     f.attrs["synk_format_version"] = 1
     f.create_group("emg")
 
+# 8. A copy of synk_int16.h5 whose first global-heap object (a variable-length string) claims 2^40 bytes.
+# Debian's HDF5 1.10 would copy past its buffer and crash on it; synk must refuse it with an input error.
+data = bytearray(open("synk_int16.h5", "rb").read())
+gcol = data.find(b"GCOL\x01\x00\x00\x00")
+assert gcol >= 0
+data[gcol + 16 + 8:gcol + 16 + 16] = (1 << 40).to_bytes(8, "little")
+open("corrupt_heap.h5", "wb").write(bytes(data))
+expected["corrupt_heap_object_offset"] = gcol + 16
+
 with open("expected_hdf5.json", "w") as out:
     json.dump(expected, out, indent=1, sort_keys=True)
 print("wrote", len(expected), "expected entries")
