@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP"]),
         .target(name: "SynkSim", dependencies: ["SynkCore", "SynkDSP", "SynkIO"]),
         .target(name: "SynkReport", dependencies: ["SynkCore", "SynkAnalysis"]),
-        .target(name: "SynkBatch", dependencies: ["SynkCore", "SynkIO"]),
+        .target(name: "SynkBatch", dependencies: ["SynkCore", "SynkIO", "SynkDSP", "SynkAnalysis", "SynkReport"]),
         .executableTarget(
             name: "synk",
             dependencies: [
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
         // Runs the built `synk` binary as a user would: exit codes, one-line errors, outputs.
-        .testTarget(name: "SynkBatchTests", dependencies: ["SynkCore", "SynkBatch"]),
+        .testTarget(name: "SynkBatchTests", dependencies: ["SynkCore", "SynkIO", "SynkAnalysis", "SynkSim", "SynkReport", "SynkBatch"]),
         .testTarget(name: "SynkCLITests", dependencies: ["synk", "SynkCore", "SynkIO", "CHDF5"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Foundation
 import SynkCore
+import SynkReport
 
 /// Combines the per-file records of one or more shards into the dataset's tidy tables.
 ///
@@ -9,7 +10,8 @@ import SynkCore
 public enum BatchMerger {
     public static let entityColumns = ["sub", "ses", "task", "run"]
 
-    /// Writes `<table>.csv` for every table found and `errors.csv`; returns the table names written.
+    /// Writes `<table>.csv` for every table found, `errors.csv` (file, analysis, exit_code, message) and
+    /// `not_applicable.csv` (file, analysis, reason); returns the table names written.
     @discardableResult
     public static func merge(resultsDirectory: String) throws(SynkError) -> [String] {
         let records = try loadRecords(resultsDirectory)
@@ -22,21 +24,24 @@ public enum BatchMerger {
             }
         }
         for (name, tableColumns) in columns {
-            var lines = [csvLine(["file"] + entityColumns + tableColumns)]
+            var lines = [CSVText.line(["file"] + entityColumns + tableColumns)]
             for record in records {
                 guard let table = record.tables[name] else { continue }
                 let prefix = [record.file] + entityColumns.map { record.entities[$0] ?? "" }
                 for row in table.rows {
                     let byName = Dictionary(zip(table.columns, row), uniquingKeysWith: { a, _ in a })
-                    lines.append(csvLine(prefix + tableColumns.map { byName[$0] ?? "" }))
+                    lines.append(CSVText.line(prefix + tableColumns.map { byName[$0] ?? "" }))
                 }
             }
             try AtomicOutput.write(text: lines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/\(name).csv")
         }
         let failures = try loadFailures(resultsDirectory)
-        var errorLines = [csvLine(["file", "analysis", "exit_code", "message"])]
-        for f in failures { errorLines.append(csvLine([f.file, f.analysis, String(f.exitCode), f.message])) }
+        var errorLines = [CSVText.line(["file", "analysis", "exit_code", "message"])]
+        for f in failures { errorLines.append(CSVText.line([f.file, f.analysis, String(f.exitCode), f.message])) }
         try AtomicOutput.write(text: errorLines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/errors.csv")
+        var skippedLines = [CSVText.line(["file", "analysis", "reason"])]
+        for record in records { if let reason = record.notApplicable { skippedLines.append(CSVText.line([record.file, record.analysis, reason])) } }
+        try AtomicOutput.write(text: skippedLines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/not_applicable.csv")
         return columns.keys.sorted()
     }
 
@@ -66,13 +71,5 @@ public enum BatchMerger {
         files(in: "\(directory)/errors").compactMap { path in
             FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(BatchFailure.self, from: $0) }
         }.sorted { ($0.file, $0.analysis) < ($1.file, $1.analysis) }
-    }
-
-    /// One CSV line (RFC 4180 quoting where needed).
-    public static func csvLine(_ cells: [String]) -> String {
-        cells.map { cell in
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-        }.joined(separator: ",")
     }
 }

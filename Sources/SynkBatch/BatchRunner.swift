@@ -20,11 +20,21 @@ public struct BatchOutput: Sendable {
     public var tables: [String: BatchTable]
     /// Whether a quality check failed (the result is still written).
     public var qualityFailed: Bool
+    /// Why the analysis does not apply to this file (e.g. ncs on a 1 kHz recording); nil when it ran.
+    public var notApplicable: String?
 
     public init(resultJSON: Data, tables: [String: BatchTable], qualityFailed: Bool = false) {
         self.resultJSON = resultJSON
         self.tables = tables
         self.qualityFailed = qualityFailed
+    }
+
+    /// The analysis does not apply to the file: recorded (and skipped on resume), listed in
+    /// `not_applicable.csv`, neither a result nor an error.
+    public static func notApplicable(_ reason: String) -> BatchOutput {
+        var output = BatchOutput(resultJSON: Data(), tables: [:])
+        output.notApplicable = reason
+        return output
     }
 }
 
@@ -49,11 +59,13 @@ public struct BatchRecord: Sendable, Codable {
     public var options: [String: String]
     public var seconds: Double
     public var qualityFailed: Bool
+    /// Why the analysis did not apply to the file; nil when it ran.
+    public var notApplicable: String?
     public var tables: [String: BatchTable]
 
     enum CodingKeys: String, CodingKey {
         case file, analysis, sha256, fingerprint, synkVersion = "synk_version", entities, options, seconds
-        case qualityFailed = "quality_failed", tables
+        case qualityFailed = "quality_failed", notApplicable = "not_applicable", tables
     }
 }
 
@@ -69,7 +81,16 @@ public struct BatchFailure: Sendable, Codable {
 
 /// Progress reports, delivered one at a time.
 public struct BatchProgress: Sendable {
-    public enum Outcome: String, Sendable { case done, skipped, failed }
+    public enum Outcome: String, Sendable {
+        /// Analysed now.
+        case done
+        /// A matching record existed (`--resume`).
+        case skipped
+        /// The analysis does not apply to the file; recorded, not an error.
+        case notApplicable = "not-applicable"
+        /// Failed; see `errors.csv`.
+        case failed
+    }
     public var completed: Int
     public var total: Int
     public var item: BatchItem
@@ -84,8 +105,15 @@ public struct BatchSummary: Sendable, Codable {
     public var files: Int
     public var done: Int
     public var skipped: Int
+    public var notApplicable: Int
     public var failed: Int
+    /// Results (new or resumed) with a quality flag raised.
+    public var qualityFailed: Int
     public var seconds: Double
+
+    /// The process exit code `synk batch` documents: 3 when any (file, analysis) failed, else 1 when
+    /// any result has a quality flag, else 0.
+    public var exitCode: Int32 { failed > 0 ? 3 : qualityFailed > 0 ? 1 : 0 }
 }
 
 /// Runs analyses over a dataset in parallel, resumably: every result is written atomically, and a file
@@ -99,6 +127,11 @@ public struct BatchRunner: Sendable {
     public var resultsDirectory: String
     public var jobs: Int
     public var resume: Bool
+    /// When set, one line `<file>\t<analysis>` is appended to this file (O_APPEND) whenever an analysis
+    /// starts: tests use it to prove that a resumed run analyses nothing that was already complete.
+    public var tracePath: String?
+    /// Sleep after each analysis; only for tests that must interrupt a run mid-way.
+    public var delayPerAnalysis: Double = 0
 
     public init(analyses: [any BatchAnalysis], resultsDirectory: String, jobs: Int, resume: Bool) {
         self.analyses = analyses
@@ -143,13 +176,15 @@ public struct BatchRunner: Sendable {
                 guard index < work.count else { return }
                 let (item, analysis) = work[index]
                 let began = Date()
-                let (outcome, message) = process(item, analysis)
+                let (outcome, message, qualityFailed) = process(item, analysis)
                 let seconds = Date().timeIntervalSince(began)
                 state.withLock { counts in
                     counts.completed += 1
+                    if qualityFailed { counts.qualityFailed += 1 }
                     switch outcome {
                     case .done: counts.done += 1
                     case .skipped: counts.skipped += 1
+                    case .notApplicable: counts.notApplicable += 1
                     case .failed: counts.failed += 1
                     }
                     progress(BatchProgress(completed: counts.completed, total: work.count, item: item, analysis: analysis.name,
@@ -158,13 +193,24 @@ public struct BatchRunner: Sendable {
             }
         }
         let counts = state.withLock { $0 }
-        return BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, failed: counts.failed,
-                            seconds: Date().timeIntervalSince(start))
+        return BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, notApplicable: counts.notApplicable,
+                            failed: counts.failed, qualityFailed: counts.qualityFailed, seconds: Date().timeIntervalSince(start))
     }
 
-    struct Counts { var completed = 0, done = 0, skipped = 0, failed = 0 }
+    struct Counts { var completed = 0, done = 0, skipped = 0, notApplicable = 0, failed = 0, qualityFailed = 0 }
 
-    func process(_ item: BatchItem, _ analysis: any BatchAnalysis) -> (BatchProgress.Outcome, String?) {
+    func trace(_ item: BatchItem, _ analysis: any BatchAnalysis) {
+        guard let tracePath else { return }
+        let fd = open(tracePath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { return }
+        // One write() of a short line with O_APPEND: lines of concurrent workers never interleave.
+        let line = Array("\(item.relativePath)\t\(analysis.name)\n".utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    /// Analyses one (file, analysis): the outcome, a message, and whether the (new or resumed) result has a quality flag.
+    func process(_ item: BatchItem, _ analysis: any BatchAnalysis) -> (BatchProgress.Outcome, String?, Bool) {
         let recordPath = path("records", item, analysis)
         let errorPath = path("errors", item, analysis)
         let fingerprint = Self.fingerprint(analysis, item: item)
@@ -173,15 +219,21 @@ public struct BatchRunner: Sendable {
             if resume, let data = FileManager.default.contents(atPath: recordPath),
                let record = try? JSONDecoder().decode(BatchRecord.self, from: data),
                record.sha256 == sha, record.fingerprint == fingerprint, record.synkVersion == SynkVersion.current {
-                return (.skipped, nil)
+                return (.skipped, record.notApplicable, record.qualityFailed)
             }
+            trace(item, analysis)
             let began = Date()
             let output = try analysis.analyse(item, sha256: sha)
-            try AtomicOutput.write(output.resultJSON, to: path("results", item, analysis))
+            if delayPerAnalysis > 0 { Thread.sleep(forTimeInterval: delayPerAnalysis) }
+            if output.notApplicable == nil {
+                try AtomicOutput.write(output.resultJSON, to: path("results", item, analysis))
+            } else {
+                unlink(path("results", item, analysis))
+            }
             let record = BatchRecord(file: item.relativePath, analysis: analysis.name, sha256: sha, fingerprint: fingerprint,
                                      synkVersion: SynkVersion.current, entities: item.entities, options: item.options,
                                      seconds: Date().timeIntervalSince(began), qualityFailed: output.qualityFailed,
-                                     tables: output.tables)
+                                     notApplicable: output.notApplicable, tables: output.tables)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let data: Data
@@ -191,12 +243,16 @@ public struct BatchRunner: Sendable {
             // The record is written last: its presence means the result is complete.
             try AtomicOutput.write(data, to: recordPath)
             unlink(errorPath)
-            return (.done, output.qualityFailed ? "quality flags raised" : nil)
+            if let reason = output.notApplicable { return (.notApplicable, reason, false) }
+            return (.done, output.qualityFailed ? "quality flags raised" : nil, output.qualityFailed)
         } catch {
+            // A failure replaces any earlier result of this (file, analysis), so merge never mixes the two.
+            unlink(recordPath)
+            unlink(path("results", item, analysis))
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
                                        message: error.withFile(item.absolutePath).description)
             if let data = try? JSONEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
-            return (.failed, failure.message)
+            return (.failed, failure.message, false)
         }
     }
 }

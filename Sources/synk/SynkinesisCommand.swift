@@ -5,6 +5,7 @@ import SynkIO
 import SynkDSP
 import SynkAnalysis
 import SynkReport
+import SynkBatch
 
 /// Output formats of the analysis commands.
 enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
@@ -108,48 +109,18 @@ extension Synk {
     }
 }
 
-/// Wiring shared by `synkinesis`, `report` and `batch`: montage, events and affected side by precedence.
+/// The CLI's names for the wiring in ``SynkinesisWiring`` (SynkBatch), which `synk batch` uses too.
 enum AnalysisOptions {
     static func parseAffected(_ text: String) throws(SynkError) -> AffectedSide {
-        if let side = AffectedSide(rawValue: text.lowercased()) { return side }
-        if let side = Side(parsing: text) { return side == .left ? .left : .right }
-        throw .usage("--affected takes left, right or none, not '\(text)'")
-    }
-
-    static func montage(for header: RecordingHeader, path: String?, affected: AffectedSide?) throws(SynkError) -> Montage {
-        let labels = header.channels.map(\.label)
-        var montage: Montage
-        if let path {
-            guard let data = FileManager.default.contents(atPath: path) else { throw .input(path, "cannot read the montage file") }
-            let text = String(decoding: data, as: UTF8.self)
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-                montage = try Montage(json: data, file: path, recordingLabels: labels)
-            } else {
-                montage = try Montage(channelsTSV: text, file: path, recordingLabels: labels, affectedSide: nil)
-            }
-        } else {
-            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
-        }
-        if let affected { montage.affectedSide = affected } else if montage.affectedSide == nil { montage.affectedSide = header.affectedSide }
-        return montage
-    }
-
-    static func tasks(for header: RecordingHeader, eventsPath: String?) throws(SynkError) -> TaskSource {
-        if let eventsPath { return .events(try BIDSSidecars.readEvents(eventsPath)) }
-        return header.events.isEmpty ? .detect : .events(header.events)
+        try SynkinesisWiring.parseAffected(text)
     }
 
     static func runSynkinesis(
         source: any SampleSource, file: String, montagePath: String?, eventsPath: String?, affected: AffectedSide?,
         conditioning: ConditioningDescription, parameters: SynkinesisParameters
     ) throws(SynkError) -> SynkinesisResult {
-        let header = source.header
-        let montage = try montage(for: header, path: montagePath, affected: affected)
-        let tasks = try tasks(for: header, eventsPath: eventsPath)
-        let sha = try SHA256.hexOfFile(atPath: file)
-        return try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
-                                          input: InputDescription(path: file, sha256: sha, header: header),
-                                          conditioning: conditioning, parameters: parameters)
+        try SynkinesisWiring.run(source: source, file: file, montagePath: montagePath, eventsPath: eventsPath, affected: affected,
+                                 conditioning: conditioning, parameters: parameters)
     }
 }
 

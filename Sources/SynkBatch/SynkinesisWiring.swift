@@ -1,0 +1,62 @@
+import Foundation
+import SynkCore
+import SynkIO
+import SynkDSP
+import SynkAnalysis
+
+/// How a synkinesis run finds its montage, tasks and affected side; shared by `synk synkinesis` and
+/// `synk batch` so both resolve them by the same precedence.
+public enum SynkinesisWiring {
+    /// `left`, `right`, `none` (also `L`, `R`, `links` … as ``Side`` parses them).
+    public static func parseAffected(_ text: String) throws(SynkError) -> AffectedSide {
+        if let side = AffectedSide(rawValue: text.lowercased()) { return side }
+        if let side = Side(parsing: text) { return side == .left ? .left : .right }
+        throw .usage("--affected takes left, right or none, not '\(text)'")
+    }
+
+    /// The montage, in order of precedence: `path` (montage JSON or BIDS channels.tsv), then the channel
+    /// metadata and labels of the file. `affected` overrides the side the montage or the file states.
+    public static func montage(for header: RecordingHeader, path: String?, affected: AffectedSide?) throws(SynkError) -> Montage {
+        let labels = header.channels.map(\.label)
+        var montage: Montage
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .input(path, "cannot read the montage file") }
+            let text = String(decoding: data, as: UTF8.self)
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+                montage = try Montage(json: data, file: path, recordingLabels: labels)
+            } else {
+                montage = try Montage(channelsTSV: text, file: path, recordingLabels: labels, affectedSide: nil)
+            }
+        } else {
+            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
+        }
+        if let affected { montage.affectedSide = affected } else if montage.affectedSide == nil { montage.affectedSide = header.affectedSide }
+        return montage
+    }
+
+    /// Tasks from an events file when given, else the file's own events, else detected from bursts.
+    public static func tasks(for header: RecordingHeader, eventsPath: String?) throws(SynkError) -> TaskSource {
+        if let eventsPath { return .events(try BIDSSidecars.readEvents(eventsPath)) }
+        return header.events.isEmpty ? .detect : .events(header.events)
+    }
+
+    /// Runs the synkinesis pipeline on an opened recording.
+    ///
+    /// - Parameters:
+    ///   - file: the path the file is read from (for its hash).
+    ///   - reportedPath: the path written into the result's `input.path` (defaults to `file`).
+    public static func run(
+        source: any SampleSource, file: String, reportedPath: String? = nil, montagePath: String?, eventsPath: String?,
+        affected: AffectedSide?, conditioning: ConditioningDescription, parameters: SynkinesisParameters,
+        sha256: String? = nil
+    ) throws(SynkError) -> SynkinesisResult {
+        let header = source.header
+        let montage = try montage(for: header, path: montagePath, affected: affected)
+        let tasks = try tasks(for: header, eventsPath: eventsPath)
+        let sha: String
+        if let sha256 { sha = sha256 } else { sha = try SHA256.hexOfFile(atPath: file) }
+        return try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
+                                          input: InputDescription(path: reportedPath ?? file, sha256: sha, header: header),
+                                          conditioning: conditioning, parameters: parameters)
+    }
+}
