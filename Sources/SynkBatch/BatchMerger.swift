@@ -8,7 +8,10 @@ import SynkReport
 /// then the analysis's own columns. Rows are ordered by file path, then as the analysis produced them,
 /// so a merged sharded run equals a single-process run byte for byte.
 public enum BatchMerger {
-    public static let entityColumns = ["sub", "ses", "task", "run"]
+    /// The BIDS entities, as columns: `task` is named `bids_task` because analyses have a `task` column
+    /// of their own (the expression task).
+    public static let entityColumns = ["sub", "ses", "bids_task", "run"]
+    static let entityKeys = ["sub", "ses", "task", "run"]
 
     /// Writes `<table>.csv` for every table found, `errors.csv` (file, analysis, exit_code, message) and
     /// `not_applicable.csv` (file, analysis, reason); returns the table names written.
@@ -27,7 +30,7 @@ public enum BatchMerger {
             var lines = [CSVText.line(["file"] + entityColumns + tableColumns)]
             for record in records {
                 guard let table = record.tables[name] else { continue }
-                let prefix = [record.file] + entityColumns.map { record.entities[$0] ?? "" }
+                let prefix = [record.file] + entityKeys.map { record.entities[$0] ?? "" }
                 for row in table.rows {
                     let byName = Dictionary(zip(table.columns, row), uniquingKeysWith: { a, _ in a })
                     lines.append(CSVText.line(prefix + tableColumns.map { byName[$0] ?? "" }))

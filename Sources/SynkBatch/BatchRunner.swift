@@ -250,10 +250,20 @@ public struct BatchRunner: Sendable {
             unlink(recordPath)
             unlink(path("results", item, analysis))
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
-                                       message: error.withFile(item.absolutePath).description)
+                                       message: Self.relative(error, item).description)
             if let data = try? JSONEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
             return (.failed, failure.message, false)
         }
+    }
+}
+
+extension BatchRunner {
+    /// The error naming the file by its dataset-relative path, so errors.csv does not depend on where the
+    /// dataset is mounted (shards on different nodes, a moved dataset).
+    static func relative(_ error: SynkError, _ item: BatchItem) -> SynkError {
+        var copy = error
+        if copy.file == nil || copy.file == item.absolutePath { copy.file = item.relativePath }
+        return copy
     }
 }
 

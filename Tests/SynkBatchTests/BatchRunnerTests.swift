@@ -77,7 +77,7 @@ struct BatchRunnerTests {
         #expect(summary.done == 12 && summary.failed == 1 && summary.skipped == 0)
         try BatchMerger.merge(resultsDirectory: out)
         let table = try String(contentsOfFile: out + "/sums.csv", encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(table.first == "file,sub,ses,task,run,bytes,sum")
+        #expect(table.first == "file,sub,ses,bids_task,run,bytes,sum")
         #expect(table.count == 13)
         let expected = expectedSums(items)
         for line in table.dropFirst() {

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import SynkCore
+import SynkBatch
+
+extension Synk {
+    struct Batch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Analyse a whole dataset: in parallel, resumably, and sharded across a Slurm array.",
+            discussion: """
+            DATASET is a folder (searched recursively; BIDS sidecars are not recordings), a BIDS root, or a \
+            manifest CSV with a `path` column and optional per-file columns affected, montage, events, stimuli, \
+            rate (paths relative to the manifest's folder).
+
+            RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
+            written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
+            errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
+            apply to (ncs below 5 kHz, synkinesis on a recording with stimuli and no tasks) is listed in \
+            not_applicable.csv, not as an error.
+
+            --resume skips every (file, analysis) whose record matches the file's SHA-256, the parameters and \
+            the synk version; a run killed at any moment, even with kill -9, resumes without loss or repetition. \
+            --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT) takes every N-th file; a sharded run \
+            does not merge: run `synk batch merge RESULTS/` once all shards are done. An unsharded run merges.
+
+            Exit codes: 0 every file analysed (or not applicable); 1 some results have quality flags; \
+            3 some (file, analysis) failed (listed in errors.csv); 2 usage; 4 results not writable.
+
+            Examples:
+              synk batch bids/ -o results/ --jobs 2
+              synk batch manifest.csv -o results/ --analyses synkinesis,ncs --resume
+              synk batch bids/ -o results/ --resume --shard 3/8 && synk batch merge results/
+            """,
+            subcommands: [Run.self, Merge.self],
+            defaultSubcommand: Run.self
+        )
+    }
+}
+
+extension Synk.Batch {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Analyse DATASET into RESULTS/ (the default: `synk batch DATASET -o RESULTS/`)."
+        )
+
+        @Argument(help: "A folder, a BIDS root, or a manifest CSV.")
+        var dataset: String
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("The results folder.", valueName: "RESULTS"))
+        var output: String
+
+        @Option(help: ArgumentHelp("Comma-separated analyses: \(BatchAnalyses.names.joined(separator: ", ")).", valueName: "LIST"))
+        var analyses = "synkinesis"
+
+        @Option(help: ArgumentHelp("Files analysed at once (default: the number of processors).", valueName: "N"))
+        var jobs: Int?
+
+        @Flag(help: "Skip (file, analysis) pairs whose record matches the file's hash, the parameters and the synk version.")
+        var resume = false
+
+        @Option(help: ArgumentHelp("Analyse only shard I of N (1-based); default: from SLURM_ARRAY_TASK_ID/COUNT when set.", valueName: "I/N"))
+        var shard: String?
+
+        @Flag(name: .customLong("no-merge"), help: "Do not merge the tables after an unsharded run.")
+        var noMerge = false
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let selected = try BatchAnalyses.parse(analyses)
+            let chosenShard: Shard? = try shard.map { text throws(SynkError) in try Shard(parsing: text) } ?? Shard.fromSlurm(environment: environment)
+            if let jobs, jobs < 1 { throw SynkError.usage("--jobs must be at least 1") }
+            let all = try DatasetScanner.scan(dataset)
+            let items = (chosenShard ?? .whole).select(all)
+            var runner = BatchRunner(analyses: selected, resultsDirectory: output,
+                                     jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume)
+            runner.tracePath = environment["SYNK_BATCH_TRACE"]
+            runner.delayPerAnalysis = (environment["SYNK_BATCH_TEST_DELAY_MS"].flatMap(Double.init) ?? 0) / 1000
+            let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
+            let shardText = chosenShard.map { " (shard \($0) of \(all.count) files)" } ?? ""
+            reporter.line("synk batch: \(items.count) files × \(selected.count) analyses\(shardText) → \(output)")
+            let summary = try runner.run(items) { reporter.report($0) }
+            reporter.finish()
+            reporter.line(String(format: "synk batch: %d done, %d resumed, %d not applicable, %d failed, %d with quality flags in %.1f s",
+                                 summary.done, summary.skipped, summary.notApplicable, summary.failed, summary.qualityFailed, summary.seconds))
+            if chosenShard == nil || chosenShard?.count == 1 {
+                if !noMerge {
+                    let tables = try BatchMerger.merge(resultsDirectory: output)
+                    reporter.line("synk batch: merged \((tables + ["errors", "not_applicable"]).map { $0 + ".csv" }.joined(separator: ", "))")
+                }
+            } else {
+                reporter.line("synk batch: shard done; when every shard is, run: synk batch merge \(output)")
+            }
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine the records of every shard in RESULTS/ into the tables.",
+            discussion: "Writes synkinesis_pairs.csv, ncs_responses.csv (when present), errors.csv and not_applicable.csv; exit 3 when errors.csv lists failures."
+        )
+
+        @Argument(help: "The results folder of one or more `synk batch` runs.")
+        var results: String
+
+        func run() throws {
+            let tables = try BatchMerger.merge(resultsDirectory: results)
+            let errors = (try? String(contentsOfFile: "\(results)/errors.csv", encoding: .utf8))?.split(separator: "\n").count ?? 1
+            FileHandle.standardError.write(Data("synk batch merge: \((tables + ["errors", "not_applicable"]).map { $0 + ".csv" }.joined(separator: ", ")); \(errors - 1) failures\n".utf8))
+            if errors > 1 { throw ExitCode(3) }
+        }
+    }
+}
+
+/// Progress on standard error: a redrawn bar on a terminal, one plain line per (file, analysis) otherwise
+/// (logs of Slurm jobs, CI).
+final class ProgressReporter: @unchecked Sendable {
+    // @unchecked: the runner delivers reports one at a time (under its lock); `line` runs before and after.
+    let terminal: Bool
+    private var drawn = false
+    private let start = Date()
+
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func line(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    func report(_ progress: BatchProgress) {
+        if terminal {
+            let width = 30
+            let filled = progress.total > 0 ? progress.completed * width / progress.total : width
+            let elapsed = Date().timeIntervalSince(start)
+            let rate = elapsed > 0 ? Double(progress.completed) / elapsed : 0
+            let remaining = rate > 0 ? Double(progress.total - progress.completed) / rate : 0
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            var text = String(format: "\r[%@] %d/%d  %.1f/s  ETA %.0f s ", bar, progress.completed, progress.total, rate, remaining)
+            if progress.outcome == .failed { text = "\r\u{1B}[K" + "failed: \(progress.item.relativePath) \(progress.analysis): \(progress.message ?? "")\n" + text }
+            FileHandle.standardError.write(Data(text.utf8))
+            drawn = true
+        } else {
+            var text = String(format: "[%d/%d] %@ %@: %@ (%.2f s)", progress.completed, progress.total, progress.item.relativePath,
+                              progress.analysis, progress.outcome.rawValue, progress.seconds)
+            if let message = progress.message { text += ": " + message }
+            line(text)
+        }
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
