@@ -111,6 +111,16 @@ public struct BatchSummary: Sendable, Codable {
     public var qualityFailed: Int
     public var seconds: Double
 
+    public init(files: Int, done: Int, skipped: Int, notApplicable: Int, failed: Int, qualityFailed: Int, seconds: Double) {
+        self.files = files
+        self.done = done
+        self.skipped = skipped
+        self.notApplicable = notApplicable
+        self.failed = failed
+        self.qualityFailed = qualityFailed
+        self.seconds = seconds
+    }
+
     /// The process exit code `synk batch` documents: 3 when any (file, analysis) failed, else 1 when
     /// any result has a quality flag, else 0.
     public var exitCode: Int32 { failed > 0 ? 3 : qualityFailed > 0 ? 1 : 0 }

@@ -160,4 +160,56 @@ struct BatchRunnerTests {
         try "path,affected\na.csv,left,extra\n".write(to: manifest, atomically: true, encoding: .utf8)
         #expect(performing: { try DatasetScanner.scan(manifest.path) }, throws: { ($0 as? SynkError)?.place == "line 2" })
     }
+
+    /// Not applicable to files of an odd byte count; quality flag on files whose name contains "run-2".
+    struct ParityAnalysis: BatchAnalysis {
+        var name = "parity"
+        var parameters: [String: String] = [:]
+        func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+            let count = FileManager.default.contents(atPath: item.absolutePath)?.count ?? 0
+            if count % 2 == 1 { return .notApplicable("odd size \(count)") }
+            return BatchOutput(resultJSON: Data("{}".utf8), tables: ["even": BatchTable(columns: ["bytes"], rows: [[String(count)]])],
+                               qualityFailed: item.relativePath.contains("run-2_"))
+        }
+    }
+
+    @Test("inapplicable files are recorded apart from errors and skipped on resume; exit code 3 > 1 > 0")
+    func notApplicableAndExitCodes() throws {
+        let root = try Self.makeDataset()
+        let items = try DatasetScanner.scan(root.path).filter { !$0.relativePath.contains("bad") }
+        let sizes = items.map { FileManager.default.contents(atPath: $0.absolutePath)!.count }
+        let odd = sizes.filter { $0 % 2 == 1 }.count
+        let flagged = zip(items, sizes).filter { $0.0.relativePath.contains("run-2_") && $0.1 % 2 == 0 }.count
+        #expect(odd > 0 && odd < items.count)
+        let out = root.appendingPathComponent("results").path
+        let runner = BatchRunner(analyses: [ParityAnalysis()], resultsDirectory: out, jobs: 2, resume: true)
+        let first = try runner.run(items) { _ in }
+        #expect(first.notApplicable == odd && first.done == items.count - odd && first.failed == 0 && first.qualityFailed == flagged)
+        #expect(first.exitCode == (flagged > 0 ? 1 : 0))
+        try BatchMerger.merge(resultsDirectory: out)
+        let skipped = try String(contentsOfFile: out + "/not_applicable.csv", encoding: .utf8).split(separator: "\n")
+        #expect(skipped.count == 1 + odd && skipped.dropFirst().allSatisfy { $0.contains(",parity,odd size ") })
+        #expect(try String(contentsOfFile: out + "/even.csv", encoding: .utf8).split(separator: "\n").count == 1 + items.count - odd)
+        #expect(try String(contentsOfFile: out + "/errors.csv", encoding: .utf8) == "file,analysis,exit_code,message\n")
+        let again = try runner.run(items) { _ in }
+        #expect(again.skipped == items.count && again.qualityFailed == flagged && again.exitCode == first.exitCode)
+        #expect(BatchSummary(files: 1, done: 0, skipped: 0, notApplicable: 0, failed: 1, qualityFailed: 1, seconds: 0).exitCode == 3)
+        #expect(BatchSummary(files: 1, done: 1, skipped: 0, notApplicable: 0, failed: 0, qualityFailed: 1, seconds: 0).exitCode == 1)
+    }
+
+    @Test("a file that fails after an earlier success loses its old record, so merge never mixes the two")
+    func failureReplacesRecord() throws {
+        let root = try Self.makeDataset()
+        let items = try DatasetScanner.scan(root.path).filter { !$0.relativePath.contains("bad") }
+        let out = root.appendingPathComponent("results").path
+        _ = try BatchRunner(analyses: [ByteSumAnalysis(calls: Counter())], resultsDirectory: out, jobs: 1, resume: false).run(items) { _ in }
+        try FileManager.default.removeItem(atPath: items[0].absolutePath) // now unreadable: SHA-256 fails as input
+        let second = try BatchRunner(analyses: [ByteSumAnalysis(calls: Counter())], resultsDirectory: out, jobs: 1, resume: true).run(items) { _ in }
+        #expect(second.failed == 1 && second.skipped == items.count - 1)
+        try BatchMerger.merge(resultsDirectory: out)
+        let sums = try String(contentsOfFile: out + "/sums.csv", encoding: .utf8)
+        #expect(!sums.contains(items[0].relativePath + ","))
+        #expect(sums.split(separator: "\n").count == items.count)
+        #expect(try String(contentsOfFile: out + "/errors.csv", encoding: .utf8).contains(items[0].relativePath + ",bytesum,3,"))
+    }
 }
