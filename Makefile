@@ -39,3 +39,10 @@ demo: build
 
 clean:
 	rm -rf .build $(DEMO_OUT)
+
+# A real single-node Slurm cluster (installs slurm-wlm and munge if missing; needs root): a 4-task
+# array of `synk batch` over 40 simulated recordings, merged and compared with a single-process run.
+.PHONY: test-cluster
+test-cluster: deps
+	$(SWIFT) build --product synk
+	SYNK=$$($(SWIFT) build --show-bin-path)/synk Tests/cluster/batch-cluster-test.sh
