@@ -7,6 +7,10 @@ extension Synk {
     struct Batch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Analyse a whole dataset: in parallel, resumably, and sharded across a Slurm array.",
+            usage: """
+            synk batch DATASET -o RESULTS/ [--analyses synkinesis,ncs] [--jobs N] [--resume] [--shard I/N]
+            synk batch merge RESULTS/
+            """,
             discussion: """
             DATASET is a folder (searched recursively; BIDS sidecars are not recordings), a BIDS root, or a \
             manifest CSV with a `path` column and optional per-file columns affected, montage, events, stimuli, \
