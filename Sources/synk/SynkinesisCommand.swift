@@ -115,6 +115,14 @@ enum AnalysisOptions {
         try SynkinesisWiring.parseAffected(text)
     }
 
+    static func montage(for header: RecordingHeader, path: String?, affected: AffectedSide?) throws(SynkError) -> Montage {
+        try SynkinesisWiring.montage(for: header, path: path, affected: affected)
+    }
+
+    static func tasks(for header: RecordingHeader, eventsPath: String?) throws(SynkError) -> TaskSource {
+        try SynkinesisWiring.tasks(for: header, eventsPath: eventsPath)
+    }
+
     static func runSynkinesis(
         source: any SampleSource, file: String, montagePath: String?, eventsPath: String?, affected: AffectedSide?,
         conditioning: ConditioningDescription, parameters: SynkinesisParameters
