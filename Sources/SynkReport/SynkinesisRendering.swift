@@ -68,7 +68,7 @@ public enum SynkinesisRendering {
         let comparison = result.sideComparison
         lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events")")
         if !comparison.possible {
-            lines.append("  SIDE COMPARISON IMPOSSIBLE: \(comparison.reason ?? "only one side recorded"); per-side measures only.")
+            lines.append("  SIDE COMPARISON IMPOSSIBLE: \(comparison.reason ?? "only one side recorded: per-side measures only")")
         } else if result.affectedSide == "unknown" || result.affectedSide == "none" {
             lines.append("  note: \(comparison.basis)")
         }
