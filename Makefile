@@ -6,7 +6,7 @@ SWIFT ?= swift
 SYNK := .build/release/synk
 DEMO_OUT := demo-out
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo sample-data clean
 
 all: build
 
@@ -30,12 +30,30 @@ test: deps
 
 demo: build
 	@mkdir -p $(DEMO_OUT)
-	@echo "== synk info: a real BIOPAC facial sEMG export (corrugator, zygomaticus, levator labii) =="
+	@echo "== 1. synk info: a real BIOPAC facial sEMG export (corrugator, zygomaticus, levator labii) =="
 	$(SYNK) info SampleData/real/biopac_facial_femg_sub_f_005.txt
 	@echo
-	@echo "== synk filter: 20-450 Hz zero-phase band-pass, then 100 ms moving-RMS envelope, to WAV =="
-	$(SYNK) filter SampleData/real/biopac_facial_femg_sub_f_005.txt -o $(DEMO_OUT)/biopac_envelope.wav --band 20:450 --envelope rms:100ms
-	$(SYNK) info $(DEMO_OUT)/biopac_envelope.wav
+	@echo "== 2. synk info: simulated patient, left-sided synkinesis, session 1 (EMG-BIDS: WAV + sidecars) =="
+	$(SYNK) info SampleData/bids/sub-01/ses-1/emg/sub-01_ses-1_task-sunnybrook_emg.wav
+	@echo
+	@echo "== 3. synk synkinesis: affected (left) versus healthy side, per task and muscle pair =="
+	$(SYNK) synkinesis SampleData/bids/sub-01/ses-1/emg/sub-01_ses-1_task-sunnybrook_emg.wav
+	$(SYNK) synkinesis SampleData/hdf5/sub-01_ses-2_sunnybrook.h5 --format json -o $(DEMO_OUT)/session2_synkinesis.json
+	@echo "(session 2 as JSON: $(DEMO_OUT)/session2_synkinesis.json)"
+	@echo
+	@echo "== 4. synk ncs: nerve conduction per branch, ENoG % =="
+	$(SYNK) ncs SampleData/hdf5/sub-01_ses-1_enog.h5
+	@echo
+	@echo "== 5. synk blink: blink reflex R1/R2 =="
+	$(SYNK) blink SampleData/hdf5/sub-01_ses-1_blink.h5
+	@echo
+	@echo "== 6. synk filter: 20-450 Hz zero-phase band-pass + 100 ms RMS envelope decimated to 200 Hz, to HDF5 =="
+	$(SYNK) filter SampleData/real/biopac_facial_femg_sub_f_005.txt -o $(DEMO_OUT)/biopac_envelope.h5 --envelope rms:100ms --decimate 200
+	$(SYNK) info $(DEMO_OUT)/biopac_envelope.h5
+
+# Regenerates the simulated part of SampleData/ (deterministic; see SampleData/README.md).
+sample-data: build
+	Scripts/make-sample-data.sh $(SYNK)
 
 clean:
 	rm -rf .build $(DEMO_OUT)

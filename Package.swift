@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
         // Runs the built `synk` binary as a user would: exit codes, one-line errors, outputs.
         .testTarget(name: "SynkBatchTests", dependencies: ["SynkCore", "SynkIO", "SynkAnalysis", "SynkSim", "SynkReport", "SynkBatch"]),
-        .testTarget(name: "SynkCLITests", dependencies: ["synk", "SynkCore", "SynkIO", "CHDF5"]),
+        .testTarget(name: "SynkCLITests", dependencies: ["synk", "SynkCore", "SynkIO", "SynkSim", "CHDF5"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -137,7 +137,11 @@ public final class HDF5Writer: SampleSink {
 
     private static func create(at temporary: String, destination: String, header: RecordingHeader) throws(SynkError) -> (hid_t, hid_t) {
         let fail = { (what: String) -> SynkError in .output(destination, "could not write \(what)") }
-        let file = H5Fcreate(temporary, synk_H5F_ACC_EXCL(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        // No object timestamps anywhere: the same recording must give the same bytes (reproducible
+        // simulations, hashes that identify content).
+        let fileCreation = untimedPropertyList(synk_H5P_FILE_CREATE())
+        defer { H5Pclose(fileCreation) }
+        let file = H5Fcreate(temporary, synk_H5F_ACC_EXCL(), fileCreation, synk_H5P_DEFAULT())
         guard file >= 0 else { throw .output(destination, "could not create the HDF5 file") }
         var keep = false
         defer { if !keep { H5Fclose(file) } }
@@ -152,7 +156,9 @@ public final class HDF5Writer: SampleSink {
             guard h5WriteStringAttribute(file, name, value) else { throw fail("attribute \(name)") }
         }
 
-        let group = H5Gcreate2(file, "emg", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        let groupCreation = untimedPropertyList(synk_H5P_GROUP_CREATE())
+        defer { H5Pclose(groupCreation) }
+        let group = H5Gcreate2(file, "emg", synk_H5P_DEFAULT(), groupCreation, synk_H5P_DEFAULT())
         guard group >= 0 else { throw fail("group /emg") }
         H5Gclose(group)
 
@@ -164,7 +170,7 @@ public final class HDF5Writer: SampleSink {
         let space = H5Screate_simple(2, &dims, &maxDims)
         guard space >= 0 else { throw fail("/emg/data") }
         defer { H5Sclose(space) }
-        let properties = H5Pcreate(synk_H5P_DATASET_CREATE())
+        let properties = untimedPropertyList(synk_H5P_DATASET_CREATE())
         guard properties >= 0 else { throw fail("/emg/data") }
         defer { H5Pclose(properties) }
         guard H5Pset_chunk(properties, 2, &chunk) >= 0 else { throw fail("/emg/data") }
@@ -186,7 +192,7 @@ public final class HDF5Writer: SampleSink {
             ("kind", .strings(info.map(\.kind.rawValue))),
         ]) else { throw fail("/emg/channels") }
         if !header.metadata.isEmpty {
-            let metadata = H5Gcreate2(file, "metadata", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+            let metadata = H5Gcreate2(file, "metadata", synk_H5P_DEFAULT(), groupCreation, synk_H5P_DEFAULT())
             guard metadata >= 0 else { throw fail("group /metadata") }
             defer { H5Gclose(metadata) }
             for (key, value) in header.metadata.sorted(by: { $0.key < $1.key }) {
@@ -304,9 +310,18 @@ func h5WriteCompound(_ file: hid_t, _ name: String, rows: Int, columns: [(String
     let space = H5Screate_simple(1, &dims, nil)
     guard space >= 0 else { return false }
     defer { H5Sclose(space) }
-    let dataset = H5Dcreate2(file, name, type, space, synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+    let creation = untimedPropertyList(synk_H5P_DATASET_CREATE())
+    defer { H5Pclose(creation) }
+    let dataset = H5Dcreate2(file, name, type, space, synk_H5P_DEFAULT(), creation, synk_H5P_DEFAULT())
     guard dataset >= 0 else { return false }
     defer { H5Dclose(dataset) }
     if rows == 0 { return true }
     return buffer.withUnsafeBytes { H5Dwrite(dataset, type, synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), $0.baseAddress!) >= 0 }
+}
+
+/// An object-creation property list of class `propertyClass` that records no access/modification times.
+func untimedPropertyList(_ propertyClass: hid_t) -> hid_t {
+    let list = H5Pcreate(propertyClass)
+    if list >= 0 { H5Pset_obj_track_times(list, false) }
+    return list
 }

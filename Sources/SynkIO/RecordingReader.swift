@@ -117,7 +117,12 @@ public enum RecordingWriter {
         let chosen = try resolve(format, path)
         switch chosen {
         case .wavFloat: return try SndFileWriter(path: path, header: header, format: .wavFloat)
-        case .flac: return try SndFileWriter(path: path, header: header, format: .flac)
+        case .flac:
+            // FLAC stores integers scaled to a full scale fixed before the data, as EDF does.
+            if header.channels.allSatisfy({ $0.physicalRange != nil }) {
+                return try SndFileWriter(path: path, header: header, format: .flac)
+            }
+            return try CollectingSink(path: path, header: header, format: .flac)
         case .synkHDF5: return try HDF5Writer(path: path, header: header)
         case .edf, .bdf:
             // EDF stores samples as integers scaled by a per-channel range written before the data; a
@@ -125,7 +130,7 @@ public enum RecordingWriter {
             if header.channels.allSatisfy({ $0.physicalRange != nil }) {
                 return try EDFWriter(path: path, header: header, bdf: chosen == .bdf)
             } else {
-                return try CollectingEDFSink(path: path, header: header, bdf: chosen == .bdf)
+                return try CollectingSink(path: path, header: header, format: chosen)
             }
         case .csv: return try CSVWriter(path: path, header: header)
         }
@@ -154,20 +159,20 @@ public enum RecordingWriter {
     }
 }
 
-/// Collects a stream whose channels have no physical range yet, and writes EDF/BDF with ranges taken
-/// from the data when finished. Memory grows with the recording: EDF output of long processed streams
-/// is better written as WAV or HDF5.
-final class CollectingEDFSink: SampleSink {
+/// Collects a stream whose channels have no physical range yet and writes it, with ranges taken from the
+/// data, when finished: EDF/BDF and FLAC store integers scaled to a range that precedes the samples.
+/// Memory grows with the recording: long processed streams are better written as WAV or HDF5.
+final class CollectingSink: SampleSink {
     private let path: String
     private var header: RecordingHeader
-    private let bdf: Bool
+    private let format: OutputFormat
     private var samples: [[Float]]
 
-    init(path: String, header: RecordingHeader, bdf: Bool) throws(SynkError) {
+    init(path: String, header: RecordingHeader, format: OutputFormat) throws(SynkError) {
         _ = try AtomicOutput(destination: path) // fail early on an unwritable destination
         self.path = path
         self.header = header
-        self.bdf = bdf
+        self.format = format
         samples = Array(repeating: [], count: header.channels.count)
     }
 
@@ -180,7 +185,16 @@ final class CollectingEDFSink: SampleSink {
 
     func finish() throws(SynkError) {
         header.frameCount = samples.first?.count ?? 0
+        for c in header.channels.indices where header.channels[c].physicalRange == nil {
+            let peak = Double(samples[c].reduce(Float(0)) { max($0, abs($1)) })
+            let limit = peak > 0 ? peak : 1
+            header.channels[c].physicalRange = -limit...limit
+        }
         let recording = try Recording(header: header, samples: samples)
-        try EDFWriter.write(recording, to: path, bdf: bdf)
+        switch format {
+        case .edf: try EDFWriter.write(recording, to: path, bdf: false)
+        case .bdf: try EDFWriter.write(recording, to: path, bdf: true)
+        default: try SndFileWriter.write(recording, to: path, format: .flac)
+        }
     }
 }

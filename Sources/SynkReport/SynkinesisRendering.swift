@@ -19,15 +19,31 @@ public enum SynkinesisRendering {
         return String(format: "%.\(digits)g", x)
     }
 
-    /// Pairs in reading order: tasks as performed, then flagged pairs, then by the size of the index.
+    /// The pairs clinics look at first (domain.md §2): ocular→oral OOc→OOr/ZYG/PLA, oral→ocular OOr/ZYG→OOc,
+    /// plus the mentalis and platysma followers of eye closure.
+    public static let priorityPairs: Set<String> = ["OOc>OOr", "OOc>ZYG", "OOc>PLA", "OOr>OOc", "ZYG>OOc", "OOc>MEN"]
+
+    static func isPriority(_ pair: SynkinesisPair) -> Bool {
+        priorityPairs.contains("\(pair.driver.rawValue)>\(pair.follower.rawValue)")
+    }
+
+    /// How far the amplitude ratio is from 1, either way (2 and 0.5 are equally far).
+    static func ratioDistance(_ pair: SynkinesisPair) -> Double {
+        guard let r = pair.amplitudeRatio, r > 0, r.isFinite else { return 0 }
+        return max(r, 1 / r)
+    }
+
+    /// Pairs in reading order: tasks as performed; within a task, flagged pairs, then the clinical priority
+    /// pairs, then by how far the amplitude ratio is from 1 (the measure that separates the sides best).
     public static func orderedPairs(_ result: SynkinesisResult) -> [SynkinesisPair] {
         let taskOrder = Dictionary(result.tasks.enumerated().map { ($1.task, $0) }, uniquingKeysWith: { a, _ in a })
         return result.pairs.sorted { a, b in
             let ta = taskOrder[a.task] ?? Int.max, tb = taskOrder[b.task] ?? Int.max
             if ta != tb { return ta < tb }
             if a.flag != b.flag { return a.flag }
-            let ia = abs(a.synkineticCorrelation ?? -1), ib = abs(b.synkineticCorrelation ?? -1)
-            if ia != ib { return ia > ib }
+            if isPriority(a) != isPriority(b) { return isPriority(a) }
+            let ra = ratioDistance(a), rb = ratioDistance(b)
+            if ra != rb { return ra > rb }
             return a.follower < b.follower
         }
     }
@@ -68,7 +84,7 @@ public enum SynkinesisRendering {
         let comparison = result.sideComparison
         lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events")")
         if !comparison.possible {
-            lines.append("  SIDE COMPARISON IMPOSSIBLE: \(comparison.reason ?? "only one side recorded"); per-side measures only.")
+            lines.append("  SIDE COMPARISON IMPOSSIBLE: \(comparison.reason ?? "only one side recorded: per-side measures only")")
         } else if result.affectedSide == "unknown" || result.affectedSide == "none" {
             lines.append("  note: \(comparison.basis)")
         }

@@ -35,6 +35,18 @@ struct EvokedOptions: ParsableArguments {
         guard let norms else { return .standard }
         return try NormativeTable.load(path: norms)
     }
+
+    /// Renders a result in the chosen format and writes it (atomically with `-o`).
+    func emit<Result: Encodable>(_ result: Result, text: (Result) -> String, csv: (Result) -> String) throws(SynkError) {
+        let rendered: String
+        switch format {
+        case .text: rendered = text(result)
+        case .csv: rendered = csv(result)
+        case .json:
+            do { rendered = try JSONOutput.text(result) } catch { throw SynkError(.output, "could not encode the result: \(error)") }
+        }
+        try Output.emit(rendered, to: output)
+    }
 }
 
 extension Synk {
@@ -67,14 +79,7 @@ extension Synk {
             let (recording, description) = try evoked.recording(file, input: input)
             var result = try NerveConductionAnalysis.analyze(recording, norms: norms)
             result.input = description
-            let text: String
-            switch evoked.format {
-            case .text: text = NerveConductionRendering.text(result)
-            case .csv: text = NerveConductionRendering.csv(result)
-            case .json:
-                do { text = try JSONOutput.text(result) } catch { throw SynkError(.output, "could not encode the result: \(error)") }
-            }
-            try Output.emit(text, to: evoked.output)
+            try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
         }
     }
 
@@ -102,14 +107,7 @@ extension Synk {
             let (recording, description) = try evoked.recording(file, input: input)
             var result = try BlinkReflexAnalysis.analyze(recording, norms: norms)
             result.input = description
-            let text: String
-            switch evoked.format {
-            case .text: text = NerveConductionRendering.blinkText(result)
-            case .csv: text = NerveConductionRendering.blinkCSV(result)
-            case .json:
-                do { text = try JSONOutput.text(result) } catch { throw SynkError(.output, "could not encode the result: \(error)") }
-            }
-            try Output.emit(text, to: evoked.output)
+            try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
         }
     }
 }

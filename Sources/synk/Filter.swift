@@ -48,22 +48,23 @@ extension Synk {
 
         func conditioning() throws(SynkError) -> ConditioningDescription {
             let bandPass = try Self.parseBand(band, order: order)
-            var notchDesign: Notch?
-            var comb: HarmonicComb?
-            if let notch {
-                let parts = notch.split(separator: ":")
-                guard let f = Double(parts[0]), parts.count <= 2 else { throw .usage("--notch takes FREQ or FREQ:HARMONICS, not '\(notch)'") }
-                if parts.count == 2 {
-                    guard let n = Int(parts[1]), n >= 1 else { throw .usage("--notch harmonics must be a positive whole number, not '\(parts[1])'") }
-                    comb = HarmonicComb(fundamental: f, harmonics: n)
-                } else {
-                    notchDesign = Notch(frequency: f)
-                }
-            }
+            let (notchDesign, comb) = try Self.parseNotch(notch)
             let method = try Self.parseEnvelope(envelope)
             if decimate != nil && method == nil { throw .usage("--decimate applies to envelopes: give --envelope too") }
             return ConditioningDescription(bandPass: bandPass, notch: notchDesign, comb: comb, envelope: method,
                                            decimation: decimate.map { Decimation(targetRate: $0) })
+        }
+
+        /// `--notch FREQ` (one notch) or `FREQ:HARMONICS` (a comb); `nil` for no notch.
+        static func parseNotch(_ text: String?) throws(SynkError) -> (Notch?, HarmonicComb?) {
+            guard let text else { return (nil, nil) }
+            let parts = text.split(separator: ":")
+            guard (1...2).contains(parts.count), let f = Double(parts[0]) else {
+                throw .usage("--notch takes FREQ or FREQ:HARMONICS, not '\(text)'")
+            }
+            guard parts.count == 2 else { return (Notch(frequency: f), nil) }
+            guard let n = Int(parts[1]), n >= 1 else { throw .usage("--notch harmonics must be a positive whole number, not '\(parts[1])'") }
+            return (nil, HarmonicComb(fundamental: f, harmonics: n))
         }
 
         static func parseBand(_ text: String, order: Int) throws(SynkError) -> Butterworth? {

@@ -103,7 +103,8 @@ extension Synk {
             }
             recording.header.metadata["synk_simulated"] = "\(kind.rawValue) seed \(seed) synk \(SynkVersion.current)"
             try RecordingWriter.write(recording, to: output, format: format)
-            if format == .wavFloat, URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent.hasSuffix("_emg") {
+            // A WAV named the BIDS way gets its EMG-BIDS sidecars; any WAV carries labels and events inside.
+            if format == .wavFloat, BIDSSidecars.parseName(URL(fileURLWithPath: output).lastPathComponent) != nil {
                 try BIDSSidecars.write(for: output, header: recording.header)
             }
             try AtomicOutput.write(truth, to: Self.truthPath(for: output))

@@ -94,15 +94,7 @@ extension Synk {
         func conditioningDescription() throws(SynkError) -> ConditioningDescription {
             guard let method = try Filter.parseEnvelope(envelope) else { throw .usage("the synkinesis analysis needs an envelope (rms:… or linear:…)") }
             guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
-            var notchDesign: Notch?
-            var comb: HarmonicComb?
-            if let notch {
-                let parts = notch.split(separator: ":")
-                guard let f = Double(parts[0]), parts.count <= 2 else { throw .usage("--notch takes FREQ or FREQ:HARMONICS, not '\(notch)'") }
-                if parts.count == 2, let n = Int(parts[1]), n >= 1 { comb = HarmonicComb(fundamental: f, harmonics: n) } else if parts.count == 1 { notchDesign = Notch(frequency: f) } else {
-                    throw .usage("--notch harmonics must be a positive whole number")
-                }
-            }
+            let (notchDesign, comb) = try Filter.parseNotch(notch)
             return ConditioningDescription(bandPass: try Filter.parseBand(band, order: 4), notch: notchDesign, comb: comb,
                                            envelope: method, decimation: Decimation(targetRate: envelopeRate))
         }

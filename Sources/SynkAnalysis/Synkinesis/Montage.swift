@@ -32,6 +32,13 @@ public struct MontageGap: Sendable, Hashable, Codable {
     public var label: String?
     public var reason: String
 
+    public init(muscle: Muscle?, missingSide: Side?, label: String?, reason: String) {
+        self.muscle = muscle
+        self.missingSide = missingSide
+        self.label = label
+        self.reason = reason
+    }
+
     enum CodingKeys: String, CodingKey {
         case muscle, missingSide = "missing_side", label, reason
     }

@@ -94,7 +94,9 @@ public enum SynkinesisPipeline {
             throw SynkError(.quality, file: file, "every mapped EMG channel failed a quality check",
                             hint: "`synk info` shows why each channel is flagged")
         }
-        let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file, unmapped: gaps)
+        // Gaps of the form "X has no left channel" are derived again from the channels kept.
+        let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
+                                 unmapped: gaps.filter { $0.label != nil || $0.missingSide == nil })
         var envelopes = conditioned.envelopes
         envelopes.envelopes = keptEnvelopes
         var result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: usable, tasks: tasks,

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@Suite("Analysis commands on real and simulated files")
+struct AnalysisCommandTests {
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("the real one-sided BIOPAC export: per-side measures, the side comparison declared impossible, no NaN")
+    func oneSidedRealRecording() throws {
+        let result = try CLI.run(["synkinesis", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("NaN") && !result.stdout.lowercased().contains("nan,"))
+        let json = try Self.json(result.stdout)
+        let comparison = try #require(json["side_comparison"] as? [String: Any])
+        #expect(comparison["possible"] as? Bool == false)
+        #expect(json["tasks_source"] as? String == "detected")
+        let pairs = try #require(json["pairs"] as? [[String: Any]])
+        #expect(!pairs.isEmpty)
+        for pair in pairs {
+            let side = try #require(pair["affected"] as? [String: Any])
+            #expect(side["r"] is Double)
+            #expect(pair["synkinetic_correlation"] is NSNull)
+        }
+    }
+
+    @Test("a montage naming an unknown muscle is an input error naming the montage file")
+    func badMontage() throws {
+        let dir = try CLI.temporaryDirectory()
+        let montage = dir.appendingPathComponent("montage.json").path
+        try #"{"channels":[{"label":"Zyg Raw","muscle":"XYZ","side":"left"}]}"#.write(toFile: montage, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["synkinesis", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "--montage", montage])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains(montage) && result.stderr.contains("XYZ"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("a task outside the recording is reported as a gap, not a crash; a malformed events file is an input error")
+    func badEvents() throws {
+        let dir = try CLI.temporaryDirectory()
+        let events = dir.appendingPathComponent("events.tsv").path
+        try "onset\tduration\ttrial_type\n1.0\t2.0\tsmile\n500\t3\teye_closure\n".write(toFile: events, atomically: true, encoding: .utf8)
+        let file = CLI.realFile("biopac_facial_femg_sub_f_005.txt")
+        let result = try CLI.run(["synkinesis", file, "--events", events, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let gaps = try #require(try Self.json(result.stdout)["task_gaps"] as? [[String: Any]])
+        #expect(gaps.contains { $0["label"] as? String == "eye_closure" && ($0["reason"] as? String ?? "").contains("outside") })
+        try "onset\tduration\ttrial_type\nsoon\t2.0\tsmile\n".write(toFile: events, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["synkinesis", file, "--events", events])
+        #expect(bad.status == 3 && bad.stderr.contains(events) && bad.stderr.contains("line 2"), "\(bad.stderr)")
+    }
+
+    @Test("synk filter writes every output format, and synk reads each back with the same channels and rate",
+          arguments: ["wav", "flac", "h5", "edf", "bdf", "csv"])
+    func filterRoundTrip(format: String) throws {
+        let dir = try CLI.temporaryDirectory()
+        let output = dir.appendingPathComponent("filtered.\(format)").path
+        let result = try CLI.run(["filter", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "-o", output,
+                                  "--envelope", "rms:100ms", "--decimate", "200"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let info = try CLI.run(["info", output, "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let json = try Self.json(info.stdout)
+        let input = try #require(json["input"] as? [String: Any])
+        #expect(input["sample_rate_hz"] as? Double == 200)
+        #expect(input["channels"] as? Int == 3) // the three EMG channels; triggers and processed channels dropped
+        // 13.150 s at 200 Hz = 2630 envelope samples.
+        #expect(input["frames"] as? Int == 2630)
+        let channels = try #require(json["channels"] as? [[String: Any]])
+        #expect(channels.map { $0["label"] as? String } == ["Corr Raw", "Zyg Raw", "Lev Raw"])
+    }
+
+    @Test("the real recordings: synk info states their known facts", arguments: [
+        ("biopac_facial_femg_sub_f_005.txt", 13_150, 15, 1000.0),
+        ("uci_lowerlimb_5Nmar.txt", 6_563, 5, 1000.0),
+        ("opensignals_emg.txt", 100_000, 1, 1000.0),
+    ])
+    func realInfo(name: String, frames: Int, channels: Int, rate: Double) throws {
+        let result = try CLI.run(["info", CLI.realFile(name), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let input = try #require(try Self.json(result.stdout)["input"] as? [String: Any])
+        #expect(input["frames"] as? Int == frames)
+        #expect(input["channels"] as? Int == channels)
+        #expect(input["sample_rate_hz"] as? Double == rate)
+    }
+}
