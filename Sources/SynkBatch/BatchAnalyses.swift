@@ -111,7 +111,7 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
 /// `ncs_responses` (one row per branch × side, the columns of `synk ncs --format csv`).
 ///
 /// Not applicable to recordings below the analysis's minimum rate (5 kHz by default), such as
-/// 1 kHz synkinesis recordings.
+/// 1 kHz synkinesis recordings, nor to blink-reflex studies (every stimulus supraorbital).
 public struct NerveConductionBatchAnalysis: BatchAnalysis {
     public static let tableName = "ncs_responses"
     public var ncsParameters: NerveConductionParameters
@@ -135,6 +135,10 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
         }
         var recording = try RecordingReader.read(item.absolutePath, options: item.readOptions())
         if let stimuli = item.optionPath(BatchOption.stimuli) { recording.header.stimuli = try StimuliFile.read(stimuli) }
+        let sites = Set(recording.header.stimuli.map { $0.site?.lowercased() ?? "" })
+        if sites == ["supraorbital"] {
+            return .notApplicable("a blink-reflex study (every stimulus supraorbital): use synk blink")
+        }
         if let affected = try item.affectedSide() { recording.header.affectedSide = affected }
         var result = try NerveConductionAnalysis.analyze(recording, parameters: ncsParameters, norms: norms)
         result.input = InputDescription(path: item.relativePath, sha256: sha256, header: recording.header)

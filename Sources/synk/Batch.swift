@@ -19,7 +19,7 @@ extension Synk {
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
             written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
             errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
-            apply to (ncs below 5 kHz, synkinesis on a recording with stimuli and no tasks) is listed in \
+            apply to (ncs below 5 kHz or on a blink study, synkinesis on a recording with stimuli and no tasks) is listed in \
             not_applicable.csv, not as an error.
 
             --resume skips every (file, analysis) whose record matches the file's SHA-256, the parameters and \

@@ -183,6 +183,7 @@ struct BatchCLITests {
         #expect(try Self.synk(["simulate", "synkinesis", "--parameters", flatParameters, "--sample-rate", "1000", "--contraction", "1", "--rest", "1",
                                "--seed", "9", "-o", root.appendingPathComponent("sub-09_task-faces_emg.wav").path]).status == 0)
         #expect(try Self.synk(["simulate", "ncs", "--seed", "2", "-o", root.appendingPathComponent("sub-10_task-enog_emg.h5").path]).status == 0)
+        #expect(try Self.synk(["simulate", "blink", "--seed", "3", "-o", root.appendingPathComponent("sub-11_task-blink_emg.h5").path]).status == 0)
         try "onset\tduration\ttrial_type\n5.8\t1.0\tsmile\n7.8\t0.9\tsmile\n".write(to: root.appendingPathComponent("smile-only.tsv"), atomically: true, encoding: .utf8)
         let manifest = root.appendingPathComponent("manifest.csv")
         try """
@@ -192,6 +193,7 @@ struct BatchCLITests {
         \(files[2]),,
         sub-09_task-faces_emg.wav,,
         sub-10_task-enog_emg.h5,,
+        sub-11_task-blink_emg.h5,,
 
         """.write(to: manifest, atomically: true, encoding: .utf8)
         let out = root.appendingPathComponent("results").path
@@ -244,9 +246,11 @@ struct BatchCLITests {
 
         // Not applicable: ncs on the 1 kHz recordings, synkinesis on the nerve conduction recording.
         let skipped = try Self.text(out + "/not_applicable.csv").split(separator: "\n").map(String.init)
-        #expect(skipped.count == 1 + 5)
+        #expect(skipped.count == 1 + 7)
         #expect(skipped.filter { $0.contains(",ncs,") && $0.contains("1000.0 Hz") }.count == 4)
         #expect(skipped.contains { $0.hasPrefix("sub-10_task-enog_emg.h5,synkinesis,") && $0.contains("stimuli") })
+        #expect(skipped.contains { $0.hasPrefix("sub-11_task-blink_emg.h5,synkinesis,") && $0.contains("stimuli") })
+        #expect(skipped.contains { $0.hasPrefix("sub-11_task-blink_emg.h5,ncs,") && $0.contains("supraorbital") })
     }
 
     @Test("usage errors exit 2: a bad --shard, an unknown analysis, --jobs 0; merge of a non-results folder exits 3")
