@@ -106,12 +106,15 @@ public struct BatchSummary: Sendable, Codable {
     public var done: Int
     public var skipped: Int
     public var notApplicable: Int
+    /// Every failed (file, analysis), whatever the reason.
     public var failed: Int
-    /// Results (new or resumed) with a quality flag raised.
+    /// Results (new or resumed) with a quality flag raised, plus failures of kind `.quality` (e.g. every
+    /// channel of a file excluded).
     public var qualityFailed: Int
     public var seconds: Double
 
-    public init(files: Int, done: Int, skipped: Int, notApplicable: Int, failed: Int, qualityFailed: Int, seconds: Double) {
+    public init(files: Int, done: Int, skipped: Int, notApplicable: Int, failed: Int, qualityFailed: Int, qualityFailures: Int = 0, seconds: Double) {
+        self.qualityFailures = qualityFailures
         self.files = files
         self.done = done
         self.skipped = skipped
@@ -121,9 +124,15 @@ public struct BatchSummary: Sendable, Codable {
         self.seconds = seconds
     }
 
-    /// The process exit code `synk batch` documents: 3 when any (file, analysis) failed, else 1 when
-    /// any result has a quality flag, else 0.
-    public var exitCode: Int32 { failed > 0 ? 3 : qualityFailed > 0 ? 1 : 0 }
+    /// The process exit code `synk batch` documents: 3 when any (file, analysis) failed for another
+    /// reason than quality (unreadable or invalid input, result not writable), else 1 when any result has
+    /// a quality flag or failed on quality alone, else 0.
+    public var exitCode: Int32 {
+        let qualityOnlyFailures = min(failed, qualityFailures)
+        return failed > qualityOnlyFailures ? 3 : qualityFailed > 0 ? 1 : 0
+    }
+    /// Failures of kind `.quality` (included in both ``failed`` and ``qualityFailed``).
+    public var qualityFailures: Int = 0
 }
 
 /// Runs analyses over a dataset in parallel, resumably: every result is written atomically, and a file
@@ -191,6 +200,7 @@ public struct BatchRunner: Sendable {
                 state.withLock { counts in
                     counts.completed += 1
                     if qualityFailed { counts.qualityFailed += 1 }
+                    if qualityFailed, outcome == .failed { counts.qualityFailures += 1 }
                     switch outcome {
                     case .done: counts.done += 1
                     case .skipped: counts.skipped += 1
@@ -204,10 +214,11 @@ public struct BatchRunner: Sendable {
         }
         let counts = state.withLock { $0 }
         return BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, notApplicable: counts.notApplicable,
-                            failed: counts.failed, qualityFailed: counts.qualityFailed, seconds: Date().timeIntervalSince(start))
+                            failed: counts.failed, qualityFailed: counts.qualityFailed, qualityFailures: counts.qualityFailures,
+                            seconds: Date().timeIntervalSince(start))
     }
 
-    struct Counts { var completed = 0, done = 0, skipped = 0, notApplicable = 0, failed = 0, qualityFailed = 0 }
+    struct Counts { var completed = 0, done = 0, skipped = 0, notApplicable = 0, failed = 0, qualityFailed = 0, qualityFailures = 0 }
 
     func trace(_ item: BatchItem, _ analysis: any BatchAnalysis) {
         guard let tracePath else { return }
@@ -262,7 +273,7 @@ public struct BatchRunner: Sendable {
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
                                        message: Self.relative(error, item).description)
             if let data = try? JSONEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
-            return (.failed, failure.message, false)
+            return (.failed, failure.message, error.kind == .quality)
         }
     }
 }

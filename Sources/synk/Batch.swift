@@ -27,8 +27,9 @@ extension Synk {
             --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT) takes every N-th file; a sharded run \
             does not merge: run `synk batch merge RESULTS/` once all shards are done. An unsharded run merges.
 
-            Exit codes: 0 every file analysed (or not applicable); 1 some results have quality flags; \
-            3 some (file, analysis) failed (listed in errors.csv); 2 usage; 4 results not writable.
+            Exit codes: 0 every file analysed (or not applicable); 1 some results have quality flags or failed \
+            on quality alone; 3 some (file, analysis) failed otherwise (listed in errors.csv); 2 usage; \
+            4 results not writable.
 
             Examples:
               synk batch bids/ -o results/ --jobs 2

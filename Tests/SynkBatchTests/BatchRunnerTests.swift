@@ -161,11 +161,12 @@ struct BatchRunnerTests {
         #expect(performing: { try DatasetScanner.scan(manifest.path) }, throws: { ($0 as? SynkError)?.place == "line 2" })
     }
 
-    /// Not applicable to files of an odd byte count; quality flag on files whose name contains "run-2".
+    /// Fails on quality for "run-3"; not applicable to files of an odd byte count; quality flag on "run-2".
     struct ParityAnalysis: BatchAnalysis {
         var name = "parity"
         var parameters: [String: String] = [:]
         func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+            if item.relativePath.contains("run-3_") { throw SynkError(.quality, file: item.absolutePath, "every channel excluded") }
             let count = FileManager.default.contents(atPath: item.absolutePath)?.count ?? 0
             if count % 2 == 1 { return .notApplicable("odd size \(count)") }
             return BatchOutput(resultJSON: Data("{}".utf8), tables: ["even": BatchTable(columns: ["bytes"], rows: [[String(count)]])],
@@ -178,23 +179,27 @@ struct BatchRunnerTests {
         let root = try Self.makeDataset()
         let items = try DatasetScanner.scan(root.path).filter { !$0.relativePath.contains("bad") }
         let sizes = items.map { FileManager.default.contents(atPath: $0.absolutePath)!.count }
-        let odd = sizes.filter { $0 % 2 == 1 }.count
+        let odd = zip(items, sizes).filter { $0.1 % 2 == 1 && !$0.0.relativePath.contains("run-3_") }.count
         let flagged = zip(items, sizes).filter { $0.0.relativePath.contains("run-2_") && $0.1 % 2 == 0 }.count
         #expect(odd > 0 && odd < items.count)
         let out = root.appendingPathComponent("results").path
         let runner = BatchRunner(analyses: [ParityAnalysis()], resultsDirectory: out, jobs: 2, resume: true)
         let first = try runner.run(items) { _ in }
-        #expect(first.notApplicable == odd && first.done == items.count - odd && first.failed == 0 && first.qualityFailed == flagged)
-        #expect(first.exitCode == (flagged > 0 ? 1 : 0))
+        #expect(first.notApplicable == odd && first.done == items.count - odd - 1 && first.failed == 1 && first.qualityFailed == flagged + 1)
+        // A failure on quality alone is exit 1, not 3.
+        #expect(first.exitCode == 1)
         try BatchMerger.merge(resultsDirectory: out)
         let skipped = try String(contentsOfFile: out + "/not_applicable.csv", encoding: .utf8).split(separator: "\n")
         #expect(skipped.count == 1 + odd && skipped.dropFirst().allSatisfy { $0.contains(",parity,odd size ") })
-        #expect(try String(contentsOfFile: out + "/even.csv", encoding: .utf8).split(separator: "\n").count == 1 + items.count - odd)
-        #expect(try String(contentsOfFile: out + "/errors.csv", encoding: .utf8) == "file,analysis,exit_code,message\n")
+        #expect(try String(contentsOfFile: out + "/even.csv", encoding: .utf8).split(separator: "\n").count == 1 + items.count - odd - 1)
+        let errors = try String(contentsOfFile: out + "/errors.csv", encoding: .utf8).split(separator: "\n")
+        #expect(errors.count == 2 && errors[1].contains("run-3_emg.csv,parity,1,"))
         let again = try runner.run(items) { _ in }
-        #expect(again.skipped == items.count && again.qualityFailed == flagged && again.exitCode == first.exitCode)
+        #expect(again.skipped == items.count - 1 && again.failed == 1 && again.qualityFailed == flagged + 1 && again.exitCode == 1)
         #expect(BatchSummary(files: 1, done: 0, skipped: 0, notApplicable: 0, failed: 1, qualityFailed: 1, seconds: 0).exitCode == 3)
         #expect(BatchSummary(files: 1, done: 1, skipped: 0, notApplicable: 0, failed: 0, qualityFailed: 1, seconds: 0).exitCode == 1)
+        #expect(BatchSummary(files: 2, done: 0, skipped: 0, notApplicable: 0, failed: 2, qualityFailed: 1, qualityFailures: 1, seconds: 0).exitCode == 3)
+        #expect(BatchSummary(files: 1, done: 1, skipped: 0, notApplicable: 0, failed: 0, qualityFailed: 0, seconds: 0).exitCode == 0)
     }
 
     @Test("a file that fails after an earlier success loses its old record, so merge never mixes the two")
