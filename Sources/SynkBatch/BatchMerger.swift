@@ -38,7 +38,7 @@ public enum BatchMerger {
             }
             try AtomicOutput.write(text: lines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/\(name).csv")
         }
-        let failures = try loadFailures(resultsDirectory)
+        let failures = loadFailures(resultsDirectory)
         var errorLines = [CSVText.line(["file", "analysis", "exit_code", "message"])]
         for f in failures { errorLines.append(CSVText.line([f.file, f.analysis, String(f.exitCode), f.message])) }
         try AtomicOutput.write(text: errorLines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/errors.csv")
@@ -70,7 +70,12 @@ public enum BatchMerger {
         return records.sorted { ($0.file, $0.analysis) < ($1.file, $1.analysis) }
     }
 
-    static func loadFailures(_ directory: String) throws(SynkError) -> [BatchFailure] {
+    /// The failures recorded in a results folder, sorted by file and analysis.
+    public static func failures(resultsDirectory: String) -> [BatchFailure] {
+        loadFailures(resultsDirectory)
+    }
+
+    static func loadFailures(_ directory: String) -> [BatchFailure] {
         files(in: "\(directory)/errors").compactMap { path in
             FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(BatchFailure.self, from: $0) }
         }.sorted { ($0.file, $0.analysis) < ($1.file, $1.analysis) }

@@ -103,7 +103,7 @@ extension Synk.Batch {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Combine the records of every shard in RESULTS/ into the tables.",
-            discussion: "Writes synkinesis_pairs.csv, ncs_responses.csv (when present), errors.csv and not_applicable.csv; exit 3 when errors.csv lists failures."
+            discussion: "Writes synkinesis_pairs.csv, ncs_responses.csv (when present), errors.csv and not_applicable.csv; exit 3 when errors.csv lists failures other than quality failures, 1 when it lists only quality failures, else 0."
         )
 
         @Argument(help: "The results folder of one or more `synk batch` runs.")
@@ -111,9 +111,11 @@ extension Synk.Batch {
 
         func run() throws {
             let tables = try BatchMerger.merge(resultsDirectory: results)
-            let errors = (try? String(contentsOfFile: "\(results)/errors.csv", encoding: .utf8))?.split(separator: "\n").count ?? 1
-            FileHandle.standardError.write(Data("synk batch merge: \((tables + ["errors", "not_applicable"]).map { $0 + ".csv" }.joined(separator: ", ")); \(errors - 1) failures\n".utf8))
-            if errors > 1 { throw ExitCode(3) }
+            let failures = BatchMerger.failures(resultsDirectory: results)
+            FileHandle.standardError.write(Data("synk batch merge: \((tables + ["errors", "not_applicable"]).map { $0 + ".csv" }.joined(separator: ", ")); \(failures.count) failures\n".utf8))
+            // As for a run: 3 when anything failed for another reason than quality, else 1 for quality failures.
+            if failures.contains(where: { $0.exitCode != 1 }) { throw ExitCode(3) }
+            if !failures.isEmpty { throw ExitCode(1) }
         }
     }
 }
