@@ -33,11 +33,6 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "SynkAnalysis", package: "synk"),
                            .product(name: "Benchmark", package: "package-benchmark")],
             path: "Benchmarks/Synkinesis", plugins: [benchmarkPlugin]),
-        // synk's own conditioning + correlation kernel on a WAV, written as the scipy script's JSON.
-        .executableTarget(
-            name: "synk-peer",
-            dependencies: [.product(name: "SynkIO", package: "synk"), .product(name: "SynkAnalysis", package: "synk")],
-            path: "PeerTool"),
     ],
     swiftLanguageModes: [.v6]
 )
