@@ -140,25 +140,48 @@ final class MovingRMS {
     }
 
     /// Input j completes output j − h (its window is [j − 2h, j]).
+    ///
+    /// The running state lives in locals and the ring is walked with a wrapping index (no division or
+    /// exclusivity check per sample); the arithmetic and its order are those of the plain loop.
     func process(_ block: [Float]) -> [Float] {
-        var result: [Float] = []
-        result.reserveCapacity(block.count)
-        for value in block {
-            let j = inputCount
-            let slot = j % width
-            if j >= width { sum -= squares[slot] }
-            let square = Double(value) * Double(value)
-            squares[slot] = square
-            sum += square
-            inputCount += 1
-            if slot == width - 1 { sum = squares.reduce(0, +) }
-            let i = j - halfWidth
-            if i >= 0 {
-                let count = j - max(0, i - halfWidth) + 1
-                result.append(Float((max(sum, 0) / Double(count)).squareRoot()))
-                outputCount += 1
+        let width = self.width, halfWidth = self.halfWidth
+        var sum = self.sum, inputCount = self.inputCount, outputCount = self.outputCount
+        let firstOutput = max(0, halfWidth - inputCount)
+        let produced = max(0, block.count - firstOutput)
+        let result = [Float](unsafeUninitializedCapacity: produced) { out, initialised in
+            squares.withUnsafeMutableBufferPointer { ring in
+                block.withUnsafeBufferPointer { input in
+                    var slot = inputCount % width
+                    var written = 0
+                    for value in input {
+                        let j = inputCount
+                        if j >= width { sum -= ring[slot] }
+                        let square = Double(value) * Double(value)
+                        ring[slot] = square
+                        sum += square
+                        inputCount += 1
+                        if slot == width - 1 {
+                            var exact = 0.0
+                            for k in 0..<width { exact += ring[k] }
+                            sum = exact
+                        }
+                        let i = j - halfWidth
+                        if i >= 0 {
+                            let count = j - max(0, i - halfWidth) + 1
+                            out[written] = Float((max(sum, 0) / Double(count)).squareRoot())
+                            written += 1
+                        }
+                        slot += 1
+                        if slot == width { slot = 0 }
+                    }
+                    initialised = written
+                }
             }
         }
+        outputCount += result.count
+        self.sum = sum
+        self.inputCount = inputCount
+        self.outputCount = outputCount
         return result
     }
 

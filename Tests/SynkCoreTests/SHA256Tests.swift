@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SynkCore
 
@@ -27,5 +28,16 @@ struct SHA256Tests {
             piece = piece * 3 % 9973 + 1
         }
         #expect(hasher.finalizeHex(byteCount: 1_000_000) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("a file: the system library (when present) and the portable code give the FIPS digest")
+    func file() throws {
+        // 1,000,000 × 'a' (FIPS 180-4 long-message vector), written to a temporary file.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("synk-sha-\(ProcessInfo.processInfo.processIdentifier).bin").path
+        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x61, count: 1_000_000))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        #expect(try SHA256.hexOfFile(atPath: path) == expected)
+        #expect(try SHA256.hexOfFile(atPath: path, allowSystemLibrary: false) == expected)
     }
 }

@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import SynkCore
+import SynkDSP
 
 /// A problem with a channel that makes its numbers untrustworthy.
 public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comparable {
@@ -81,7 +83,7 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
 
 /// Measures channel quality while a recording streams past, in one pass and bounded memory.
 ///
-/// Mains power is measured exactly on consecutive one-second windows with Goertzel's algorithm at each
+/// Mains power is measured exactly on consecutive one-second windows from one FFT per window at each
 /// mains harmonic (one-second windows put every integer frequency on a DFT bin), and compared with
 /// the window's total power by Parseval's theorem.
 public struct QualityAccumulator: Sendable {
@@ -107,10 +109,23 @@ public struct QualityAccumulator: Sendable {
 
     /// Feeds the next block of every channel.
     public mutating func add(_ block: SignalBlock) {
-        for c in channels.indices where c < block.channels.count {
-            channels[c].add(block.channels[c], firstFrame: framesSeen)
+        let count = min(channels.count, block.channels.count)
+        let firstFrame = framesSeen
+        // Channels are independent: measure them on all cores (each iteration touches one accumulator).
+        channels.withUnsafeMutableBufferPointer { accumulators in
+            let shared = UnsafeSlots(accumulators)
+            DispatchQueue.concurrentPerform(iterations: count) { c in
+                shared.buffer[c].add(block.channels[c], firstFrame: firstFrame)
+            }
         }
         framesSeen += block.frameCount
+    }
+
+    /// `@unchecked Sendable`: iteration c of the parallel loop touches only element c, and
+    /// `concurrentPerform` returns after every iteration has finished.
+    private struct UnsafeSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Accumulator>
+        init(_ buffer: UnsafeMutableBufferPointer<Accumulator>) { self.buffer = buffer }
     }
 
     /// The verdict on every channel.
@@ -146,6 +161,9 @@ public struct QualityAccumulator: Sendable {
         var windowBuffer: [Float] = []
         var mainsEnergy: [Double]
         var windowEnergy = 0.0
+        /// DFT bins measured per window, and for each mains frequency the positions of its bins there.
+        let spectrumBins: [Int]
+        let mainsSpectrumIndices: [[Int]]
 
         init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])], rails: ClosedRange<Double>?) {
             self.window = window
@@ -153,27 +171,73 @@ public struct QualityAccumulator: Sendable {
             self.mainsBins = mainsBins
             mainsEnergy = Array(repeating: 0, count: mainsBins.count)
             windowBuffer.reserveCapacity(window)
+            // The DFT bins examined (each harmonic ±1, inside 0 < k < N/2), in the order they are summed.
+            var spectrumBins: [Int] = []
+            var indices: [[Int]] = []
+            for entry in mainsBins {
+                var these: [Int] = []
+                for bin in entry.harmonics {
+                    for k in [bin - 1, bin, bin + 1] where k > 0 && 2 * k < window {
+                        these.append(spectrumBins.count)
+                        spectrumBins.append(k)
+                    }
+                }
+                indices.append(these)
+            }
+            self.spectrumBins = spectrumBins
+            mainsSpectrumIndices = indices
         }
 
         mutating func add(_ samples: [Float], firstFrame: Int) {
-            for (i, x) in samples.enumerated() {
-                guard x.isFinite else {
-                    nonFinite += 1
-                    if firstNonFinite == nil { firstNonFinite = firstFrame + i }
-                    windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
-                    continue
+            samples.withUnsafeBufferPointer { buffer in
+                var start = 0
+                while start < buffer.count {
+                    // The run of finite samples from `start`, then the non-finite ones after it.
+                    var end = start
+                    while end < buffer.count && buffer[end].isFinite { end += 1 }
+                    if end > start { addFinite(UnsafeBufferPointer(rebasing: buffer[start..<end])) }
+                    while end < buffer.count && !buffer[end].isFinite {
+                        nonFinite += 1
+                        if firstNonFinite == nil { firstNonFinite = firstFrame + end }
+                        windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
+                        end += 1
+                    }
+                    start = end
                 }
+            }
+        }
+
+        /// Statistics of finite samples, with the running values in locals so the loop stays in registers.
+        private mutating func addFinite(_ run: UnsafeBufferPointer<Float>) {
+            // Shifted sums keep the variance exact for signals with a large offset (ADC counts).
+            if shift == nil { shift = Double(run[0]) }
+            let shift = self.shift!
+            var sum = self.sum, sumSquares = self.sumSquares
+            var maximum = self.maximum, minimum = self.minimum
+            var maximumCount = self.maximumCount, minimumCount = self.minimumCount, atRails = self.atRails
+            let upper = rails?.upperBound ?? .infinity, lower = rails?.lowerBound ?? -.infinity
+            for x in run {
                 let v = Double(x)
-                // Shifted sums keep the variance exact for signals with a large offset (ADC counts).
-                if shift == nil { shift = v }
-                let d = v - shift!
-                count += 1
+                let d = v - shift
                 sum += d
                 sumSquares += d * d
                 if v > maximum { maximum = v; maximumCount = 1 } else if v == maximum { maximumCount += 1 }
                 if v < minimum { minimum = v; minimumCount = 1 } else if v == minimum { minimumCount += 1 }
-                if let rails, v >= rails.upperBound || v <= rails.lowerBound { atRails += 1 }
-                windowBuffer.append(x)
+                if v >= upper || v <= lower { atRails += 1 }
+            }
+            count += run.count
+            self.sum = sum
+            self.sumSquares = sumSquares
+            self.maximum = maximum
+            self.minimum = minimum
+            self.maximumCount = maximumCount
+            self.minimumCount = minimumCount
+            self.atRails = atRails
+            var offset = 0
+            while offset < run.count {
+                let take = min(window - windowBuffer.count, run.count - offset)
+                windowBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: run[offset..<(offset + take)]))
+                offset += take
                 if windowBuffer.count == window { measureWindow() }
             }
         }
@@ -184,27 +248,15 @@ public struct QualityAccumulator: Sendable {
             var energy = 0.0
             for x in windowBuffer { let d = Double(x) - mean; energy += d * d }
             windowEnergy += energy
-            for (m, entry) in mainsBins.enumerated() {
-                for bin in entry.harmonics {
-                    // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
-                    for k in [bin - 1, bin, bin + 1] where k > 0 && 2 * k < window {
-                        mainsEnergy[m] += 2 * goertzelPower(bin: k, mean: mean) / n
-                    }
-                }
+            // One FFT gives every mains bin at once (formerly one Goertzel pass per bin: 30 passes per window).
+            let powers = windowBuffer.withUnsafeBufferPointer { samples in
+                WindowPowerSpectrum.power(of: samples, subtracting: mean, bins: spectrumBins)
+            }
+            for (m, bins) in mainsSpectrumIndices.enumerated() {
+                // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
+                for index in bins { mainsEnergy[m] += 2 * powers[index] / n }
             }
             windowBuffer.removeAll(keepingCapacity: true)
-        }
-
-        func goertzelPower(bin: Int, mean: Double) -> Double {
-            let w = 2 * Double.pi * Double(bin) / Double(window)
-            let coefficient = 2 * cos(w)
-            var s1 = 0.0, s2 = 0.0
-            for x in windowBuffer {
-                let s0 = Double(x) - mean + coefficient * s1 - s2
-                s2 = s1
-                s1 = s0
-            }
-            return s1 * s1 + s2 * s2 - coefficient * s1 * s2
         }
 
         func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double) -> ChannelQuality {

@@ -31,6 +31,13 @@ public enum SynkinesisPipeline {
         var quality = QualityAccumulator(header: header, criteria: criteria)
         let conditioner = try MultichannelConditioner(conditioning, sampleRate: header.sampleRate, channelCount: channels.count)
         var envelopes = [[Float]](repeating: [], count: channels.count)
+        // Reserve the envelopes' final length when the header knows it, so that they grow without
+        // doubling (which would briefly hold two copies and leave up to twice the memory reserved).
+        let expectedEnvelopeFrames = try conditioning.outputRate(sampleRate: header.sampleRate) / header.sampleRate
+            * Double(max(0, header.frameCount)) + 2
+        if expectedEnvelopeFrames.isFinite, expectedEnvelopeFrames < 1e9 {
+            for k in envelopes.indices { envelopes[k].reserveCapacity(Int(expectedEnvelopeFrames)) }
+        }
         func append(_ blocks: [[Float]]) {
             for k in blocks.indices { envelopes[k].append(contentsOf: blocks[k]) }
         }
