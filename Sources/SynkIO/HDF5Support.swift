@@ -17,11 +17,18 @@ enum HDF5Library {
 
     private static let shared = Lock()
 
+    /// Stops HDF5 from closing files at process exit. synk closes every file it opens; a file whose
+    /// close failed (a full disk) stays registered inside HDF5, and HDF5 1.10's exit handler then
+    /// crashes on it (SIGSEGV in `H5F__close_cb`) after synk has already reported the error.
+    /// `H5dont_atexit` only works before the library's first use, so it runs on the first lock.
+    private static let noExitHandler: Void = { _ = H5dont_atexit() }()
+
     /// Runs `body` holding the HDF5 lock, with HDF5's own error printing switched off (synk reports its own
     /// one-line errors instead of HDF5's error stack on stderr).
     static func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         shared.lock.lock()
         defer { shared.lock.unlock() }
+        noExitHandler
         synk_H5_silence_errors()
         return try body()
     }
