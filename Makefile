@@ -39,3 +39,9 @@ demo: build
 
 clean:
 	rm -rf .build $(DEMO_OUT)
+
+# libFuzzer targets for every reader family (Fuzz/README.md); FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh

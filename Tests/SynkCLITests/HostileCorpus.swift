@@ -204,6 +204,8 @@ enum HostileCorpus {
         files.append(HostileFile("h5-data-3d.h5", .rejected) { path in
             HDF5Hostile.synkShell(path, rows: 4, columns: 3, rate: 1000, extraDimension: 5)
         })
+        files.append(HostileFile("h5-cyclic-hard-link.h5", .rejected) { path in HDF5Hostile.cyclicLinks(path, hard: true) })
+        files.append(HostileFile("h5-cyclic-soft-links.h5", .rejected) { path in HDF5Hostile.cyclicLinks(path, hard: false) })
         files.append(HostileFile("h5-1e12-rows-chunked.h5", .rejected) { path in
             HDF5Hostile.synkShell(path, rows: 1_000_000_000_000, columns: 3, rate: 1000, write: false)
         })
@@ -295,6 +297,25 @@ enum HDF5Hostile {
         H5Tclose(type)
         H5Sclose(space)
         H5Gclose(group)
+        H5Fclose(file)
+    }
+
+    /// A file with no recording whose groups form a loop: `/a/b/back` is a hard link to `/a` (or the
+    /// soft links `/a/loop` → `/b/loop` → `/a/loop`), so a naive walk of the tree never ends.
+    static func cyclicLinks(_ path: String, hard: Bool) {
+        let file = H5Fcreate(path, synk_H5F_ACC_TRUNC(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        let a = H5Gcreate2(file, "a", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        let b = H5Gcreate2(a, "b", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        if hard {
+            H5Lcreate_hard(file, "/a", b, "back", synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        } else {
+            let c = H5Gcreate2(file, "c", synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+            H5Lcreate_soft("/c/loop", a, "loop", synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+            H5Lcreate_soft("/a/loop", c, "loop", synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+            H5Gclose(c)
+        }
+        H5Gclose(b)
+        H5Gclose(a)
         H5Fclose(file)
     }
 
