@@ -194,6 +194,9 @@ enum HostileCorpus {
         files.append(HostileFile("h5-absurd-samples.h5", fixture("hdf5/absurd_samples.h5"), .rejected))
         files.append(HostileFile("h5-absurd-channels.h5", fixture("hdf5/absurd_channels.h5"), .rejected))
         files.append(HostileFile("h5-negative-rate.h5", fixture("hdf5/negative_rate.h5"), .rejected))
+        // A variable-length string whose global-heap object claims 2^40 bytes: libhdf5 1.10 itself would
+        // read past its buffer; synk checks the heap before the library touches it.
+        files.append(HostileFile("h5-corrupt-vlen-heap.h5", fixture("hdf5/corrupt_heap.h5"), .rejected))
         files.append(HostileFile("h5-rate-1e300.h5", .rejected) { path in
             HDF5Hostile.synkShell(path, rows: 20, columns: 2, rate: 1e300)
         })
