@@ -29,7 +29,7 @@ for t in "${targets[@]}"; do
   "$OUT/fuzz-$t" "$OUT/corpus/$t" "${seeds[@]}" -max_total_time="$EACH" -max_len=$max -timeout=10 \
     -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="Fuzz/findings/$t-" \
     > "$OUT/logs/$t.log" 2>&1 || status=1
-  grep -E "^#[0-9]+ +(DONE|pulse|NEW|REDUCE)" "$OUT/logs/$t.log" | tail -1
+  grep -E "^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)" "$OUT/logs/$t.log" | tail -1
   grep -E "stat::number_of_executed_units|ERROR: |Done [0-9]+ runs" "$OUT/logs/$t.log" | head -5
 done
 exit $status
