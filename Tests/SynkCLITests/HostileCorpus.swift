@@ -131,9 +131,27 @@ enum HostileCorpus {
 
     // MARK: The corpus
 
-    /// Every hostile file. `flac` is a small valid FLAC file made by `synk filter` at test time.
-    static func all(flac: [UInt8]) -> [HostileFile] {
+    /// Every hostile file. `flac` is a small valid FLAC file and `taggedWAV` a float WAV carrying synk's
+    /// JSON metadata, both written by SynkIO at test time.
+    static func all(flac: [UInt8], taggedWAV: [UInt8] = []) -> [HostileFile] {
         var files: [HostileFile] = []
+
+        // synk's metadata inside a WAV: a rate of 1e99 Hz (same length as "1000"), broken JSON, a
+        // number where a string belongs.
+        func replacing(_ old: String, _ new: String) -> [UInt8]? {
+            let (o, n) = (ascii(old), ascii(new))
+            // Every copy: the `synk` chunk and the WAV comment both carry the JSON.
+            let starts = (0...(taggedWAV.count - o.count)).filter { taggedWAV[$0..<$0 + o.count].elementsEqual(o) }
+            guard o.count == n.count, !starts.isEmpty else { return nil }
+            var bytes = taggedWAV
+            for start in starts { bytes.replaceSubrange(start..<start + o.count, with: n) }
+            return bytes
+        }
+        if taggedWAV.count > 64 {
+            if let b = replacing("\"sample_rate_hz\":1000", "\"sample_rate_hz\":1e99") { files.append(HostileFile("wav-meta-rate-1e99.wav", b, .rejected)) }
+            if let b = replacing("\"sample_rate_hz\":1000", "\"sample_rate_hz\":[[[[") { files.append(HostileFile("wav-meta-broken-json.wav", b, .rejected)) }
+            if let b = replacing("{\"kind\":\"emg\"", "{\"kind\":99999") { files.append(HostileFile("wav-meta-wrong-type.wav", b, .rejected)) }
+        }
 
         // WAV: truncations throughout the header and the data, then absurd header fields.
         let wavBase = wav()

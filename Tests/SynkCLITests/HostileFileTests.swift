@@ -26,7 +26,12 @@ struct HostileFileTests {
         try RecordingWriter.write(Recording(header: header, samples: samples), to: flacPath)
         let flac = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: flacPath)))) ?? []
         try? FileManager.default.removeItem(atPath: flacPath)
-        return (dir, HostileCorpus.all(flac: flac))
+        // A float WAV with synk's JSON metadata (labels, units, the exact rate).
+        let taggedPath = dir.appendingPathComponent("tagged.wav").path
+        try RecordingWriter.write(Recording(header: header, samples: samples), to: taggedPath)
+        let tagged = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: taggedPath)))) ?? []
+        try? FileManager.default.removeItem(atPath: taggedPath)
+        return (dir, HostileCorpus.all(flac: flac, taggedWAV: tagged))
     }
 
     /// Every number in a JSON document is finite (JSONSerialization turns overflowing text into ±inf).
@@ -79,6 +84,7 @@ struct HostileFileTests {
             #expect(files.filter { $0.name.hasSuffix(ext) }.count >= 3, "at least three \(ext) files")
         }
         #expect(Set(files.map(\.name)).count == files.count, "names are unique")
+        #expect(files.filter { $0.name.hasPrefix("wav-meta-") }.count == 3, "the metadata cases were made")
     }
 
     @Test("every hostile file: exit 3 with one line naming it, or exit 0 with finite output; inputs untouched")
