@@ -231,6 +231,13 @@ enum HostileCorpus {
             HDF5Hostile.synkShell(path, rows: 1_000_000_000_000, columns: 3, rate: 1000, write: false)
         })
 
+        // Crash inputs found by the fuzzers (Tests/SynkCLITests/Fixtures/hostile/README.md).
+        let found = CLI.repositoryRoot.appendingPathComponent("Tests/SynkCLITests/Fixtures/hostile")
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: found.path)) ?? []).sorted() where name != "README.md" {
+            let bytes = (try? [UInt8](Data(contentsOf: found.appendingPathComponent(name)))) ?? []
+            files.append(HostileFile(name, bytes, .rejectedOrReadable))
+        }
+
         // Text: BIOPAC, labelled, OpenSignals and CSV with hostile headers, delimiters and cells.
         let biopac = fixture("text/biopac_time_tabs.txt")
         files += truncations("biopac", biopac, at: [1, 5, 9, 20, 40, 60, 90, 110, 130, biopac.count - 1], .rejectedOrReadable)
