@@ -361,11 +361,16 @@ func h5GlobalHeapProblem(path: String) -> String? {
                 let objectSize = uint64(at: start + offset + 8)
                 let room = UInt64(length - offset - 16)
                 if index == 0 {
-                    // The free-space object closes the collection.
+                    // The free-space object; its size counts from its own header, and libhdf5 1.10 steps
+                    // by exactly that size: 0 makes the library loop forever (found by fuzz-hdf5).
                     guard objectSize <= UInt64(length - offset) else {
                         return "global heap collection at byte \(start) has a free-space size beyond its end"
                     }
-                    break
+                    guard objectSize >= 16 else {
+                        return "global heap collection at byte \(start) has a free-space object of \(objectSize) bytes at byte \(start + offset)"
+                    }
+                    offset += Int(objectSize)
+                    continue
                 }
                 guard objectSize <= room else {
                     return "global heap object \(index) at byte \(start + offset) is \(objectSize) bytes, larger than its collection"
