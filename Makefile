@@ -64,3 +64,9 @@ clean:
 test-cluster: deps
 	$(SWIFT) build --product synk
 	SYNK=$$($(SWIFT) build --show-bin-path)/synk Tests/cluster/batch-cluster-test.sh
+
+# libFuzzer targets for every reader family (Fuzz/README.md); FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh

@@ -250,7 +250,24 @@ public final class EDFWriter: SampleSink {
             output.abandon()
             throw .output(path, "EDFlib could not finish the file")
         }
+        // EDFlib buffers its writes and reports no error when the disk fills: read the header back,
+        // which EDFlib accepts only when the file size matches what the header declares.
+        guard Self.isComplete(output.temporaryPath) else {
+            output.abandon()
+            throw .output(path, "the file could not be written completely", hint: "is the disk full?")
+        }
         try output.commit()
+    }
+
+    /// Whether EDFlib reads `temporary` back without a size or format error.
+    private static func isComplete(_ temporary: String) -> Bool {
+        let header = UnsafeMutablePointer<edf_hdr_struct>.allocate(capacity: 1)
+        defer { header.deallocate() }
+        edfLibraryLock.lock()
+        defer { edfLibraryLock.unlock() }
+        guard edfopen_file_readonly(temporary, header, EDFLIB_DO_NOT_READ_ANNOTATIONS) == 0 else { return false }
+        edfclose_file(header.pointee.handle)
+        return true
     }
 
     /// Writes a whole recording; a channel without ``ChannelInfo/physicalRange`` gets a symmetric range

@@ -51,6 +51,9 @@ public enum FormatSniffer {
             let plus = String(decoding: bytes[192..<197], as: UTF8.self).hasPrefix("EDF+")
             return (.edf, plus ? .edfPlus : .edf)
         }
+        // An EDF header cut before its 256 bytes: the EDF reader explains it, the text reader would
+        // ask for a sample rate instead.
+        if starts(ascii("0       ")) && bytes.count < 256 { return (.edf, .edf) }
         return textFormat(of: bytes).map { (.text, $0) }
     }
 
@@ -66,7 +69,7 @@ public enum FormatSniffer {
         if first.hasPrefix("# OpenSignals Text File Format") || first.hasPrefix("# Simple Text Format") {
             return .openSignalsText
         }
-        if lines.count > 2, lines[1].range(of: #"^-?[0-9.]+ (msec|sec|µsec|usec)/sample$"#, options: .regularExpression) != nil {
+        if lines.count > 2, lines[1].range(of: #"^\S+ (msec|ms|sec|s|µsec|μsec|usec)/sample$"#, options: .regularExpression) != nil {
             return .biopacText
         }
         // The `File Name:` line before the channel declarations is optional.

@@ -17,11 +17,18 @@ enum HDF5Library {
 
     private static let shared = Lock()
 
+    /// Stops HDF5 from closing files at process exit. synk closes every file it opens; a file whose
+    /// close failed (a full disk) stays registered inside HDF5, and HDF5 1.10's exit handler then
+    /// crashes on it (SIGSEGV in `H5F__close_cb`) after synk has already reported the error.
+    /// `H5dont_atexit` only works before the library's first use, so it runs on the first lock.
+    private static let noExitHandler: Void = { _ = H5dont_atexit() }()
+
     /// Runs `body` holding the HDF5 lock, with HDF5's own error printing switched off (synk reports its own
     /// one-line errors instead of HDF5's error stack on stderr).
     static func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         shared.lock.lock()
         defer { shared.lock.unlock() }
+        noExitHandler
         synk_H5_silence_errors()
         return try body()
     }
@@ -354,11 +361,16 @@ func h5GlobalHeapProblem(path: String) -> String? {
                 let objectSize = uint64(at: start + offset + 8)
                 let room = UInt64(length - offset - 16)
                 if index == 0 {
-                    // The free-space object closes the collection.
+                    // The free-space object; its size counts from its own header, and libhdf5 1.10 steps
+                    // by exactly that size: 0 makes the library loop forever (found by fuzz-hdf5).
                     guard objectSize <= UInt64(length - offset) else {
                         return "global heap collection at byte \(start) has a free-space size beyond its end"
                     }
-                    break
+                    guard objectSize >= 16 else {
+                        return "global heap collection at byte \(start) has a free-space object of \(objectSize) bytes at byte \(start + offset)"
+                    }
+                    offset += Int(objectSize)
+                    continue
                 }
                 guard objectSize <= room else {
                     return "global heap object \(index) at byte \(start + offset) is \(objectSize) bytes, larger than its collection"

@@ -18,6 +18,27 @@ public struct ReadOptions: Sendable, Hashable {
     }
 }
 
+/// Plausibility limits every recording must meet before synk trusts its header: a damaged or hostile
+/// header (a rate of 1e300 Hz, a record duration of 1e300 s, a data chunk cut inside its size field)
+/// would otherwise become a recording no analysis or writer can use.
+public enum ReadLimits {
+    /// Lowest sample rate accepted, in Hz: below it no EMG, trigger or envelope signal is meaningful.
+    public static let minimumSampleRate = 1.0
+    /// Highest sample rate accepted, in Hz (10 MHz, far above any EMG amplifier).
+    public static let maximumSampleRate = 10_000_000.0
+
+    /// Throws an `.input` error naming `path` when the header has no samples or an implausible rate.
+    public static func check(_ header: RecordingHeader, path: String) throws(SynkError) {
+        guard header.sampleRate >= minimumSampleRate, header.sampleRate <= maximumSampleRate else {
+            throw .input(path, "sample rate \(header.sampleRate) Hz is outside the \(minimumSampleRate)–\(maximumSampleRate) Hz synk accepts",
+                         hint: "the header is damaged or states the rate in other units")
+        }
+        guard header.frameCount > 0 else {
+            throw .input(path, "the recording holds no samples", hint: "the file may have been cut short")
+        }
+    }
+}
+
 /// Opens any recording synk reads, recognising the format from the file's content.
 public enum RecordingReader {
     /// Opens `path` for streaming. Throws a one-line ``SynkError`` of kind `.input` for a missing,
@@ -39,6 +60,7 @@ public enum RecordingReader {
             try sidecars.apply(to: &header)
         }
         try header.validate()
+        try ReadLimits.check(header, path: path)
         // Sidecars may name a voltage unit (V, mV) for samples a reader could not calibrate; synk keeps
         // every voltage in µV, so such channels are scaled on the way through.
         var scales = [Float](repeating: 1, count: header.channels.count)

@@ -72,9 +72,19 @@ public final class TextRecordingReader: SampleSource {
         }
 
         var rate = layout.sampleRate
-        if let timeColumn = layout.timeColumn {
-            guard frameCount >= 2, let first = scan.firstTime, let last = scan.lastTime else {
-                throw .usage("\(path): one row is too few to derive the sample rate from the time column", hint: "pass --rate HZ")
+        if let timeColumn = layout.timeColumn, frameCount < 2 {
+            // One row (a file cut short, often) gives no time step: a rate the caller states is used.
+            if rate == nil {
+                guard let given = sampleRate else {
+                    throw .input(path, "one data row is too few to derive the sample rate from the time column (column \(timeColumn + 1))",
+                                 hint: "pass --rate HZ")
+                }
+                rate = given
+                metadata["text.sampleRateSource"] = "given by the caller (one row)"
+            }
+        } else if let timeColumn = layout.timeColumn {
+            guard let first = scan.firstTime, let last = scan.lastTime else {
+                throw .input(path, "the time column (column \(timeColumn + 1)) holds no times")
             }
             let span = last - first
             guard span > 0 else {
@@ -166,7 +176,15 @@ public final class TextRecordingReader: SampleSource {
             }
             for (c, column) in layout.channelColumns.enumerated() {
                 switch TextCells.parse(line, cells[column], decimalComma: layout.decimalComma) {
-                case .number(let value): channels[c].append(Float(value * layout.scales[c]))
+                case .number(let value):
+                    let sample = Float(value * layout.scales[c])
+                    // 1e39 is a finite Double but no Float: an overflow here would be a silent infinity.
+                    guard sample.isFinite else {
+                        let text = TextCells.text(line, TextCells.trimmedRange(line, cells[column]))
+                        throw .input(path, "'\(text)' is beyond the range of a 32-bit sample (column \(column + 1), channel \(layout.channels[c].label))",
+                                     place: "line \(lineNumber)")
+                    }
+                    channels[c].append(sample)
                 case .missing: channels[c].append(.nan)
                 case .invalid:
                     let text = TextCells.text(line, TextCells.trimmedRange(line, cells[column]))
