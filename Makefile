@@ -2,17 +2,26 @@
 # `make test` sets everything up and runs the test suite. Both install the Debian packages first.
 
 DEBIAN_PACKAGES := libfftw3-dev libsndfile1-dev libhdf5-dev libedf-dev pkg-config
+# The report test renders HTML to PNG and PDF in a real browser.
+TEST_PACKAGES := chromium
 SWIFT ?= swift
 SYNK := .build/release/synk
 DEMO_OUT := demo-out
 
-.PHONY: all deps build test demo sample-data clean
+.PHONY: all deps test-deps install-packages build test demo sample-data clean
 
 all: build
 
 # Installs the C libraries synk links against, only when one is missing (apt needs root or sudo).
 deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES) $(TEST_PACKAGES)"
+
+# Installs the Debian packages in PACKAGES that are missing (apt needs root or sudo).
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -24,7 +33,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product synk
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

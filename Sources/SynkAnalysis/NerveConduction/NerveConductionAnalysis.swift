@@ -222,6 +222,22 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     }
 }
 
+/// The averaged supramaximal waveform behind one ``CMAPResponse`` (for plots; not part of the JSON result).
+public struct CMAPWaveform: Sendable, Hashable {
+    public var channel: String
+    public var branch: Branch
+    public var side: Side
+    /// Baseline-corrected, artefact-blanked average of the sweeps at the response's intensity, µV.
+    public var response: AveragedResponse
+
+    public init(channel: String, branch: Branch, side: Side, response: AveragedResponse) {
+        self.channel = channel
+        self.branch = branch
+        self.side = side
+        self.response = response
+    }
+}
+
 /// Facial nerve conduction (electroneurography): supramaximal CMAP per branch and side, ENoG per branch.
 public enum NerveConductionAnalysis {
     /// Analyses a continuous recording: finds the stimuli (``StimulusDetection``), cuts ``EvokedEpochs``
@@ -235,6 +251,14 @@ public enum NerveConductionAnalysis {
     public static func analyze(
         _ recording: Recording, parameters: NerveConductionParameters = NerveConductionParameters(), norms: NormativeTable = .standard
     ) throws(SynkError) -> NerveConductionResult {
+        try analyzeKeepingWaveforms(recording, parameters: parameters, norms: norms).result
+    }
+
+    /// ``analyze(_:parameters:norms:)`` that also returns, for every measured response, the averaged
+    /// waveform it was measured on (the sweeps at the selected supramaximal intensity), for plotting.
+    public static func analyzeKeepingWaveforms(
+        _ recording: Recording, parameters: NerveConductionParameters = NerveConductionParameters(), norms: NormativeTable = .standard
+    ) throws(SynkError) -> (result: NerveConductionResult, waveforms: [CMAPWaveform]) {
         let file = recording.header.source?.path
         try checkRate(recording.sampleRate, parameters: parameters, file: file)
         let (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
@@ -258,7 +282,15 @@ public enum NerveConductionAnalysis {
                                  stimulusSource: source.rawValue, stimulusCount: stimuli.count)
         // Stimuli of unknown side are applied to both sides' channels, which mixes responses: say so.
         if stimuli.contains(where: { $0.side == nil }) { result.flags.append("stimulus_side_unknown") }
-        return result
+        var waveforms: [CMAPWaveform] = []
+        for response in result.responses {
+            guard let channelEpochs = epochs.first(where: { $0.channel.label == response.channel }) else { continue }
+            let indices = channelEpochs.stimuli.indices.filter { channelEpochs.stimuli[$0].intensityMilliampere == response.intensityMilliampere }
+            guard !indices.isEmpty else { continue }
+            let average = try channelEpochs.averaged(sweepIndices: indices, conditioning: parameters.conditioning)
+            waveforms.append(CMAPWaveform(channel: response.channel, branch: response.branch, side: response.side, response: average))
+        }
+        return (result, waveforms)
     }
 
     /// Analyses epoched sweeps (one ``EvokedEpochs`` per channel). Sweeps of a channel are grouped by

@@ -74,6 +74,18 @@ public enum SynkinesisPipeline {
         conditioning: ConditioningDescription = .default, parameters: SynkinesisParameters = SynkinesisParameters(),
         criteria: QualityCriteria = QualityCriteria()
     ) throws(SynkError) -> SynkinesisResult {
+        try runKeepingEnvelopes(source, montage: montage, tasks: tasks, input: input, conditioning: conditioning,
+                                parameters: parameters, criteria: criteria).result
+    }
+
+    /// ``run(_:montage:tasks:input:conditioning:parameters:criteria:)`` that also returns the conditioned
+    /// recording (decimated envelopes of every montage channel, flagged ones included), so that a report can
+    /// plot the envelopes the result was measured on without reading the file a second time.
+    public static func runKeepingEnvelopes(
+        _ source: any SampleSource, montage: Montage, tasks: TaskSource, input: InputDescription,
+        conditioning: ConditioningDescription = .default, parameters: SynkinesisParameters = SynkinesisParameters(),
+        criteria: QualityCriteria = QualityCriteria()
+    ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
         let file = input.path
         guard !montage.channels.isEmpty else {
             throw .input(file, "no channel could be mapped to a facial muscle and side",
@@ -118,7 +130,7 @@ public enum SynkinesisPipeline {
         result.input = input
         result.quality = conditioned.quality
         result.conditioning = conditioning
-        return result
+        return (result, conditioned)
     }
 
     /// Whether a result should make the command exit with the quality status (1): an EMG channel of the
