@@ -1,4 +1,5 @@
 import Foundation
+import SynkDSP
 
 /// Small, exact statistics used by the analyses (double precision throughout).
 public enum Statistics {
@@ -154,6 +155,73 @@ extension Statistics {
         return (centred, ss)
     }
 
+    /// The within-segment lagged sums of one series pooled over segments, what Bartlett's formula needs from
+    /// it: computed once per series and task, shared by every pair the series is part of.
+    public struct PooledAutocovariance: Sendable {
+        /// Samples inside the segments.
+        public let sampleCount: Int
+        /// Σ (x − mean)² over the segments (mean pooled over the segments).
+        public let sumOfSquares: Double
+        /// `lagged[k]` = Σ over segments of Σᵢ d[i]·d[i+k] (both samples in the same segment), k = 0…maxLag,
+        /// with d = x − pooled mean.
+        public let lagged: [Double]
+        /// `pairs[k]`: how many products `lagged[k]` sums. Both arrays end at the first lag k ≥ 1 with
+        /// `lagged[k]` ≤ 0 (Bartlett's sum never reads beyond it) or at K_max.
+        public let pairs: [Int]
+        /// Whether the sums reach K_max (no further lag exists).
+        public let complete: Bool
+    }
+
+    /// K_max of Bartlett's sum for `segments` (already clipped to the series): ⌊n/4⌋, at most the longest
+    /// segment − 1.
+    static func bartlettMaximumLag(_ segments: [Range<Int>]) -> Int {
+        let n = segments.reduce(0) { $0 + $1.count }
+        let longest = segments.map(\.count).max() ?? 0
+        return max(0, min(n / 4, longest - 1))
+    }
+
+    /// ``PooledAutocovariance`` of `x` over `segments` (clipped to `length`, default the series length) up
+    /// to Bartlett's K_max; `nil` when there are fewer than 2 samples or the series is constant there.
+    ///
+    /// The sums end at the first lag k ≥ `atLeast` (and ≥ 1) where the pooled sum is ≤ 0, or at K_max: Bartlett's
+    /// sum usually stops there; when both series are negative at that lag it needs more, and asks again with a
+    /// larger `atLeast` (``bartlettEffectiveSampleSize(driver:follower:segments:)`` does so).
+    public static func pooledAutocovariance(_ x: [Float], segments: [Range<Int>], length: Int? = nil, atLeast: Int = 0) -> PooledAutocovariance? {
+        let clipped = segments.map { $0.clamped(to: 0..<min(length ?? x.count, x.count)) }.filter { !$0.isEmpty }
+        let n = clipped.reduce(0) { $0 + $1.count }
+        guard n >= 2, let centred = centredPooled(x, segments: clipped) else { return nil }
+        let maxLag = bartlettMaximumLag(clipped)
+        // Bartlett's sum stops before the first lag at which either series' autocorrelation is ≤ 0, so each
+        // segment's sums are needed only up to its own first non-positive lag — except that the pooled sum is
+        // what counts: a segment that stops early contributes its later lags exactly (computed on demand).
+        var lagged: [Double] = []
+        var pairs: [Int] = []
+        centred.values.withUnsafeBufferPointer { d in
+            var perSegment = clipped.map { segment in
+                LaggedSums.untilFirstNonPositive(UnsafeBufferPointer(rebasing: d[segment]), maxLag: maxLag)
+            }
+            var k = 0
+            while k <= maxLag {
+                var sum = 0.0, count = 0
+                for (s, segment) in clipped.enumerated() where segment.count > k {
+                    if k >= perSegment[s].count {
+                        // This segment went non-positive earlier; extend it for the pooled sum.
+                        let more = LaggedSums.of(UnsafeBufferPointer(rebasing: d[segment]), maxLag: min(maxLag, 2 * k + 64))
+                        perSegment[s] = more
+                    }
+                    sum += perSegment[s][k]
+                    count += segment.count - k
+                }
+                lagged.append(sum)
+                pairs.append(count)
+                if k >= max(1, atLeast) && sum <= 0 { break }
+                k += 1
+            }
+        }
+        return PooledAutocovariance(sampleCount: n, sumOfSquares: centred.sumOfSquares, lagged: lagged, pairs: pairs,
+                                    complete: lagged.count == maxLag + 1)
+    }
+
     /// Bartlett's effective sample size n / (1 + 2·Σ_{k=1}^{K} ρ_D(k)·ρ_F(k)) for the correlation of
     /// `driver` and `follower` pooled over `segments`.
     ///
@@ -168,44 +236,52 @@ extension Statistics {
     public static func bartlettEffectiveSampleSize(
         driver: [Float], follower: [Float], segments: [Range<Int>]
     ) -> EffectiveSampleSize? {
-        let clipped = segments.map { $0.clamped(to: 0..<min(driver.count, follower.count)) }.filter { !$0.isEmpty }
-        let n = clipped.reduce(0) { $0 + $1.count }
-        guard n >= 2 else { return nil }
-        let longest = clipped.map(\.count).max() ?? 0
-        let maxLag = max(0, min(n / 4, longest - 1))
-        guard let cd = centredPooled(driver, segments: clipped), let cf = centredPooled(follower, segments: clipped) else {
-            return nil
-        }
-        // Lag by lag, stopping at the truncation point, so the cost is O(n·K) rather than O(n²/4).
-        var sum = 0.0
-        var lastLag = 0
-        cd.values.withUnsafeBufferPointer { d in
-            cf.values.withUnsafeBufferPointer { f in
-                var k = 1
-                while k <= maxLag {
-                    var accD = 0.0, accF = 0.0
-                    var pairs = 0
-                    for segment in clipped where segment.count > k {
-                        pairs += segment.count - k
-                        let (pd, pf) = SIMDReductions.laggedProducts(
-                            d.baseAddress! + segment.lowerBound, f.baseAddress! + segment.lowerBound, lag: k, segment.count - k)
-                        accD += pd
-                        accF += pf
-                    }
-                    guard pairs > 0 else { break }
-                    // Lagged means over the pairs that exist (n/(n−k) scaling): the n-normalised
-                    // estimator shrinks long lags toward 0 and so overstates n_eff in short segments.
-                    let scale = Double(n) / Double(pairs)
-                    let product = (scale * accD / cd.sumOfSquares) * (scale * accF / cf.sumOfSquares)
-                    if product <= 0 { break }
-                    sum += product
-                    lastLag = k
-                    k += 1
-                }
+        let length = min(driver.count, follower.count)
+        var atLeast = 0
+        while true {
+            guard let d = pooledAutocovariance(driver, segments: segments, length: length, atLeast: atLeast),
+                  let f = pooledAutocovariance(follower, segments: segments, length: length, atLeast: atLeast) else { return nil }
+            switch bartlettEffectiveSampleSize(driver: d, follower: f) {
+            case .done(let result): return result
+            case .needsLags(let k): atLeast = 2 * k
             }
         }
+    }
+
+    /// The outcome of Bartlett's sum over precomputed autocovariances.
+    public enum BartlettOutcome: Sendable {
+        case done(EffectiveSampleSize?)
+        /// The sum is still running at lag k, beyond the lags computed: compute at least 2k and ask again.
+        case needsLags(Int)
+    }
+
+    /// Bartlett's effective sample size from the two series' autocovariances over the same segments
+    /// (see ``bartlettEffectiveSampleSize(driver:follower:segments:)``).
+    public static func bartlettEffectiveSampleSize(driver d: PooledAutocovariance, follower f: PooledAutocovariance) -> BartlettOutcome {
+        let n = d.sampleCount
+        guard n >= 2, f.sampleCount == n else { return .done(nil) }
+        var sum = 0.0
+        var lastLag = 0
+        var k = 1
+        while true {
+            if k >= d.lagged.count || k >= f.lagged.count {
+                // Out of computed lags: the end if one series reached K_max, otherwise more are needed.
+                if (k >= d.lagged.count && d.complete) || (k >= f.lagged.count && f.complete) { break }
+                return .needsLags(k)
+            }
+            let pairs = d.pairs[k]
+            guard pairs > 0 else { break }
+            // Lagged means over the pairs that exist (n/(n−k) scaling): the n-normalised
+            // estimator shrinks long lags toward 0 and so overstates n_eff in short segments.
+            let scale = Double(n) / Double(pairs)
+            let product = (scale * d.lagged[k] / d.sumOfSquares) * (scale * f.lagged[k] / f.sumOfSquares)
+            if product <= 0 { break }
+            sum += product
+            lastLag = k
+            k += 1
+        }
         let effective = Double(n) / max(1, 1 + 2 * sum)
-        return EffectiveSampleSize(sampleCount: n, effective: effective, truncationLag: lastLag)
+        return .done(EffectiveSampleSize(sampleCount: n, effective: effective, truncationLag: lastLag))
     }
 
     /// Fisher-z confidence interval and two-sided p (H0: ρ = 0) for a correlation `r` from

@@ -66,10 +66,12 @@ public enum SynkinesisWiring {
         let header = source.header
         let montage = try montage(for: header, path: montagePath, affected: affected)
         let tasks = try tasks(for: header, eventsPath: eventsPath)
-        let sha: String
-        if let sha256 { sha = sha256 } else { sha = try SHA256.hexOfFile(atPath: file) }
-        return try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
-                                          input: InputDescription(path: reportedPath ?? file, sha256: sha, header: header),
-                                          conditioning: conditioning, parameters: parameters)
+        // The hash is computed while the pipeline streams the same file.
+        let digest = sha256 == nil ? BackgroundFileDigest(path: file) : nil
+        var result = try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
+                                                input: InputDescription(path: reportedPath ?? file, sha256: sha256 ?? "", header: header),
+                                                conditioning: conditioning, parameters: parameters)
+        if let digest { result.input?.sha256 = try digest.value() }
+        return result
     }
 }

@@ -136,36 +136,68 @@ public final class ChannelConditioner {
     }
 }
 
-/// Streams every channel of a recording through a ``ConditioningDescription``, channels in parallel (one shared
-/// filter kernel). Feed ``SignalBlock``-shaped arrays; outputs are at ``outputRate``.
+/// Streams every channel of a recording through a ``ConditioningDescription``, channels in parallel.
+/// Feed ``SignalBlock``-shaped arrays; outputs are at ``outputRate``.
+///
+/// Filters and linear envelopes run as recursive forward-backward filters on four channels at a time
+/// (``LaneZeroPhaseFilter``: the same |H|² response and end reflections as the FFT ``ZeroPhaseFilter``, at a
+/// fraction of the cost); Hilbert and TKEO envelopes go channel by channel through ``ChannelConditioner``.
 public final class MultichannelConditioner {
     public let conditioning: ConditioningDescription
     public let sampleRate: Double
     public let outputRate: Double
-    private let channels: [ChannelConditioner]
+    public let channelCount: Int
+    private let stages: Stages
+
+    private enum Stages {
+        case lanes([LaneConditioner])
+        case channels([ChannelConditioner])
+    }
 
     public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int) throws(SynkError) {
         try conditioning.validate(sampleRate: sampleRate)
         let designs = conditioning.filterDesigns
         let kernel = designs.isEmpty ? nil : try ZeroPhaseKernel(designs: designs, sampleRate: sampleRate)
-        var channels: [ChannelConditioner] = []
-        for _ in 0..<channelCount {
-            channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel))
+        if LaneConditioner.supports(conditioning) {
+            var groups: [LaneConditioner] = []
+            for first in stride(from: 0, to: channelCount, by: ChannelLanes.scalarCount) {
+                let lanes = min(ChannelLanes.scalarCount, channelCount - first)
+                groups.append(try LaneConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, laneCount: lanes))
+            }
+            stages = .lanes(groups)
+        } else {
+            var channels: [ChannelConditioner] = []
+            for _ in 0..<channelCount {
+                channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel))
+            }
+            stages = .channels(channels)
         }
         self.conditioning = conditioning
         self.sampleRate = sampleRate
-        self.channels = channels
+        self.channelCount = channelCount
         outputRate = try conditioning.outputRate(sampleRate: sampleRate)
     }
 
-    /// Feeds one block (one array per channel); returns the conditioned samples each channel completed.
+    /// Feeds one block (one array per channel, all the same length); returns the conditioned samples each
+    /// channel completed.
     public func process(_ block: [[Float]]) -> [[Float]] {
-        precondition(block.count == channels.count, "one array per channel")
-        return ChannelParallel.map(channels) { conditioner, c in conditioner.process(block[c]) }
+        precondition(block.count == channelCount, "one array per channel")
+        switch stages {
+        case .lanes(let groups):
+            let width = ChannelLanes.scalarCount
+            return ChannelParallel.map(groups) { group, g in
+                group.process(block[(g * width)..<(g * width + group.laneCount)])
+            }.flatMap { $0 }
+        case .channels(let channels):
+            return ChannelParallel.map(channels) { conditioner, c in conditioner.process(block[c]) }
+        }
     }
 
     /// Ends every channel and resets for a new recording.
     public func finish() -> [[Float]] {
-        ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
+        switch stages {
+        case .lanes(let groups): return ChannelParallel.map(groups) { group, _ in group.finish() }.flatMap { $0 }
+        case .channels(let channels): return ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
+        }
     }
 }

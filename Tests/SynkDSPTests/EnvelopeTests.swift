@@ -150,7 +150,8 @@ struct ConditioningTests {
         #expect(signals[1].samples.count == x.count / 20 && signals[1].sampleRate == 100)
         let difference = Fixtures.maxDifference(signals[1].samples, expected.samples, 0..<expected.samples.count)
         #expect(difference <= 1e-4 * Double(expected.samples.max()!))
-        // Streaming the same two channels in blocks of 777 frames gives the same samples.
+        // The multichannel bank (recursive lane filters) streamed in blocks of 777 frames gives the same samples
+        // to within 1e-4 of the envelope's peak.
         let bank = try MultichannelConditioner(conditioning, sampleRate: 2000, channelCount: 2)
         var streamed: [[Float]] = [[], []]
         for start in stride(from: 0, to: x.count, by: 777) {
@@ -158,7 +159,10 @@ struct ConditioningTests {
             for (c, out) in bank.process([Array(x[start..<end]), x[start..<end].map { -$0 }]).enumerated() { streamed[c] += out }
         }
         for (c, out) in bank.finish().enumerated() { streamed[c] += out }
-        #expect(streamed[0] == signals[0].samples && streamed[1] == signals[1].samples)
+        for c in 0..<2 {
+            #expect(streamed[c].count == signals[c].samples.count)
+            #expect(Fixtures.maxDifference(streamed[c], signals[c].samples, 0..<streamed[c].count) <= 1e-4 * Double(signals[c].samples.max()!))
+        }
         #expect(bank.outputRate == 100)
         #expect(throws: SynkError.self) { try ConditioningDescription(bandPass: Butterworth(order: 4, band: .bandPass(20...450))).validate(sampleRate: 800) }
     }

@@ -121,7 +121,29 @@ public enum SynkinesisAnalysis {
             TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions))
         }
 
-        func measure(task: TaskSegment, follower: Muscle, side: Side) -> SideMeasures? {
+        // Each channel's autocovariance within a task serves every pair it is part of.
+        var autocovariances: [Int: Statistics.PooledAutocovariance?] = [:]
+        func autocovariance(task: Int, channel: Int, spans: [Range<Int>], atLeast: Int = 0) -> Statistics.PooledAutocovariance? {
+            let key = task * envelopes.envelopes.count + channel
+            if let known = autocovariances[key], known.map({ $0.complete || $0.lagged.count > atLeast }) ?? true { return known }
+            let computed = Statistics.pooledAutocovariance(envelopes.envelopes[channel], segments: spans,
+                                                           length: envelopes.frameCount, atLeast: atLeast)
+            autocovariances[key] = computed
+            return computed
+        }
+        func effectiveSampleSize(task: Int, driver d: Int, follower f: Int, spans: [Range<Int>]) -> EffectiveSampleSize? {
+            var atLeast = 0
+            while true {
+                guard let ad = autocovariance(task: task, channel: d, spans: spans, atLeast: atLeast),
+                      let af = autocovariance(task: task, channel: f, spans: spans, atLeast: atLeast) else { return nil }
+                switch Statistics.bartlettEffectiveSampleSize(driver: ad, follower: af) {
+                case .done(let result): return result
+                case .needsLags(let k): atLeast = 2 * k
+                }
+            }
+        }
+
+        func measure(taskIndex: Int, task: TaskSegment, follower: Muscle, side: Side) -> SideMeasures? {
             guard let d = montage.channelIndex(muscle: task.driver, side: side),
                   let f = montage.channelIndex(muscle: follower, side: side) else { return nil }
             let de = envelopes.envelopes[d], fe = envelopes.envelopes[f]
@@ -137,7 +159,7 @@ public enum SynkinesisAnalysis {
                 notes.append("cross-correlation undefined at every lag")
             }
             m.rms = envelopes.kind.amplitude(fe, segments: spans)
-            if m.r != nil, let neff = Statistics.bartlettEffectiveSampleSize(driver: de, follower: fe, segments: spans) {
+            if m.r != nil, let neff = effectiveSampleSize(task: taskIndex, driver: d, follower: f, spans: spans) {
                 m.nEff = neff.effective
                 if let inference = Statistics.correlationInference(r: m.r!, effectiveN: neff.effective, level: parameters.confidenceLevel) {
                     m.rCi95 = [inference.interval.lower, inference.interval.upper]
@@ -183,14 +205,14 @@ public enum SynkinesisAnalysis {
         }
 
         var pairs: [SynkinesisPair] = []
-        for task in segments {
+        for (taskIndex, task) in segments.enumerated() {
             guard montage.muscles.contains(task.driver) else {
                 taskGaps.append(TaskGap(label: task.task, onsetSeconds: nil, reason: "driver \(task.driver.rawValue) is not in the montage"))
                 continue
             }
             for follower in montage.muscles where follower != task.driver {
-                let affected = measure(task: task, follower: follower, side: affectedSlot)
-                let healthy = measure(task: task, follower: follower, side: healthySlot)
+                let affected = measure(taskIndex: taskIndex, task: task, follower: follower, side: affectedSlot)
+                let healthy = measure(taskIndex: taskIndex, task: task, follower: follower, side: healthySlot)
                 guard affected != nil || healthy != nil else { continue }
                 pairs.append(comparePair(task: task.task, driver: task.driver, follower: follower, affected: affected,
                                          healthy: healthy, comparison: comparison, parameters: parameters))

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SynkCore
 import SynkDSP
@@ -41,7 +42,9 @@ public enum SynkinesisPipeline {
         func append(_ blocks: [[Float]]) {
             for k in blocks.indices { envelopes[k].append(contentsOf: blocks[k]) }
         }
-        while let block = try source.readBlock(maxFrames: blockFrames) {
+        // The next block is read while this one is measured and filtered (reading is serial, the rest parallel).
+        let reader = PrefetchingReader(source, blockFrames: blockFrames)
+        while let block = try reader.next() {
             quality.add(block)
             let selected = channels.map { index -> [Float] in
                 let samples = block.channels[index]
@@ -137,5 +140,51 @@ public enum SynkinesisPipeline {
     /// montage was excluded.
     public static func qualityFailed(_ result: SynkinesisResult) -> Bool {
         result.montageGaps.contains { $0.reason.contains("excluded:") }
+    }
+}
+
+/// Reads block k + 1 of a source on a background thread while the caller works on block k.
+final class PrefetchingReader {
+    /// `@unchecked Sendable`: the source and the slot are used by one thread at a time — the background read
+    /// is started only after the previous one was waited for, and the caller touches neither in between.
+    private final class Shared: @unchecked Sendable {
+        let source: any SampleSource
+        var slot: Result<SignalBlock?, SynkError> = .success(nil)
+        init(_ source: any SampleSource) { self.source = source }
+    }
+
+    private let shared: Shared
+    private let blockFrames: Int
+    private let group = DispatchGroup()
+    private var pending = false
+
+    init(_ source: any SampleSource, blockFrames: Int) {
+        shared = Shared(source)
+        self.blockFrames = blockFrames
+    }
+
+    deinit { if pending { group.wait() } }
+
+    /// The next block, `nil` at the end.
+    func next() throws(SynkError) -> SignalBlock? {
+        let block: SignalBlock?
+        if pending {
+            group.wait()
+            pending = false
+            block = try shared.slot.get()
+        } else {
+            block = try shared.source.readBlock(maxFrames: blockFrames)
+        }
+        guard block != nil else { return nil }
+        let shared = self.shared, frames = blockFrames
+        pending = true
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            do throws(SynkError) {
+                shared.slot = .success(try shared.source.readBlock(maxFrames: frames))
+            } catch {
+                shared.slot = .failure(error)
+            }
+        }
+        return block
     }
 }

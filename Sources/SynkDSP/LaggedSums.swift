@@ -1,0 +1,94 @@
+import CFFTW
+import Foundation
+
+/// Lagged products `s[k] = Σᵢ x[i]·x[i+k]` of one series (the unnormalised autocovariance of a centred
+/// series), in double precision.
+///
+/// Bartlett's effective sample size needs them only up to the first lag at which they are ≤ 0, which for
+/// smooth envelopes can be a thousand lags or more into a segment of an hour. So they are computed lag window
+/// by lag window (64, 128, 256, … lags) until that lag appears: short segments directly (O(n) per lag), long
+/// ones by FFT cross-correlation of fixed-size chunks (O(n log N) per window, memory bounded by the chunk,
+/// never by the segment). FFT sums differ from direct ones by rounding only (about 1e-15 of Σx² per lag).
+public enum LaggedSums {
+    /// Segments whose direct cost n·lags stays below this are summed directly.
+    static let directWork = 1 << 21
+    /// Longest FFT used for long segments (larger only when one lag window needs it).
+    static let chunkLength = 1 << 16
+
+    /// `s[0…K]`, where K is the first lag k ≥ 1 with s[k] ≤ 0, or `maxLag` (at most n − 1) if there is none.
+    public static func untilFirstNonPositive(_ x: UnsafeBufferPointer<Double>, maxLag: Int) -> [Double] {
+        let n = x.count
+        guard n > 0 else { return [] }
+        let lags = max(0, min(maxLag, n - 1))
+        var sums: [Double] = []
+        var window = 64
+        var k0 = 0
+        while k0 <= lags {
+            let k1 = min(lags + 1, k0 + window)
+            let part = n * (k1 - k0) <= directWork ? direct(x, lags: k0..<k1) : chunked(x, lags: k0..<k1)
+            for (j, value) in part.enumerated() {
+                sums.append(value)
+                if k0 + j >= 1 && value <= 0 { return sums }
+            }
+            k0 = k1
+            window *= 2
+        }
+        return sums
+    }
+
+    /// Every lag 0…maxLag (at most n − 1).
+    public static func of(_ x: UnsafeBufferPointer<Double>, maxLag: Int) -> [Double] {
+        let n = x.count
+        guard n > 0 else { return [] }
+        let lags = max(0, min(maxLag, n - 1))
+        return n * (lags + 1) <= directWork ? direct(x, lags: 0..<(lags + 1)) : chunked(x, lags: 0..<(lags + 1))
+    }
+
+    static func direct(_ x: UnsafeBufferPointer<Double>, lags: Range<Int>) -> [Double] {
+        lags.map { k in
+            var sum = 0.0
+            if k < x.count { for i in 0..<(x.count - k) { sum += x[i] * x[i + k] } }
+            return sum
+        }
+    }
+
+    /// Σᵢ x[i]·x[i+k] for k in `lags`, chunk by chunk: for the chunk c = x[a ..< a+B] and y = x[a+k₀ ..< a+B+k₁−1],
+    /// the circular cross-correlation of c and y (zero-padded to N ≥ B + W) at m < W is Σᵢ c[i]·y[i+m] without
+    /// wrap-around.
+    static func chunked(_ x: UnsafeBufferPointer<Double>, lags: Range<Int>) -> [Double] {
+        let n = x.count
+        let w = lags.count
+        var length = 1
+        while length < max(2 * w, min(n + w, chunkLength)) { length <<= 1 }
+        let chunk = length - w
+        let forward = FFTPlans.plan(.forwardRealDouble, length: length)
+        let inverse = FFTPlans.plan(.inverseRealDouble, length: length)
+        let c = AlignedDoubles(count: length), y = AlignedDoubles(count: length)
+        let cs = AlignedDoubles(count: 2 * (length / 2 + 1)), ys = AlignedDoubles(count: 2 * (length / 2 + 1))
+        var result = [Double](repeating: 0, count: w)
+        let scale = 1 / Double(length)
+        var a = 0
+        while a < n {
+            let cCount = min(chunk, n - a)
+            c.pointer.update(repeating: 0, count: length)
+            c.pointer.update(from: x.baseAddress! + a, count: cCount)
+            y.pointer.update(repeating: 0, count: length)
+            let yStart = a + lags.lowerBound
+            let yCount = max(0, min(n - yStart, cCount + w - 1))
+            if yCount > 0 { y.pointer.update(from: x.baseAddress! + yStart, count: yCount) }
+            forward.forward(c.pointer, cs.complexPointer)
+            forward.forward(y.pointer, ys.complexPointer)
+            // conj(C)·Y ↔ Σᵢ c[i]·y[i+m].
+            for k in 0..<(length / 2 + 1) {
+                let cr = cs.pointer[2 * k], ci = cs.pointer[2 * k + 1]
+                let yr = ys.pointer[2 * k], yi = ys.pointer[2 * k + 1]
+                ys.pointer[2 * k] = (cr * yr + ci * yi) * scale
+                ys.pointer[2 * k + 1] = (cr * yi - ci * yr) * scale
+            }
+            inverse.inverse(ys.complexPointer, y.pointer)
+            for m in 0..<w { result[m] += y.pointer[m] }
+            a += chunk
+        }
+        return result
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SynkCore
+import Testing
+@testable import SynkDSP
+
+/// The recursive eight-channel path of ``MultichannelConditioner`` against scipy and against the FFT path.
+@Suite("Recursive lane filtering equals sosfiltfilt and the FFT zero-phase filter")
+struct LaneFilterTests {
+    /// Conditions `channels` through ``MultichannelConditioner`` in blocks of `block` frames.
+    static func conditioned(_ channels: [[Float]], _ conditioning: ConditioningDescription, rate: Double, block: Int) throws -> [[Float]] {
+        let bank = try MultichannelConditioner(conditioning, sampleRate: rate, channelCount: channels.count)
+        var out = [[Float]](repeating: [], count: channels.count)
+        for start in stride(from: 0, to: channels[0].count, by: block) {
+            let end = min(channels[0].count, start + block)
+            for (c, part) in bank.process(channels.map { Array($0[start..<end]) }).enumerated() { out[c] += part }
+        }
+        for (c, part) in bank.finish().enumerated() { out[c] += part }
+        return out
+    }
+
+    @Test("Band-pass 20-450 Hz at 2 kHz (single precision) matches sosfiltfilt within 1e-3 RMS")
+    func bandPass() throws {
+        let x = Fixtures.floats("noise_2k.f32")
+        let conditioning = ConditioningDescription(envelope: nil, decimation: nil)
+        let out = try Self.conditioned([x, x.map { -$0 }], conditioning, rate: 2000, block: 4096)
+        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("bandpass_2k.f32"), sampleRate: 2000)
+        // The second lane carries the negated signal: exactly the negated output (lanes do not mix).
+        #expect(out[1] == out[0].map { -$0 })
+    }
+
+    @Test("High-pass 20 Hz at 20 kHz (poles close to 1: double precision) matches sosfiltfilt within 1e-3 RMS")
+    func highPassAt20kHz() throws {
+        let x = Fixtures.floats("noise_20k.f32")
+        let design = Butterworth(order: 4, band: .highPass(20))
+        let kernel = try ZeroPhaseKernel(designs: [.butterworth(design)], sampleRate: 20_000)
+        #expect(kernel.sections.smallestPoleDistanceFromOne < singlePrecisionPoleDistance)
+        #expect(makeLaneFilter(kernel, singlePrecisionAllowed: true) is SpecialisedLaneFilter<Double>)
+        let out = try Self.conditioned([x], ConditioningDescription(bandPass: design, envelope: nil, decimation: nil), rate: 20_000, block: 3000)
+        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("highpass_20k.f32"), sampleRate: 20_000)
+    }
+
+    @Test("Linear 6 Hz envelope and 2 kHz → 100 Hz decimation match their scipy references")
+    func envelopeAndDecimation() throws {
+        let emg = EnvelopeTests.emg
+        let linear = try Self.conditioned([emg], ConditioningDescription(bandPass: nil, envelope: .linear(cutoff: 6), decimation: nil),
+                                          rate: 2000, block: 1000)
+        EnvelopeTests.expectMatches(linear[0], Fixtures.floats("linear_6hz.f32"))
+        let rms = try Self.conditioned([emg], ConditioningDescription(bandPass: nil, envelope: .movingRMS(window: 0.1), decimation: nil),
+                                       rate: 2000, block: 1000)
+        EnvelopeTests.expectMatches(rms[0], Fixtures.floats("rms_100ms.f32"))
+        // Decimation alone runs on an envelope: feed the RMS fixture through a 1-sample RMS (|x|, x ≥ 0).
+        let x = Fixtures.floats("rms_100ms.f32")
+        let decimated = try Self.conditioned([x], ConditioningDescription(bandPass: nil, envelope: .movingRMS(window: 0.0001),
+                                                                         decimation: Decimation(targetRate: 100)), rate: 2000, block: 777)
+        EnvelopeTests.expectMatches(decimated[0], Fixtures.floats("decimate_100.f32"), edge: 100)
+    }
+
+    @Test("The default chain equals the FFT path within 1e-4 of the envelope's peak, for 11 channels in blocks of any size",
+          arguments: [1, 777, 65_536])
+    func equalsFFTPath(block: Int) throws {
+        let x = Fixtures.floats("noise_2k.f32")
+        let channels = (0..<11).map { c in x.enumerated().map { i, v in v * Float(1 + c) + (i % 97 == 0 ? Float(c) : 0) } }
+        let conditioning = ConditioningDescription.default
+        let lanes = try Self.conditioned(channels, conditioning, rate: 2000, block: block)
+        let fft = try ChannelConditioner.condition(channels, conditioning, sampleRate: 2000)
+        for c in channels.indices {
+            #expect(lanes[c].count == fft[c].samples.count)
+            let peak = Double(fft[c].samples.max()!)
+            #expect(Fixtures.maxDifference(lanes[c], fft[c].samples, 0..<lanes[c].count) <= 1e-4 * peak)
+        }
+        // Block size never changes a sample.
+        #expect(lanes == (try Self.conditioned(channels, conditioning, rate: 2000, block: 4096)))
+    }
+
+    @Test("Signals shorter than the look-ahead are reflected as the FFT path reflects them", arguments: [1, 2, 7, 300])
+    func shortSignals(length: Int) throws {
+        let x = (0..<length).map { Float(sin(Double($0) * 0.7)) * 50 + 3 }
+        let conditioning = ConditioningDescription(envelope: nil, decimation: nil)
+        let lanes = try Self.conditioned([x], conditioning, rate: 2000, block: 5)
+        let fft = try ChannelConditioner.condition([x], conditioning, sampleRate: 2000)
+        #expect(lanes[0].count == length)
+        #expect(Fixtures.maxDifference(lanes[0], fft[0].samples, 0..<length) <= 1e-4 * 50)
+    }
+}
+
+@Suite("Lagged sums Σ x[i]·x[i+k]")
+struct LaggedSumsTests {
+    static func direct(_ x: [Double], _ k: Int) -> Double { (0..<(x.count - k)).reduce(0) { $0 + x[$1] * x[$1 + k] } }
+
+    @Test("FFT chunks equal the direct sums within 1e-12 of Σx², for short and long series")
+    func chunkedEqualsDirect() {
+        var generator = SystemRandomNumberGenerator()
+        for n in [10, 1000, 70_000] {
+            var smooth = 0.0
+            let x = (0..<n).map { _ -> Double in smooth = 0.99 * smooth + Double.random(in: -1...1, using: &generator); return smooth }
+            let energy = Self.direct(x, 0)
+            let lags = min(n - 1, 300)
+            let chunked = x.withUnsafeBufferPointer { LaggedSums.chunked($0, lags: 0..<(lags + 1)) }
+            for k in [0, 1, 2, lags / 2, lags] { #expect(abs(chunked[k] - Self.direct(x, k)) <= 1e-12 * energy) }
+            // A window of lags not starting at 0.
+            let window = x.withUnsafeBufferPointer { LaggedSums.chunked($0, lags: 5..<9) }
+            for m in 0..<4 { #expect(abs(window[m] - Self.direct(x, 5 + m)) <= 1e-12 * energy) }
+        }
+    }
+
+    @Test("Stops at the first non-positive lag: a cosine of period 40 samples stops at lag 10")
+    func stopsAtFirstNonPositive() {
+        // Σ cos(2πi/40)·cos(2π(i+k)/40) ∝ cos(2πk/40): positive for k < 10, 0 (±rounding) at 10, negative after.
+        let x = (0..<4000).map { cos(2 * Double.pi * (Double($0) + 0.25) / 40) }
+        let sums = x.withUnsafeBufferPointer { LaggedSums.untilFirstNonPositive($0, maxLag: 1000) }
+        #expect((10...11).contains(sums.count - 1))
+        #expect(sums.dropLast().allSatisfy { $0 > 0 } && sums.last! <= 0)
+    }
+}
