@@ -154,9 +154,19 @@ enum ChildProcess {
         var output: Data
     }
 
+    private static let spawnLock = NSLock()
+
     static func run(executable: String, arguments: [String], timeoutSeconds: Double, file: String) throws(SynkError) -> Outcome {
         var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else { throw .input(file, "cannot start the HDF5 check process (pipe: \(String(cString: strerror(errno))))") }
+        // Close-on-exec, so that a child spawned at the same moment by another thread (`synk batch` checks
+        // files in parallel) does not inherit this pipe and hold it open after this child has ended.
+        // (`pipe2` is not visible to Swift on glibc: the flag is set right after, and the spawn lock keeps
+        // this process's other spawns out of that moment.)
+        spawnLock.lock()
+        let piped = pipe(&pipeEnds)
+        if piped == 0 { for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) } }
+        spawnLock.unlock()
+        guard piped == 0 else { throw .input(file, "cannot start the HDF5 check process (pipe: \(String(cString: strerror(errno))))") }
         let readEnd = pipeEnds[0], writeEnd = pipeEnds[1]
         defer { close(readEnd) }
 
@@ -183,8 +193,10 @@ enum ChildProcess {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
+        spawnLock.lock()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         close(writeEnd)
+        spawnLock.unlock()
         guard spawned == 0 else {
             throw .input(file, "cannot start the HDF5 check process \(executable) (\(String(cString: strerror(spawned))))")
         }
