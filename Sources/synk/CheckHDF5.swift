@@ -33,10 +33,11 @@ extension Synk {
         if ProcessInfo.processInfo.environment["SYNK_TRUST_HDF5"] == "1" { return }
         guard let executable = ownExecutable() else { return }
         HDF5Isolation.install(HDF5Isolation.childProcessCheck(executable: executable) { path, dataset, rate in
-            var arguments = ["__check-hdf5", path]
+            var arguments = ["__check-hdf5"]
             if let dataset { arguments += ["--dataset", dataset] }
             if let rate { arguments += ["--rate", "\(rate)"] }
-            return arguments
+            // After `--` a path that starts with a dash is still a path.
+            return arguments + ["--", path]
         })
     }
 
