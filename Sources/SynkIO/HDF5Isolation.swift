@@ -75,13 +75,30 @@ public enum HDF5Isolation {
 
     /// Opens and reads `path` exactly as ``RecordingReader`` does for an HDF5 file — header, layout and every
     /// sample, in the same blocks — and discards the samples. The child process of a check runs this.
+    /// Blocks hold at most 2^22 values (32 MiB as doubles), so that even 4096 channels stay far inside
+    /// ``childAddressSpaceLimitMiB``.
     public static func parseEverything(_ path: String, dataset: String?, sampleRate: Double?) throws(SynkError) {
         let reader = try HDF5Reader(path: path, dataset: dataset, sampleRate: sampleRate)
-        while try reader.readBlock(maxFrames: blockFrames) != nil {}
+        let frames = max(1, min(blockFrames, 4_194_304 / max(1, reader.header.channels.count)))
+        while try reader.readBlock(maxFrames: frames) != nil {}
     }
 
     /// Frames per block in ``parseEverything(_:dataset:sampleRate:)``, as the commands read.
     public static let blockFrames = 65_536
+
+    /// Address space the child may use, MiB. A corrupt file can make libhdf5 allocate what it declares
+    /// (fuzzing found 4 and 10 GB for one variable-length string, which take seconds and that much memory);
+    /// with the limit the allocation fails at once and the file is reported as an input error. Reading a
+    /// valid file needs a small fraction of it.
+    public static let childAddressSpaceLimitMiB = 2048
+
+    /// Limits this process's address space to `mebibytes` (the child calls it before parsing).
+    public static func limitAddressSpace(mebibytes: Int) {
+        #if os(Linux)
+        var limit = rlimit(rlim_cur: rlim_t(mebibytes) << 20, rlim_max: rlim_t(mebibytes) << 20)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+        #endif
+    }
 
     // MARK: - The child-process check
 

@@ -16,8 +16,10 @@ extension Synk {
         @Argument var file: String
         @Option var dataset: String?
         @Option var rate: Double?
+        @Option(name: .customLong("memory-limit-mib")) var memoryLimit: Int?
 
         func run() throws {
+            if let memoryLimit { HDF5Isolation.limitAddressSpace(mebibytes: memoryLimit) }
             do {
                 try HDF5Isolation.parseEverything(file, dataset: dataset, sampleRate: rate)
             } catch {
@@ -33,7 +35,7 @@ extension Synk {
         if ProcessInfo.processInfo.environment["SYNK_TRUST_HDF5"] == "1" { return }
         guard let executable = ownExecutable() else { return }
         HDF5Isolation.install(HDF5Isolation.childProcessCheck(executable: executable) { path, dataset, rate in
-            var arguments = ["__check-hdf5"]
+            var arguments = ["__check-hdf5", "--memory-limit-mib", "\(HDF5Isolation.childAddressSpaceLimitMiB)"]
             if let dataset { arguments += ["--dataset", dataset] }
             if let rate { arguments += ["--rate", "\(rate)"] }
             // After `--` a path that starts with a dash is still a path.
