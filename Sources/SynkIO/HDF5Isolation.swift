@@ -95,8 +95,14 @@ public enum HDF5Isolation {
     /// Limits this process's address space to `mebibytes` (the child calls it before parsing).
     public static func limitAddressSpace(mebibytes: Int) {
         #if os(Linux)
-        var limit = rlimit(rlim_cur: rlim_t(mebibytes) << 20, rlim_max: rlim_t(mebibytes) << 20)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+        // Only ever lowered: a limit the user set (ulimit -v) that is already tighter stays.
+        let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return }
+        let wanted = rlim_t(mebibytes) << 20
+        limit.rlim_cur = min(limit.rlim_cur, wanted)
+        limit.rlim_max = min(limit.rlim_max, wanted)
+        _ = setrlimit(resource, &limit)
         #endif
     }
 
