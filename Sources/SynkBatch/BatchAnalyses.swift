@@ -144,7 +144,8 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
         result.input = InputDescription(path: item.relativePath, sha256: sha256, header: recording.header)
         return BatchOutput(
             resultJSON: try SynkinesisBatchAnalysis.json(result),
-            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))])
+            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))],
+            qualityFailed: !result.excludedChannels.isEmpty)
     }
 }
 

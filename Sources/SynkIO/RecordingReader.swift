@@ -51,7 +51,9 @@ public enum RecordingReader {
         let source: any SampleSource
         switch family {
         case .sndfile: source = try SndFileReader(path: path)
-        case .hdf5: source = try HDF5Reader(path: path, dataset: options.dataset, sampleRate: options.sampleRate)
+        case .hdf5:
+            try HDF5Isolation.checkBeforeOpening(path, dataset: options.dataset, sampleRate: options.sampleRate)
+            source = try HDF5Reader(path: path, dataset: options.dataset, sampleRate: options.sampleRate)
         case .edf, .bdf: source = try EDFReader(path: path)
         case .text: source = try TextRecordingReader(path: path, format: format, sampleRate: options.sampleRate)
         }

@@ -44,6 +44,7 @@ public enum NerveConductionRendering {
         }
         lines.append("  stimuli: \(result.stimulusCount) (\(result.stimulusSource))   affected side: \(result.affectedSide?.rawValue ?? "not stated")   norms: \(result.normativeTable)")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
+        for excluded in result.excludedChannels { lines.append("  \(excluded.reason)") }
         lines.append("")
         lines.append("Responses (supramaximal, averaged sweeps)")
         let rows = result.responses.map { r in
@@ -98,6 +99,7 @@ public enum NerveConductionRendering {
         }
         lines.append("  stimuli: \(result.stimulusSource)   affected side: \(result.affectedSide?.rawValue ?? "not stated")")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
+        for excluded in result.excludedChannels { lines.append("  \(excluded.reason)") }
         lines.append("")
         let rows = (result.components + result.spread).map { c in
             [c.component, c.stimulatedSide.rawValue, "\(c.muscle.rawValue) \(c.recordedSide.rawValue)", fixed(c.onsetLatencyMs),

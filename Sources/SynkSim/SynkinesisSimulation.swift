@@ -315,6 +315,12 @@ public struct ChannelArtefact: Codable, Sendable, Hashable {
         case disconnected
         /// Samples in ``start``..<``end`` are NaN (lost data).
         case nanGap = "nan_gap"
+        /// The amplifier is overloaded (a large movement or stimulus) and holds its output at ``level`` µV for
+        /// the samples in ``start``..<``end`` before it recovers.
+        case saturation
+        /// A poor or lifting electrode: white noise of ``level`` µV RMS (Gaussian, broadband up to Nyquist) is
+        /// added to the whole channel.
+        case extremeNoise = "extreme_noise"
     }
 
     /// Channel label, e.g. `OOr-L`.
@@ -359,5 +365,13 @@ public struct ChannelArtefact: Codable, Sendable, Hashable {
 
     public static func nanGap(_ channel: String, from start: Double, to end: Double) -> ChannelArtefact {
         ChannelArtefact(channel: channel, kind: .nanGap, start: start, end: end)
+    }
+
+    public static func saturation(_ channel: String, atMicrovolts level: Double, from start: Double, to end: Double) -> ChannelArtefact {
+        ChannelArtefact(channel: channel, kind: .saturation, level: level, start: start, end: end)
+    }
+
+    public static func extremeNoise(_ channel: String, rmsMicrovolts: Double = 3000) -> ChannelArtefact {
+        ChannelArtefact(channel: channel, kind: .extremeNoise, level: rmsMicrovolts)
     }
 }

@@ -160,50 +160,9 @@ extension SynkinesisSimulation {
             samples.append(x.map { Float($0) })
         }
 
-        // Artefacts, by kind: replacements, then additions, then saturation, then lost samples.
         let labels = p.channelLabels
-        var locations: [SynkinesisGroundTruth.ArtefactLocation] = []
-        let order: [ChannelArtefact.Kind] = [.disconnected, .flat, .motionSpikes, .clipping, .nanGap]
-        var physicalRanges = [ClosedRange<Double>?](repeating: nil, count: slotCount)
-        for kind in order {
-            for artefact in p.artefacts where artefact.kind == kind {
-                let c = labels.firstIndex(of: artefact.channel)!
-                switch kind {
-                case .disconnected:
-                    // The mains' harmonic pattern at the artefact's level, with the channel's own phases.
-                    let components = MainsInterference(frequencyHz: p.mains.frequencyHz, amplitudeMicrovolts: artefact.level,
-                                                       harmonicAmplitudes: p.mains.harmonicAmplitudes).components(below: nyquist)
-                    var phaseGenerator = SeededGenerator(seed: derivedSeed(seed, stream: 3_000 + UInt64(c)))
-                    var x = [Double](repeating: 0, count: frameCount)
-                    addMains(&x, components: components, phases: components.map { _ in 2 * Double.pi * phaseGenerator.nextUniform() },
-                             rate: rate, scale: 1)
-                    samples[c] = x.map { Float($0) }
-                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
-                case .flat:
-                    samples[c] = [Float](repeating: Float(artefact.level), count: frameCount)
-                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
-                case .motionSpikes:
-                    let tau = motionSpikeTimeConstant
-                    for time in artefact.times {
-                        let first = sampleIndex(time), end = sampleIndex(time + 10 * tau)
-                        for i in first..<end {
-                            let u = (Double(i) / rate - time) / tau
-                            samples[c][i] += Float(artefact.level * u * exp(1 - u))
-                        }
-                        locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: first, endSample: end))
-                    }
-                case .clipping:
-                    let level = Float(artefact.level)
-                    for i in 0..<frameCount { samples[c][i] = min(level, max(-level, samples[c][i])) }
-                    physicalRanges[c] = -artefact.level...artefact.level
-                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: 0, endSample: frameCount))
-                case .nanGap:
-                    let first = sampleIndex(artefact.start), end = sampleIndex(artefact.end)
-                    for i in first..<max(first, end) { samples[c][i] = .nan }
-                    locations.append(.init(channel: artefact.channel, channelIndex: c, kind: kind, firstSample: first, endSample: end))
-                }
-            }
-        }
+        let (locations, physicalRanges) = ChannelArtefact.apply(p.artefacts, to: &samples, labels: p.channelLabels, sampleRate: rate,
+                                                                mains: p.mains, seed: seed)
 
         // Expected values from the model (see SynkinesisGroundTruth).
         var activity: [SynkinesisGroundTruth.ExpectedTaskActivity] = []
@@ -359,6 +318,8 @@ extension SynkinesisSimulation {
             case .motionSpikes: guard a.times.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("motion_spikes on \(a.channel): times_s must be ≥ 0") }
             case .disconnected: guard a.level >= 0 else { throw bad("disconnected \(a.channel): level_uv must be ≥ 0") }
             case .flat: break
+            case .saturation: guard a.start.isFinite, a.end.isFinite, a.start >= 0, a.end > a.start else { throw bad("saturation on \(a.channel): need 0 ≤ start_s < end_s") }
+            case .extremeNoise: guard a.level > 0 else { throw bad("extreme_noise on \(a.channel): level_uv (the RMS) must be positive") }
             }
         }
     }

@@ -58,7 +58,8 @@ extension Synk {
             Sweeps are cut around each stimulus, baseline-corrected, the stimulus artefact blanked (never \
             measured), and averaged per intensity; the supramaximal response (where amplitude stops growing) \
             is measured: onset latency, negative-peak latency, baseline-to-peak and peak-to-peak amplitude, \
-            negative-phase duration and area. ENoG % = 100 · A_pp(affected) / A_pp(healthy); degeneration % = \
+            negative-phase duration and area. A channel with a quality flag (`synk info`) is not measured: it is \
+            listed as excluded with the reason and the command exits 1. ENoG % = 100 · A_pp(affected) / A_pp(healthy); degeneration % = \
             100 − ENoG %. Flags compare with the shipped normative table (every limit with its source) or --norms.
             Recordings need ≥ 5 kHz.
 
@@ -80,6 +81,8 @@ extension Synk {
             var result = try NerveConductionAnalysis.analyze(recording, norms: norms)
             result.input = description
             try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
+            // As for synkinesis: the result is written, and exit 1 says a channel was left out for quality.
+            if !result.excludedChannels.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -89,7 +92,8 @@ extension Synk {
             discussion: """
             Supraorbital stimulation with both orbicularis oculi recorded. R1 is looked for ipsilaterally, R2 on \
             both sides; a missing component is reported missing, never invented. R2 in lower-face muscles \
-            (OOr, PLA) is reported as a synkinesis sign.
+            (OOr, PLA) is reported as a synkinesis sign. A channel with a quality flag is not measured: it is listed \
+            as excluded with the reason and the command exits 1.
 
             Example:
               synk blink blink.h5 --format json
@@ -108,6 +112,7 @@ extension Synk {
             var result = try BlinkReflexAnalysis.analyze(recording, norms: norms)
             result.input = description
             try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
+            if !result.excludedChannels.isEmpty { throw ExitCode(1) }
         }
     }
 }

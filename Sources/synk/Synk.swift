@@ -16,13 +16,14 @@ struct Synk: ParsableCommand {
         2 usage error; 3 unreadable or invalid input; 4 output could not be written.
         """,
         version: SynkVersion.current,
-        subcommands: [Info.self, Filter.self, Synkinesis.self, NCS.self, Blink.self, Report.self, Simulate.self, Batch.self]
+        subcommands: [Info.self, Filter.self, Synkinesis.self, NCS.self, Blink.self, Report.self, Simulate.self, Batch.self, CheckHDF5.self]
     )
 
     /// Runs the command and turns every failure into one line on standard error and a documented exit code.
     static func main() {
         do {
             var command = try parseAsRoot()
+            if !(command is CheckHDF5) { isolateHDF5Parsing() }
             try command.run()
         } catch let error as SynkError {
             fail(error)

@@ -74,3 +74,86 @@ struct QualityTests {
         }
     }
 }
+
+@Suite("Saturation and extreme noise: physiological limits, hand-calculated")
+struct SaturationAndNoiseQualityTests {
+    static let rate = 2000.0
+    static let n = 20_000 // 10 s
+
+    static func assess(_ channels: [[Float]]) throws -> [ChannelQuality] {
+        let labels = ["OOc-L", "OOr-L", "ZYG-L", "FRO-L", "MEN-L", "PLA-L"].prefix(channels.count)
+        let header = RecordingHeader(sampleRate: rate, frameCount: n, channels: labels.map { .labelled($0) })
+        return QualityAccumulator.assess(try Recording(header: header, samples: channels))
+    }
+
+    @Test("a 50 ms run of one value inside 50 µV noise is saturation (100 samples at 2 kHz), not clipping; clean noise has none")
+    func saturation() throws {
+        var rng = SeededGenerator(seed: 11)
+        let noise = (0..<Self.n).map { _ in Float(50 * rng.nextGaussian()) }
+        var held = noise
+        for i in 10_000..<10_100 { held[i] = 80 } // 1.6 σ: inside the range of the noise, so not an extreme
+        let q = try Self.assess([noise, held])
+        #expect(q[0].flags == [])
+        #expect(q[1].flags == [.saturated])
+        #expect(q[1].saturatedSamples == 100)
+        #expect(q[1].longestConstantRunSeconds == 0.05)
+        // Criteria: ≥ 20 ms (40 samples) runs covering ≥ 0.1 % (20 samples): 100 qualifies; a 39-sample run would not.
+        var short = noise
+        for i in 10_000..<10_039 { short[i] = 80 }
+        #expect(try Self.assess([short])[0].flags == [])
+        // Streaming in blocks that split the run gives the same count.
+        let header = RecordingHeader(sampleRate: Self.rate, frameCount: Self.n, channels: [.labelled("OOc-L")])
+        var accumulator = QualityAccumulator(header: header)
+        for start in stride(from: 0, to: Self.n, by: 777) {
+            accumulator.add(SignalBlock(firstFrame: start, channels: [Array(held[start..<min(Self.n, start + 777)])]))
+        }
+        #expect(accumulator.finish()[0].saturatedSamples == 100)
+    }
+
+    @Test("broadband noise beyond 2000 µV RMS is extreme noise; 1500 µV is not")
+    func extremeRMS() throws {
+        var rng = SeededGenerator(seed: 12)
+        let loud = (0..<Self.n).map { _ in Float(2500 * rng.nextGaussian()) }
+        let strong = (0..<Self.n).map { _ in Float(1500 * rng.nextGaussian()) }
+        let q = try Self.assess([loud, strong])
+        #expect(q[0].flags == [.extremeNoise])
+        #expect(abs(q[0].rms! - 2500) < 2500 * 0.02) // n = 20000: relative SE of an SD ≈ 0.5 %
+        #expect(q[1].flags == [])
+    }
+
+    @Test("a 3 Hz movement of 100 µV over 20 µV noise: 92.6 % of the power below 10 Hz, extreme noise")
+    func motion() throws {
+        var rng = SeededGenerator(seed: 13)
+        let moving = (0..<Self.n).map { i in Float(100 * sin(2 * Double.pi * 3 * Double(i) / Self.rate) + 20 * rng.nextGaussian()) }
+        let quiet = (0..<Self.n).map { _ in Float(20 * rng.nextGaussian()) }
+        let q = try Self.assess([moving, quiet])
+        // Sine power 100²/2 = 5000 µV² on bin 3; white noise 400 µV² spread over 1000 one-hertz bins, 9 of
+        // them (1-9 Hz) below the band edge: (5000 + 3.6) / 5400 = 0.9266.
+        #expect(abs(q[0].motionPowerFraction! - 5003.6 / 5400) < 0.005)
+        #expect(q[0].flags == [.extremeNoise])
+        #expect(abs(q[1].motionPowerFraction! - 0.009) < 0.003)
+        #expect(q[1].flags == [])
+    }
+
+    @Test("trigger and auxiliary channels are not judged against sEMG limits")
+    func onlyEMG() throws {
+        var rng = SeededGenerator(seed: 14)
+        let loud = (0..<Self.n).map { _ in Float(5000 * rng.nextGaussian()) }
+        var held = loud
+        for i in 0..<2000 { held[i] = 0 }
+        let header = RecordingHeader(sampleRate: Self.rate, frameCount: Self.n, channels: [
+            ChannelInfo(label: "envelope", kind: .auxiliary), ChannelInfo(label: "TRIG", kind: .trigger)])
+        let q = QualityAccumulator.assess(try Recording(header: header, samples: [loud, held]))
+        #expect(q.map(\.flags) == [[], []])
+    }
+
+    @Test("criteria travel with their documented JSON keys")
+    func criteriaKeys() throws {
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(QualityCriteria())) as? [String: Any]
+        #expect(json?["saturated_run_s"] as? Double == 0.02)
+        #expect(json?["saturated_fraction"] as? Double == 0.001)
+        #expect(json?["extreme_noise_rms_uv"] as? Double == 2000)
+        #expect(json?["motion_band_hz"] as? Double == 10)
+        #expect(json?["motion_fraction"] as? Double == 0.5)
+    }
+}

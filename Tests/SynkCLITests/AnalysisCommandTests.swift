@@ -7,10 +7,18 @@ struct AnalysisCommandTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test("the real one-sided BIOPAC export: per-side measures, the side comparison declared impossible, no NaN")
+    @Test("the real one-sided BIOPAC export: per-side measures, the side comparison declared impossible, no NaN; Lev Raw excluded as extreme noise")
     func oneSidedRealRecording() throws {
         let result = try CLI.run(["synkinesis", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "--format", "json"])
-        #expect(result.status == 0, "\(result.stderr)")
+        // The export's header calls Lev Raw "Volts" while its values are millivolts like the other raw
+        // channels (SampleData/real/README.md): read as volts it has 15 213 µV RMS, beyond the 2000 µV facial
+        // sEMG can reach, so it is excluded (exit 1) and no pair uses it.
+        #expect(result.status == 1, "\(result.stderr)")
+        let gaps = try #require(try Self.json(result.stdout)["montage_gaps"] as? [[String: Any]])
+        #expect(gaps.contains { $0["label"] as? String == "Lev Raw" && ($0["reason"] as? String ?? "").contains("extreme noise: RMS 1.521e+04 µV") }, "\(gaps)")
+        for pair in try #require(try Self.json(result.stdout)["pairs"] as? [[String: Any]]) {
+            #expect(pair["driver"] as? String != "LLS" && pair["follower"] as? String != "LLS")
+        }
         #expect(!result.stdout.contains("NaN") && !result.stdout.lowercased().contains("nan,"))
         let json = try Self.json(result.stdout)
         let comparison = try #require(json["side_comparison"] as? [String: Any])
@@ -43,7 +51,7 @@ struct AnalysisCommandTests {
         try "onset\tduration\ttrial_type\n1.0\t2.0\tsmile\n500\t3\teye_closure\n".write(toFile: events, atomically: true, encoding: .utf8)
         let file = CLI.realFile("biopac_facial_femg_sub_f_005.txt")
         let result = try CLI.run(["synkinesis", file, "--events", events, "--format", "json"])
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 1, "\(result.stderr)") // Lev Raw is excluded (see oneSidedRealRecording)
         let gaps = try #require(try Self.json(result.stdout)["task_gaps"] as? [[String: Any]])
         #expect(gaps.contains { $0["label"] as? String == "eye_closure" && ($0["reason"] as? String ?? "").contains("outside") })
         try "onset\tduration\ttrial_type\nsoon\t2.0\tsmile\n".write(toFile: events, atomically: true, encoding: .utf8)

@@ -238,6 +238,14 @@ enum HostileCorpus {
             files.append(HostileFile(name, bytes, .rejectedOrReadable))
         }
 
+        // Files that crash libhdf5 1.10.8 itself (Fuzz/known-libhdf5-crashes/): synk parses HDF5 in a child
+        // process first, so each is a clean input error.
+        let libraryCrashes = CLI.repositoryRoot.appendingPathComponent("Fuzz/known-libhdf5-crashes")
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: libraryCrashes.path)) ?? []).sorted() where name.hasSuffix(".h5") {
+            let bytes = (try? [UInt8](Data(contentsOf: libraryCrashes.appendingPathComponent(name)))) ?? []
+            files.append(HostileFile("h5-libhdf5-crash-\(name.prefix(8)).h5", bytes, .rejected))
+        }
+
         // Text: BIOPAC, labelled, OpenSignals and CSV with hostile headers, delimiters and cells.
         let biopac = fixture("text/biopac_time_tabs.txt")
         files += truncations("biopac", biopac, at: [1, 5, 9, 20, 40, 60, 90, 110, 130, biopac.count - 1], .rejectedOrReadable)

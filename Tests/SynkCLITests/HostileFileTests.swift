@@ -86,6 +86,7 @@ struct HostileFileTests {
         #expect(Set(files.map(\.name)).count == files.count, "names are unique")
         #expect(files.filter { $0.name.hasPrefix("wav-meta-") }.count == 3, "the metadata cases were made")
         #expect(files.contains { $0.name == "fuzz-hdf5-attribute-name-overread.h5" && !$0.bytes.isEmpty }, "fuzzer findings are in the corpus")
+        #expect(files.filter { $0.name.hasPrefix("h5-libhdf5-crash-") && !$0.bytes.isEmpty }.count == 5, "the libhdf5 crashes are in the corpus")
     }
 
     @Test("every hostile file: exit 3 with one line naming it, or exit 0 with finite output; inputs untouched")

@@ -14,8 +14,9 @@ struct HostileSignalQualityTests {
         ("FRO-L", #"{"channel": "FRO-L", "kind": "nan_gap", "start_s": 2, "end_s": 2.5}"#, "nan_gap"),
         ("LLS-R", #"{"channel": "LLS-R", "kind": "disconnected", "level_uv": 200}"#, "mains_dominated"),
     ]
-    /// Motion spikes are simulated too: they are transients the envelope analysis tolerates and no
-    /// quality flag describes them, so the test asserts only that they do not break anything.
+    /// Motion spikes are simulated too, two 800 µV transients: about 37 % of that channel's power lies below
+    /// 10 Hz, under the 50 % that makes `extreme_noise` (ArtefactExclusionTests flags larger ones), so the
+    /// channel stays usable and the test asserts only that the spikes do not break anything.
     static let motion = #"{"channel": "OOc-R", "kind": "motion_spikes", "level_uv": 800, "times_s": [3, 9]}"#
 
     static func json(_ text: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) }

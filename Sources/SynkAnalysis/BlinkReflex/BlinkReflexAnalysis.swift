@@ -150,6 +150,8 @@ public struct BlinkReflexResult: Sendable, Hashable, Codable {
     /// R2 found in lower-face muscles (OOr, PLA): a sign of synkinesis (flag `r2_spread_synkinesis`).
     public var spread: [BlinkComponent]
     public var flags: [String]
+    /// EMG channels not measured because a quality flag makes their numbers untrustworthy.
+    public var excludedChannels: [ExcludedChannel] = []
     public var synkVersion: String = SynkVersion.current
     /// The file analysed, when the study came from a file.
     public var input: InputDescription?
@@ -161,6 +163,7 @@ public struct BlinkReflexResult: Sendable, Hashable, Codable {
         case stimulusSource = "stimulus_source"
         case affectedSide = "affected_side"
         case sideDifferences = "side_differences"
+        case excludedChannels = "excluded_channels"
     }
 
     public func component(_ name: String, stimulated: Side, recorded: Side, muscle: Muscle = .OOc) -> BlinkComponent? {
@@ -192,12 +195,14 @@ public enum BlinkReflexAnalysis {
         guard recording.channels.contains(where: { $0.muscle == .OOc && $0.side != nil }) else {
             throw .input(file, "no orbicularis oculi channel with a side", hint: "label the channels OOc-L and OOc-R")
         }
+        // A flagged channel is not measured at all: its components would be artefact, not reflex.
+        let excluded = QualityAccumulator.excludedEMGChannels(recording)
         var components: [BlinkComponent] = []
         var spread: [BlinkComponent] = []
         for stimulated in Side.allCases {
             let sideStimuli = stimuli.filter { $0.side == stimulated }
             guard !sideStimuli.isEmpty else { continue }
-            for (c, channel) in recording.channels.enumerated() where channel.kind == .emg {
+            for (c, channel) in recording.channels.enumerated() where channel.kind == .emg && excluded[c] == nil {
                 guard let muscle = channel.muscle, let recorded = channel.side else { continue }
                 let epochs = try EvokedEpochs.cut(recording, channelIndex: c, stimuli: sideStimuli, window: parameters.window)
                 let ipsilateral = recorded == stimulated
@@ -243,9 +248,11 @@ public enum BlinkReflexAnalysis {
         var flags: [String] = []
         if spread.contains(where: { $0.flags.contains("r2_spread_synkinesis") }) { flags.append("r2_spread_synkinesis") }
         if components.contains(where: { $0.component == "R1" && $0.flags.contains("missing") }) { flags.append("r1_missing") }
+        if !excluded.isEmpty { flags.append("channels_excluded_by_quality") }
         return BlinkReflexResult(
             parameters: parameters, normativeTable: norms.name, stimulusSource: source.rawValue, affectedSide: recording.header.affectedSide,
-            components: components, sideDifferences: differences, spread: spread, flags: flags)
+            components: components, sideDifferences: differences, spread: spread, flags: flags,
+            excludedChannels: excluded.keys.sorted().map { excluded[$0]! })
     }
 
     static func check(_ component: inout BlinkComponent, measure: String, norms: NormativeTable) {

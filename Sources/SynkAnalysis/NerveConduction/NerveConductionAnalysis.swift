@@ -189,6 +189,9 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     public var responses: [CMAPResponse]
     public var branches: [BranchComparison]
     public var flags: [String]
+    /// EMG channels not measured because a quality flag makes their numbers untrustworthy (flat, clipped,
+    /// saturated, NaN gap, mains-dominated, extreme noise); a branch missing a side for this reason has no ENoG.
+    public var excludedChannels: [ExcludedChannel] = []
     public var synkVersion: String = SynkVersion.current
     /// The file analysed, when the study came from a file.
     public var input: InputDescription?
@@ -200,6 +203,7 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
         case stimulusSource = "stimulus_source"
         case stimulusCount = "stimulus_count"
         case affectedSide = "affected_side"
+        case excludedChannels = "excluded_channels"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -214,6 +218,7 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
         try c.encode(responses, forKey: .responses)
         try c.encode(branches, forKey: .branches)
         try c.encode(flags, forKey: .flags)
+        try c.encode(excludedChannels, forKey: .excludedChannels)
     }
 
     /// The response of `branch` on `side`, if measured.
@@ -269,8 +274,10 @@ public enum NerveConductionAnalysis {
             throw .input(file, "stimulus at \(stimulus.time) s lies outside the recording (0-\(recording.duration) s)", place: "stimuli",
                          hint: "check the stimulus list or its time unit")
         }
+        // A flagged channel is not measured at all: a CMAP from a clipped or saturated trace is not a CMAP.
+        let excluded = QualityAccumulator.excludedEMGChannels(recording)
         var epochs: [EvokedEpochs] = []
-        for (c, channel) in recording.channels.enumerated() where channel.kind == .emg && channel.muscle != nil {
+        for (c, channel) in recording.channels.enumerated() where channel.kind == .emg && channel.muscle != nil && excluded[c] == nil {
             let branch = channel.branch ?? channel.muscle?.branch
             let relevant = stimuli.filter { s in
                 (s.side == nil || s.side == channel.side) && (s.branch == nil || s.branch == .trunk || s.branch == branch)
@@ -282,6 +289,8 @@ public enum NerveConductionAnalysis {
                                  stimulusSource: source.rawValue, stimulusCount: stimuli.count)
         // Stimuli of unknown side are applied to both sides' channels, which mixes responses: say so.
         if stimuli.contains(where: { $0.side == nil }) { result.flags.append("stimulus_side_unknown") }
+        result.excludedChannels = excluded.keys.sorted().map { excluded[$0]! }
+        if !excluded.isEmpty { result.flags.append("channels_excluded_by_quality") }
         var waveforms: [CMAPWaveform] = []
         for response in result.responses {
             guard let channelEpochs = epochs.first(where: { $0.channel.label == response.channel }) else { continue }

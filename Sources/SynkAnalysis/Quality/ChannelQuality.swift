@@ -13,6 +13,17 @@ public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comp
     case nanGap = "nan_gap"
     /// Most of the power is mains interference: typically a disconnected electrode.
     case mainsDominated = "mains_dominated"
+    /// Amplifier saturation: the EMG holds one value for long runs (≥ ``QualityCriteria/saturatedRunSeconds``),
+    /// wherever it sits. Muscle activity never stays constant that long, even quantised by a 10-bit ADC,
+    /// whereas an overloaded amplifier sits at its output limit until it recovers. Distinct from ``clipped``,
+    /// which counts samples at the extremes of the channel, in runs or not.
+    case saturated
+    /// Noise no facial muscle makes: a broadband RMS beyond ``QualityCriteria/extremeNoiseRMS`` (voltage
+    /// channels; facial sEMG stays below about 1 mV RMS even in maximal contraction), or most of the power
+    /// below ``QualityCriteria/motionBandHz`` (electrode movement and cable sway; sEMG power lies at
+    /// 20–450 Hz; the power of a ``saturated`` channel's held stretches is not counted again here). Checked
+    /// on EMG channels only.
+    case extremeNoise = "extreme_noise"
 
     public static func < (a: QualityFlag, b: QualityFlag) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -35,6 +46,21 @@ public struct QualityCriteria: Sendable, Codable, Hashable {
     public var mainsFrequencies: [Double] = [50, 60]
     /// Harmonics examined per mains frequency (up to Nyquist).
     public var mainsHarmonics: Int = 5
+    /// A run of identical consecutive samples at least this long, in seconds, is amplifier saturation
+    /// (20 ms: 20 samples at 1 kHz; an EMG at rest quantised to whole ADC counts repeats a value for a few
+    /// samples at most).
+    public var saturatedRunSeconds: Double = 0.020
+    /// An EMG channel is saturated when at least this fraction of its samples lie in such runs.
+    public var saturatedFraction: Double = 0.001
+    /// An EMG channel in µV (or another voltage unit) is extremely noisy above this RMS, in µV: twice the
+    /// largest facial sEMG (about 1 mV RMS in maximal contraction).
+    public var extremeNoiseRMS: Double = 2000
+    /// Upper edge of the movement-artefact band, Hz: facial sEMG has little power below 10 Hz once the
+    /// mean is removed, movement artefacts most of theirs.
+    public var motionBandHz: Double = 10
+    /// An EMG channel is extremely noisy when at least this fraction of its power (one-second windows, mean
+    /// removed) lies below ``motionBandHz``.
+    public var motionFraction: Double = 0.5
 
     public init() {}
 
@@ -45,6 +71,11 @@ public struct QualityCriteria: Sendable, Codable, Hashable {
         case mainsFraction = "mains_fraction"
         case mainsFrequencies = "mains_frequencies_hz"
         case mainsHarmonics = "mains_harmonics"
+        case saturatedRunSeconds = "saturated_run_s"
+        case saturatedFraction = "saturated_fraction"
+        case extremeNoiseRMS = "extreme_noise_rms_uv"
+        case motionBandHz = "motion_band_hz"
+        case motionFraction = "motion_fraction"
     }
 }
 
@@ -64,6 +95,12 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
     public var mainsPowerFraction: Double?
     /// The mains frequency that dominated, Hz.
     public var mainsFrequency: Double?
+    /// Fraction of the power below ``QualityCriteria/motionBandHz`` (0...1), when measurable.
+    public var motionPowerFraction: Double?
+    /// Samples in runs of identical values lasting at least ``QualityCriteria/saturatedRunSeconds``.
+    public var saturatedSamples: Int
+    /// The longest run of identical consecutive samples, seconds.
+    public var longestConstantRunSeconds: Double?
     public var flags: [QualityFlag]
     /// One sentence per flag, for people.
     public var explanations: [String]
@@ -75,6 +112,9 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
         case clippedSamples = "clipped_samples"
         case mainsPowerFraction = "mains_power_fraction"
         case mainsFrequency = "mains_frequency_hz"
+        case motionPowerFraction = "motion_power_fraction"
+        case saturatedSamples = "saturated_samples"
+        case longestConstantRunSeconds = "longest_constant_run_s"
         case flags, explanations
     }
 
@@ -85,7 +125,8 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
 ///
 /// Mains power is measured exactly on consecutive one-second windows from one FFT per window at each
 /// mains harmonic (one-second windows put every integer frequency on a DFT bin), and compared with
-/// the window's total power by Parseval's theorem.
+/// the window's total power by Parseval's theorem; the same FFT gives the power below the motion band.
+/// Runs of identical samples (saturation) are counted in the per-sample loop with one comparison.
 public struct QualityAccumulator: Sendable {
     public let criteria: QualityCriteria
     public let header: RecordingHeader
@@ -104,7 +145,12 @@ public struct QualityAccumulator: Sendable {
             let binWidth = header.sampleRate / Double(window)
             bins.append((f, harmonics.map { Int(($0 / binWidth).rounded()) }))
         }
-        channels = header.channels.map { Accumulator(window: window, mainsBins: bins, rails: $0.physicalRange) }
+        let binWidth = header.sampleRate / Double(window)
+        let motionBins = Array(stride(from: 1, to: Int((criteria.motionBandHz / binWidth).rounded(.up)), by: 1))
+        let saturationRun = max(2, Int((criteria.saturatedRunSeconds * header.sampleRate).rounded(.up)))
+        channels = header.channels.map {
+            Accumulator(window: window, mainsBins: bins, motionBins: motionBins, saturationRun: saturationRun, rails: $0.physicalRange)
+        }
     }
 
     /// Feeds the next block of every channel.
@@ -161,12 +207,22 @@ public struct QualityAccumulator: Sendable {
         var windowBuffer: [Float] = []
         var mainsEnergy: [Double]
         var windowEnergy = 0.0
+        var motionEnergy = 0.0
+        // The current run of identical samples, and what the finished runs added up to.
+        let saturationRun: Int
+        var runValue: Float = .nan
+        var runLength = 0
+        var saturatedSamples = 0
+        var longestRun = 0
         /// DFT bins measured per window, and for each mains frequency the positions of its bins there.
         let spectrumBins: [Int]
         let mainsSpectrumIndices: [[Int]]
+        let motionSpectrumIndices: [Int]
 
-        init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])], rails: ClosedRange<Double>?) {
+        init(window: Int, mainsBins: [(frequency: Double, harmonics: [Int])], motionBins: [Int], saturationRun: Int,
+             rails: ClosedRange<Double>?) {
             self.window = window
+            self.saturationRun = saturationRun
             self.rails = rails
             self.mainsBins = mainsBins
             mainsEnergy = Array(repeating: 0, count: mainsBins.count)
@@ -184,8 +240,21 @@ public struct QualityAccumulator: Sendable {
                 }
                 indices.append(these)
             }
+            var motion: [Int] = []
+            for k in motionBins where 2 * k < window {
+                motion.append(spectrumBins.count)
+                spectrumBins.append(k)
+            }
             self.spectrumBins = spectrumBins
             mainsSpectrumIndices = indices
+            motionSpectrumIndices = motion
+        }
+
+        /// Closes the current run of identical samples (a non-finite sample or the end breaks it).
+        mutating func endRun() {
+            if runLength >= saturationRun { saturatedSamples += runLength }
+            longestRun = Swift.max(longestRun, runLength)
+            runLength = 0
         }
 
         mutating func add(_ samples: [Float], firstFrame: Int) {
@@ -200,6 +269,7 @@ public struct QualityAccumulator: Sendable {
                         nonFinite += 1
                         if firstNonFinite == nil { firstNonFinite = firstFrame + end }
                         windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
+                        endRun()
                         end += 1
                     }
                     start = end
@@ -215,8 +285,19 @@ public struct QualityAccumulator: Sendable {
             var sum = self.sum, sumSquares = self.sumSquares
             var maximum = self.maximum, minimum = self.minimum
             var maximumCount = self.maximumCount, minimumCount = self.minimumCount, atRails = self.atRails
+            var runValue = self.runValue, runLength = self.runLength
+            var saturatedSamples = self.saturatedSamples, longestRun = self.longestRun
+            let saturationRun = self.saturationRun
             let upper = rails?.upperBound ?? .infinity, lower = rails?.lowerBound ?? -.infinity
             for x in run {
+                if x == runValue {
+                    runLength += 1
+                } else {
+                    if runLength >= saturationRun { saturatedSamples += runLength }
+                    if runLength > longestRun { longestRun = runLength }
+                    runValue = x
+                    runLength = 1
+                }
                 let v = Double(x)
                 let d = v - shift
                 sum += d
@@ -233,6 +314,10 @@ public struct QualityAccumulator: Sendable {
             self.maximumCount = maximumCount
             self.minimumCount = minimumCount
             self.atRails = atRails
+            self.runValue = runValue
+            self.runLength = runLength
+            self.saturatedSamples = saturatedSamples
+            self.longestRun = longestRun
             var offset = 0
             while offset < run.count {
                 let take = min(window - windowBuffer.count, run.count - offset)
@@ -256,6 +341,7 @@ public struct QualityAccumulator: Sendable {
                 // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
                 for index in bins { mainsEnergy[m] += 2 * powers[index] / n }
             }
+            for index in motionSpectrumIndices { motionEnergy += 2 * powers[index] / n }
             windowBuffer.removeAll(keepingCapacity: true)
         }
 
@@ -266,7 +352,8 @@ public struct QualityAccumulator: Sendable {
             var quality = ChannelQuality(
                 channel: info.label, rms: nil, mean: nil, minimum: nil, maximum: nil,
                 nonFiniteSamples: nonFinite, firstNonFiniteSeconds: firstNonFinite.map { Double($0) / rate },
-                clippedSamples: 0, mainsPowerFraction: nil, mainsFrequency: nil, flags: [], explanations: [])
+                clippedSamples: 0, mainsPowerFraction: nil, mainsFrequency: nil, motionPowerFraction: nil,
+                saturatedSamples: 0, longestConstantRunSeconds: nil, flags: [], explanations: [])
             if nonFinite > 0 {
                 flags.append(.nanGap)
                 let at = String(format: "%.3f", Double(firstNonFinite ?? 0) / rate)
@@ -309,6 +396,34 @@ public struct QualityAccumulator: Sendable {
                         flags.append(.mainsDominated)
                         explanations.append(String(format: "%.0f %% of the power is %.0f Hz mains and harmonics (disconnected electrode?)", 100 * fraction, mainsBins[best].frequency))
                     }
+                }
+            }
+            if windowEnergy > 0, !spectrumBins.isEmpty {
+                quality.motionPowerFraction = Swift.min(1, motionEnergy / windowEnergy)
+            }
+            // The run still open at the end counts as any other.
+            let saturated = saturatedSamples + (runLength >= saturationRun ? runLength : 0)
+            let longest = Swift.max(longestRun, runLength)
+            if count > 0 {
+                quality.saturatedSamples = saturated
+                quality.longestConstantRunSeconds = Double(longest) / rate
+            }
+            // Saturation and extreme noise are judged against what facial sEMG can be, so on EMG channels only.
+            if info.kind == .emg, count > 0, !flags.contains(.flat) {
+                if Double(saturated) >= criteria.saturatedFraction * Double(count) {
+                    flags.append(.saturated)
+                    explanations.append(String(format: "saturated: %d samples (%.2f %%) in runs of one value lasting ≥ %.0f ms, the longest %.0f ms (amplifier saturation)",
+                                               saturated, 100 * Double(saturated) / Double(count), 1000 * criteria.saturatedRunSeconds, 1000 * Double(longest) / rate))
+                }
+                if info.unit.isVoltage, let rms = quality.rms, rms > criteria.extremeNoiseRMS {
+                    flags.append(.extremeNoise)
+                    explanations.append(String(format: "extreme noise: RMS %.4g µV, beyond the %.4g µV facial sEMG can reach (loose electrode, or a wrong unit in the file)",
+                                               rms, criteria.extremeNoiseRMS))
+                } else if !flags.contains(.saturated), let fraction = quality.motionPowerFraction, fraction >= criteria.motionFraction {
+                    // (A saturated stretch is itself a slow step; its power below the motion band says nothing more.)
+                    flags.append(.extremeNoise)
+                    explanations.append(String(format: "extreme noise: %.0f %% of the power lies below %.0f Hz (movement artefact; facial sEMG lies at 20–450 Hz)",
+                                               100 * fraction, criteria.motionBandHz))
                 }
             }
             // Trigger lines are meant to sit at their rails or at zero: only missing samples matter there.
