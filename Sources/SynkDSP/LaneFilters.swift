@@ -355,7 +355,7 @@ final class LaneMovingRMS {
                         } else {
                             mean = sum / Double(j - max(0, i - halfWidth) + 1)
                         }
-                        out[written] = ChannelLanes(pointwiseMax(mean, .zero).squareRoot())
+                        out[written] = ChannelLanes(mean.replacing(with: 0, where: mean .< 0).squareRoot())
                         written += 1
                     }
                     slot += 1
@@ -376,7 +376,8 @@ final class LaneMovingRMS {
             let leaving = i - halfWidth - 1
             if leaving >= 0 { sum -= squares[leaving % width] }
             let windowCount = Double((n - 1) - max(0, i - halfWidth) + 1)
-            output.append(ChannelLanes(pointwiseMax(sum / windowCount, .zero).squareRoot()))
+            let mean = sum / windowCount
+            output.append(ChannelLanes(mean.replacing(with: 0, where: mean .< 0).squareRoot()))
             outputCount += 1
         }
         sum = .zero

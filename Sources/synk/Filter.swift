@@ -123,7 +123,8 @@ extension Synk {
             guard !emg.isEmpty else {
                 throw SynkError.input(file, "no EMG channels to filter", hint: "channel kinds come from the file, its labels or a BIDS channels.tsv")
             }
-            let sha = try SHA256.hexOfFile(atPath: file)
+            // Hashed on another core while the first blocks are filtered; the output is opened once it is known.
+            let digest = BackgroundFileDigest(path: file)
             var outHeader = header
             let outputRate = try description.outputRate(sampleRate: header.sampleRate)
             let factor = max(1, Int((header.sampleRate / outputRate).rounded()))
@@ -142,20 +143,26 @@ extension Synk {
             outHeader.metadata["synk_version"] = SynkVersion.current
             outHeader.metadata["synk_conditioning"] = conditioningJSON
             outHeader.metadata["synk_source"] = file
-            outHeader.metadata["synk_source_sha256"] = sha
             if header.channels.count > emg.count {
                 outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                     .map { header.channels[$0].label }.joined(separator: ", ")
             }
             let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
-            let sink = try RecordingWriter.create(output, header: outHeader, format: outputFormat)
+            // Encoding and writing run behind the filtering, reading ahead of it.
+            let outputPath = output
+            let sink = BackgroundSink(depth: 8) { () throws(SynkError) -> any SampleSink in
+                var header = outHeader
+                header.metadata["synk_source_sha256"] = try digest.value()
+                return try RecordingWriter.create(outputPath, header: header, format: outputFormat)
+            }
             var written = 0
             func emit(_ channels: [[Float]]) throws(SynkError) {
                 guard let n = channels.first?.count, n > 0 else { return }
                 try sink.write(SignalBlock(firstFrame: written, channels: channels))
                 written += n
             }
-            while let block = try source.readBlock(maxFrames: 1 << 16) {
+            let reader = PrefetchingReader(source, blockFrames: 1 << 16)
+            while let block = try reader.next() {
                 for (k, index) in emg.enumerated() {
                     let samples = block.channels[index]
                     if let bad = samples.firstIndex(where: { !$0.isFinite }) {

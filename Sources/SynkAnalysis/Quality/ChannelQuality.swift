@@ -289,6 +289,7 @@ public struct QualityAccumulator: Sendable {
             var saturatedSamples = self.saturatedSamples, longestRun = self.longestRun
             let saturationRun = self.saturationRun
             let upper = rails?.upperBound ?? .infinity, lower = rails?.lowerBound ?? -.infinity
+            // Runs of one value (saturation): a sequential scan, cheap because most samples differ from the last.
             for x in run {
                 if x == runValue {
                     runLength += 1
@@ -298,14 +299,17 @@ public struct QualityAccumulator: Sendable {
                     runValue = x
                     runLength = 1
                 }
-                let v = Double(x)
-                let d = v - shift
-                sum += d
-                sumSquares += d * d
-                if v > maximum { maximum = v; maximumCount = 1 } else if v == maximum { maximumCount += 1 }
-                if v < minimum { minimum = v; minimumCount = 1 } else if v == minimum { minimumCount += 1 }
-                if v >= upper || v <= lower { atRails += 1 }
             }
+            // Sums, extremes and rail counts, eight samples at a time.
+            let block = Self.blockStatistics(run, shift: shift, lower: lower, upper: upper)
+            sum += block.sum
+            sumSquares += block.sumSquares
+            atRails += block.atRails
+            // The extreme's count is how often the final extreme occurs: a new extreme restarts it.
+            if block.maximum > maximum { maximum = block.maximum; maximumCount = block.maximumCount }
+            else if block.maximum == maximum { maximumCount += block.maximumCount }
+            if block.minimum < minimum { minimum = block.minimum; minimumCount = block.minimumCount }
+            else if block.minimum == minimum { minimumCount += block.minimumCount }
             count += run.count
             self.sum = sum
             self.sumSquares = sumSquares
@@ -327,11 +331,60 @@ public struct QualityAccumulator: Sendable {
             }
         }
 
+        /// Σ(x − shift), Σ(x − shift)², the extremes with how often each occurs, and the samples at or beyond the
+        /// rails, of finite samples (vectorised: SIMD extremes and comparisons, four double accumulators).
+        static func blockStatistics(
+            _ run: UnsafeBufferPointer<Float>, shift: Double, lower: Double, upper: Double
+        ) -> (sum: Double, sumSquares: Double, minimum: Double, maximum: Double, minimumCount: Int, maximumCount: Int, atRails: Int) {
+            let n = run.count
+            guard n > 0, let base = run.baseAddress else { return (0, 0, .infinity, -.infinity, 0, 0, 0) }
+            let raw = UnsafeRawPointer(base)
+            let lanes = n / 8
+            var low = SIMD8<Float>(repeating: .infinity), high = SIMD8<Float>(repeating: -.infinity)
+            var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), q0 = SIMD4<Double>(), q1 = SIMD4<Double>()
+            let offset = SIMD4<Double>(repeating: shift)
+            for k in 0..<lanes {
+                let v = raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)
+                low = low.replacing(with: v, where: v .< low)   // pointwiseMin is not inlined: a call per vector
+                high = high.replacing(with: v, where: v .> high)
+                let a = SIMD4<Double>(SIMD4<Float>(v[0], v[1], v[2], v[3])) - offset
+                let b = SIMD4<Double>(SIMD4<Float>(v[4], v[5], v[6], v[7])) - offset
+                s0 += a; s1 += b
+                q0 += a * a; q1 += b * b
+            }
+            var sum = (s0 + s1).sum(), sumSquares = (q0 + q1).sum()
+            var minimum = Double(low.min()), maximum = Double(high.max())
+            for i in (8 * lanes)..<n {
+                let v = Double(run[i])
+                let d = v - shift
+                sum += d
+                sumSquares += d * d
+                minimum = Swift.min(minimum, v)
+                maximum = Swift.max(maximum, v)
+            }
+            let fmin = Float(minimum), fmax = Float(maximum)
+            var minimumCount = 0, maximumCount = 0, atRails = 0
+            let railsSet = lower > -.infinity || upper < .infinity
+            for x in run {
+                minimumCount &+= x == fmin ? 1 : 0
+                maximumCount &+= x == fmax ? 1 : 0
+            }
+            if railsSet {
+                for x in run {
+                    let v = Double(x)
+                    atRails &+= (v >= upper || v <= lower) ? 1 : 0
+                }
+            }
+            return (sum, sumSquares, minimum, maximum, minimumCount, maximumCount, atRails)
+        }
+
         mutating func measureWindow() {
             let n = Double(window)
-            let mean = windowBuffer.reduce(0.0) { $0 + Double($1) } / n
-            var energy = 0.0
-            for x in windowBuffer { let d = Double(x) - mean; energy += d * d }
+            // Σ(x − mean)² = Σ(x − x₀)² − n·(mean − x₀)², with the shift x₀ = first sample keeping it exact.
+            let moments = windowBuffer.withUnsafeBufferPointer { Self.blockStatistics($0, shift: Double($0[0]), lower: -.infinity, upper: .infinity) }
+            let shiftedMean = moments.sum / n
+            let mean = Double(windowBuffer[0]) + shiftedMean
+            let energy = Swift.max(0, moments.sumSquares - n * shiftedMean * shiftedMean)
             windowEnergy += energy
             // One FFT gives every mains bin at once (formerly one Goertzel pass per bin: 30 passes per window).
             let powers = windowBuffer.withUnsafeBufferPointer { samples in
