@@ -68,9 +68,15 @@ public enum SynkinesisWiring {
         let tasks = try tasks(for: header, eventsPath: eventsPath)
         // The hash is computed while the pipeline streams the same file.
         let digest = sha256 == nil ? BackgroundFileDigest(path: file) : nil
-        var result = try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
+        var result: SynkinesisResult
+        do {
+            result = try SynkinesisPipeline.run(source, montage: montage, tasks: tasks,
                                                 input: InputDescription(path: reportedPath ?? file, sha256: sha256 ?? "", header: header),
                                                 conditioning: conditioning, parameters: parameters)
+        } catch {
+            digest?.wait()   // never leave the hashing thread reading while the caller exits
+            throw error
+        }
         if let digest { result.input?.sha256 = try digest.value() }
         return result
     }

@@ -93,6 +93,14 @@ public final class BackgroundSink {
         }
     }
 
+    /// Waits for the blocks already handed over (without finishing the sink: no output appears). Call it
+    /// before giving up on an error, so the process never exits while the writing thread is busy.
+    public func drain() {
+        queue.sync {}
+    }
+
+    deinit { queue.sync {} }
+
     /// Waits for every block, then finishes the sink (atomic move into place).
     public func finish() throws(SynkError) {
         let shared = self.shared

@@ -265,6 +265,13 @@ public final class BackgroundFileDigest: @unchecked Sendable {
         }
     }
 
+    /// Waits until the background thread is done, whatever its outcome. Call it before giving up on an error:
+    /// a process must not exit while the thread still reads the file.
+    public func wait() {
+        done.wait()
+        done.signal()
+    }
+
     /// Waits for the digest (lowercase hex).
     public func value() throws(SynkError) -> String {
         done.wait()

@@ -123,8 +123,6 @@ extension Synk {
             guard !emg.isEmpty else {
                 throw SynkError.input(file, "no EMG channels to filter", hint: "channel kinds come from the file, its labels or a BIDS channels.tsv")
             }
-            // Hashed on another core while the first blocks are filtered; the output is opened once it is known.
-            let digest = BackgroundFileDigest(path: file)
             var outHeader = header
             let outputRate = try description.outputRate(sampleRate: header.sampleRate)
             let factor = max(1, Int((header.sampleRate / outputRate).rounded()))
@@ -149,6 +147,8 @@ extension Synk {
             }
             let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
             // Encoding and writing run behind the filtering, reading ahead of it.
+            // Hashed on another core while the first blocks are filtered; the output is opened once it is known.
+            let digest = BackgroundFileDigest(path: file)
             let outputPath = output
             let sink = BackgroundSink(depth: 8) { () throws(SynkError) -> any SampleSink in
                 var header = outHeader
@@ -161,21 +161,28 @@ extension Synk {
                 try sink.write(SignalBlock(firstFrame: written, channels: channels))
                 written += n
             }
-            let reader = PrefetchingReader(source, blockFrames: 1 << 16)
-            while let block = try reader.next() {
-                for (k, index) in emg.enumerated() {
-                    let samples = block.channels[index]
-                    if let bad = samples.firstIndex(where: { !$0.isFinite }) {
-                        let seconds = Double(block.firstFrame + bad) / header.sampleRate
-                        throw SynkError.input(file, "non-finite sample (\(samples[bad])) at \(String(format: "%.4f", seconds)) s",
-                                              place: "channel \(header.channels[emg[k]].label)",
-                                              hint: "`synk info` lists the gaps; cut or repair them before filtering")
+            do {
+                let reader = PrefetchingReader(source, blockFrames: 1 << 16)
+                while let block = try reader.next() {
+                    for (k, index) in emg.enumerated() {
+                        let samples = block.channels[index]
+                        if let bad = Signal.firstNonFiniteIndex(in: samples) {
+                            let seconds = Double(block.firstFrame + bad) / header.sampleRate
+                            throw SynkError.input(file, "non-finite sample (\(samples[bad])) at \(String(format: "%.4f", seconds)) s",
+                                                  place: "channel \(header.channels[emg[k]].label)",
+                                                  hint: "`synk info` lists the gaps; cut or repair them before filtering")
+                        }
                     }
+                    try emit(conditioner.process(emg.map { block.channels[$0] }))
                 }
-                try emit(conditioner.process(emg.map { block.channels[$0] }))
+                try emit(conditioner.finish())
+                try sink.finish()
+            } catch {
+                // Let the writing and hashing threads stop before the process exits with the error.
+                sink.drain()
+                digest.wait()
+                throw error
             }
-            try emit(conditioner.finish())
-            try sink.finish()
         }
     }
 }
