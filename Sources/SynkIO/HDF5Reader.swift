@@ -595,6 +595,8 @@ private struct HDF5Opener {
         let type = H5Dget_type(dataset)
         guard type >= 0 else { return nil }
         defer { H5Tclose(type) }
+        if H5Tis_variable_str(type) > 0,
+           !h5VariableStringLengthsPlausible(dataset, file: file, path: path, count: Int(count)) { return nil }
         return h5ReadStrings(fileType: type, count: Int(count)) {
             H5Dread(dataset, $0, synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), $1)
         }

@@ -382,3 +382,33 @@ func h5GlobalHeapProblem(path: String) -> String? {
         return nil
     }
 }
+
+/// Whether every element of a variable-length string dataset declares a length the file could hold.
+///
+/// libhdf5 1.10 allocates each element's declared length before it reads the string (in `H5T__conv_vlen`), so
+/// one corrupt length makes it allocate gigabytes (found by fuzzing: an NWB label dataset declaring 2.9 GB). The
+/// declared lengths are therefore read first from the raw on-disk descriptors — 4-byte length, heap address,
+/// 4-byte index per element — which lie in one piece for contiguous storage. Other layouts (compact, chunked)
+/// cannot be checked this way and are refused; synk's writers and h5py store such small datasets contiguously.
+func h5VariableStringLengthsPlausible(_ dataset: hid_t, file: hid_t, path: String, count: Int) -> Bool {
+    let offset = H5Dget_offset(dataset)
+    guard offset != haddr_t.max, count > 0 else { return count == 0 }
+    let creation = H5Fget_create_plist(file)
+    guard creation >= 0 else { return false }
+    defer { H5Pclose(creation) }
+    var addressSize = 0, lengthSize = 0
+    var userBlock: hsize_t = 0
+    guard H5Pget_sizes(creation, &addressSize, &lengthSize) >= 0, H5Pget_userblock(creation, &userBlock) >= 0,
+          (1...16).contains(addressSize) else { return false }
+    let descriptor = 4 + addressSize + 4
+    guard H5Dget_storage_size(dataset) == hsize_t(count * descriptor),
+          let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    guard let fileSize = try? handle.seekToEnd(), (try? handle.seek(toOffset: UInt64(userBlock) + UInt64(offset))) != nil,
+          let bytes = try? handle.read(upToCount: count * descriptor), bytes.count == count * descriptor else { return false }
+    return bytes.withUnsafeBytes { raw in
+        (0..<count).allSatisfy { index in
+            UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * descriptor, as: UInt32.self))) <= fileSize
+        }
+    }
+}
