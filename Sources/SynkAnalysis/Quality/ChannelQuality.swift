@@ -258,6 +258,11 @@ public struct QualityAccumulator: Sendable {
         }
 
         mutating func add(_ samples: [Float], firstFrame: Int) {
+            // The common case, a block without gaps, is recognised by one vectorised pass.
+            if Signal.firstNonFiniteIndex(in: samples) == nil {
+                if !samples.isEmpty { samples.withUnsafeBufferPointer { addFinite($0) } }
+                return
+            }
             samples.withUnsafeBufferPointer { buffer in
                 var start = 0
                 while start < buffer.count {
@@ -341,18 +346,17 @@ public struct QualityAccumulator: Sendable {
             let raw = UnsafeRawPointer(base)
             let lanes = n / 8
             var low = SIMD8<Float>(repeating: .infinity), high = SIMD8<Float>(repeating: -.infinity)
-            var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), q0 = SIMD4<Double>(), q1 = SIMD4<Double>()
-            let offset = SIMD4<Double>(repeating: shift)
+            var sums = SIMD8<Double>(), squares = SIMD8<Double>()
+            let offset = SIMD8<Double>(repeating: shift)
             for k in 0..<lanes {
                 let v = raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)
                 low = low.replacing(with: v, where: v .< low)   // pointwiseMin is not inlined: a call per vector
                 high = high.replacing(with: v, where: v .> high)
-                let a = SIMD4<Double>(SIMD4<Float>(v[0], v[1], v[2], v[3])) - offset
-                let b = SIMD4<Double>(SIMD4<Float>(v[4], v[5], v[6], v[7])) - offset
-                s0 += a; s1 += b
-                q0 += a * a; q1 += b * b
+                let d = SIMD8<Double>(v) - offset
+                sums += d
+                squares += d * d
             }
-            var sum = (s0 + s1).sum(), sumSquares = (q0 + q1).sum()
+            var sum = sums.sum(), sumSquares = squares.sum()
             var minimum = Double(low.min()), maximum = Double(high.max())
             for i in (8 * lanes)..<n {
                 let v = Double(run[i])
@@ -365,7 +369,17 @@ public struct QualityAccumulator: Sendable {
             let fmin = Float(minimum), fmax = Float(maximum)
             var minimumCount = 0, maximumCount = 0, atRails = 0
             let railsSet = lower > -.infinity || upper < .infinity
-            for x in run {
+            var lowHits = SIMD8<Int32>(), highHits = SIMD8<Int32>()
+            let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>()
+            let lowValue = SIMD8<Float>(repeating: fmin), highValue = SIMD8<Float>(repeating: fmax)
+            for k in 0..<lanes {
+                let v = raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)
+                lowHits &+= zero.replacing(with: one, where: v .== lowValue)
+                highHits &+= zero.replacing(with: one, where: v .== highValue)
+            }
+            minimumCount = Int(lowHits.wrappedSum())
+            maximumCount = Int(highHits.wrappedSum())
+            for x in run[(8 * lanes)...] {
                 minimumCount &+= x == fmin ? 1 : 0
                 maximumCount &+= x == fmax ? 1 : 0
             }
