@@ -135,6 +135,19 @@ struct SaturationAndNoiseQualityTests {
         #expect(q[1].flags == [])
     }
 
+    @Test("envelopes written by synk filter --envelope are slow by construction: no movement flag for them")
+    func envelopesAreNotMovement() throws {
+        let slow = (0..<Self.n).map { i in Float(50 + 40 * sin(2 * Double.pi * 0.5 * Double(i) / Self.rate)) }
+        var header = RecordingHeader(sampleRate: Self.rate, frameCount: Self.n, channels: [.labelled("ZYG-L")])
+        #expect(QualityAccumulator.assess(try Recording(header: header, samples: [slow]))[0].flags == [.extremeNoise])
+        header.metadata["synk_conditioning"] = #"{"bandPass":{"order":4},"envelope":{"movingRMS":{"window":0.1}},"zeroPhase":true}"#
+        #expect(QualityAccumulator.holdsEnvelopes(header))
+        let q = QualityAccumulator.assess(try Recording(header: header, samples: [slow]))[0]
+        #expect(q.flags == [] && q.motionPowerFraction! > 0.99)
+        header.metadata["synk_conditioning"] = #"{"bandPass":{"order":4},"zeroPhase":true}"#
+        #expect(!QualityAccumulator.holdsEnvelopes(header))
+    }
+
     @Test("trigger and auxiliary channels are not judged against sEMG limits")
     func onlyEMG() throws {
         var rng = SeededGenerator(seed: 14)

@@ -132,6 +132,7 @@ public struct QualityAccumulator: Sendable {
     public let header: RecordingHeader
     private var channels: [Accumulator]
     private var framesSeen = 0
+    private let isEnvelope: Bool
 
     public init(header: RecordingHeader, criteria: QualityCriteria = QualityCriteria()) {
         self.criteria = criteria
@@ -151,6 +152,15 @@ public struct QualityAccumulator: Sendable {
         channels = header.channels.map {
             Accumulator(window: window, mainsBins: bins, motionBins: motionBins, saturationRun: saturationRun, rails: $0.physicalRange)
         }
+        isEnvelope = Self.holdsEnvelopes(header)
+    }
+
+    /// Whether the recording holds amplitude envelopes written by `synk filter --envelope` (its provenance
+    /// says so): envelopes are slow by construction, so their power below the motion band is no artefact.
+    public static func holdsEnvelopes(_ header: RecordingHeader) -> Bool {
+        guard let conditioning = header.metadata["synk_conditioning"],
+              let object = try? JSONSerialization.jsonObject(with: Data(conditioning.utf8)) as? [String: Any] else { return false }
+        return object["envelope"] != nil
     }
 
     /// Feeds the next block of every channel.
@@ -176,7 +186,9 @@ public struct QualityAccumulator: Sendable {
 
     /// The verdict on every channel.
     public func finish() -> [ChannelQuality] {
-        zip(header.channels, channels).map { info, acc in acc.verdict(info: info, criteria: criteria, rate: header.sampleRate) }
+        zip(header.channels, channels).map { info, acc in
+            acc.verdict(info: info, criteria: criteria, rate: header.sampleRate, judgeMotion: !isEnvelope)
+        }
     }
 
     /// Convenience: the quality of every channel of an in-memory recording.
@@ -412,7 +424,7 @@ public struct QualityAccumulator: Sendable {
             windowBuffer.removeAll(keepingCapacity: true)
         }
 
-        func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double) -> ChannelQuality {
+        func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double, judgeMotion: Bool = true) -> ChannelQuality {
             var flags: [QualityFlag] = []
             var explanations: [String] = []
             let unit = info.unit.symbol.isEmpty ? "" : " \(info.unit.symbol)"
@@ -486,7 +498,8 @@ public struct QualityAccumulator: Sendable {
                     flags.append(.extremeNoise)
                     explanations.append(String(format: "extreme noise: RMS %.4g µV, beyond the %.4g µV facial sEMG can reach (loose electrode, or a wrong unit in the file)",
                                                rms, criteria.extremeNoiseRMS))
-                } else if !flags.contains(.saturated), let fraction = quality.motionPowerFraction, fraction >= criteria.motionFraction {
+                } else if judgeMotion, !flags.contains(.saturated), let fraction = quality.motionPowerFraction,
+                          fraction >= criteria.motionFraction {
                     // (A saturated stretch is itself a slow step; its power below the motion band says nothing more.)
                     flags.append(.extremeNoise)
                     explanations.append(String(format: "extreme noise: %.0f %% of the power lies below %.0f Hz (movement artefact; facial sEMG lies at 20–450 Hz)",
