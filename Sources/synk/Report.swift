@@ -56,31 +56,14 @@ extension Synk {
         @Option(help: ArgumentHelp("A clinic's own normative table (JSON) for the evoked studies.", valueName: "FILE"))
         var norms: String?
 
-        @Option(help: ArgumentHelp("Synkinesis envelope: rms:WINDOW or linear:CUTOFF.", valueName: "METHOD"))
-        var envelope = "rms:100ms"
-
-        @Option(name: .customLong("envelope-rate"), help: ArgumentHelp("Rate the envelopes are decimated to.", valueName: "Hz"))
-        var envelopeRate = 200.0
-
-        @Option(help: ArgumentHelp("Synkinesis band-pass (LOW:HIGH Hz).", valueName: "LOW:HIGH"))
-        var band = "20:450"
-
-        @Option(help: ArgumentHelp("Mains notch FREQ or comb FREQ:HARMONICS (opt-in).", valueName: "FREQ[:N]"))
-        var notch: String?
-
-        @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag of the cross-correlation.", valueName: "TIME"))
-        var maxLag = "100ms"
+        @OptionGroup(title: "Synkinesis settings") var synkinesis: SynkinesisSettings
 
         @OptionGroup var input: InputOptions
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
-            // The synkinesis command validates and builds its settings; reuse it rather than repeat the rules.
-            let synkinesisOptions = try Synk.Synkinesis.parse(
-                ["-", "--envelope", envelope, "--envelope-rate", String(envelopeRate), "--band", band, "--max-lag", maxLag]
-                    + (notch.map { ["--notch", $0] } ?? []))
-            let conditioning = try synkinesisOptions.conditioningDescription()
-            let parameters = try synkinesisOptions.analysisParameters()
+            let conditioning = try synkinesis.conditioningDescription()
+            let parameters = try synkinesis.analysisParameters()
             let affectedSide = try affected.map(AnalysisOptions.parseAffected)
             let normativeTable = try norms.map { path throws(SynkError) in try NormativeTable.load(path: path) } ?? .standard
             let stimulusList = try stimuli.map { path throws(SynkError) in try StimuliFile.read(path) }

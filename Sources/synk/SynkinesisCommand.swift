@@ -47,20 +47,7 @@ extension Synk {
         @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage).", valueName: "SIDE"))
         var affected: String?
 
-        @Option(help: ArgumentHelp("Envelope: rms:WINDOW (e.g. rms:100ms) or linear:CUTOFF (e.g. linear:6hz).", valueName: "METHOD"))
-        var envelope = "rms:100ms"
-
-        @Option(name: .customLong("envelope-rate"), help: ArgumentHelp("Rate the envelopes are decimated to before correlation.", valueName: "Hz"))
-        var envelopeRate = 200.0
-
-        @Option(help: ArgumentHelp("Pass band of the zero-phase Butterworth filter (LOW:HIGH Hz).", valueName: "LOW:HIGH"))
-        var band = "20:450"
-
-        @Option(help: ArgumentHelp("Mains notch FREQ or comb FREQ:HARMONICS (opt-in: facial EMG has real power near 50-64 Hz).", valueName: "FREQ[:N]"))
-        var notch: String?
-
-        @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag searched by the cross-correlation (e.g. 100ms).", valueName: "TIME"))
-        var maxLag = "100ms"
+        @OptionGroup(title: "Signal and analysis settings") var settings: SynkinesisSettings
 
         @Option(help: "Output format: text, json or csv.")
         var format: ResultFormat = .text
@@ -71,8 +58,8 @@ extension Synk {
         @OptionGroup var input: InputOptions
 
         func run() throws {
-            let parameters = try analysisParameters()
-            let conditioning = try conditioningDescription()
+            let parameters = try settings.analysisParameters()
+            let conditioning = try settings.conditioningDescription()
             let affectedSide = try affected.map(AnalysisOptions.parseAffected)
             let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
             let result = try AnalysisOptions.runSynkinesis(
@@ -81,23 +68,42 @@ extension Synk {
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
             if SynkinesisPipeline.qualityFailed(result) { throw ExitCode(1) }
         }
+    }
+}
 
-        func analysisParameters() throws(SynkError) -> SynkinesisParameters {
-            var parameters = SynkinesisParameters()
-            guard let lag = Filter.seconds(maxLag.lowercased()), lag >= 0, lag.isFinite else {
-                throw .usage("--max-lag takes a time like 100ms or 0.1s, not '\(maxLag)'")
-            }
-            parameters.maxLagSeconds = lag
-            return parameters
-        }
+/// The settings of a synkinesis measurement (signal conditioning and analysis), shared by `synk synkinesis` and
+/// `synk report` so that both accept, validate and describe them the same way.
+struct SynkinesisSettings: ParsableArguments {
+    @Option(help: ArgumentHelp("Envelope: rms:WINDOW (e.g. rms:100ms) or linear:CUTOFF (e.g. linear:6hz).", valueName: "METHOD"))
+    var envelope = "rms:100ms"
 
-        func conditioningDescription() throws(SynkError) -> ConditioningDescription {
-            guard let method = try Filter.parseEnvelope(envelope) else { throw .usage("the synkinesis analysis needs an envelope (rms:… or linear:…)") }
-            guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
-            let (notchDesign, comb) = try Filter.parseNotch(notch)
-            return ConditioningDescription(bandPass: try Filter.parseBand(band, order: 4), notch: notchDesign, comb: comb,
-                                           envelope: method, decimation: Decimation(targetRate: envelopeRate))
+    @Option(name: .customLong("envelope-rate"), help: ArgumentHelp("Rate the envelopes are decimated to before correlation.", valueName: "Hz"))
+    var envelopeRate = 200.0
+
+    @Option(help: ArgumentHelp("Pass band of the zero-phase Butterworth filter (LOW:HIGH Hz).", valueName: "LOW:HIGH"))
+    var band = "20:450"
+
+    @Option(help: ArgumentHelp("Mains notch FREQ or comb FREQ:HARMONICS (opt-in: facial EMG has real power near 50-64 Hz).", valueName: "FREQ[:N]"))
+    var notch: String?
+
+    @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag searched by the cross-correlation (e.g. 100ms).", valueName: "TIME"))
+    var maxLag = "100ms"
+
+    func analysisParameters() throws(SynkError) -> SynkinesisParameters {
+        var parameters = SynkinesisParameters()
+        guard let lag = Synk.Filter.seconds(maxLag.lowercased()), lag >= 0, lag.isFinite else {
+            throw .usage("--max-lag takes a time like 100ms or 0.1s, not '\(maxLag)'")
         }
+        parameters.maxLagSeconds = lag
+        return parameters
+    }
+
+    func conditioningDescription() throws(SynkError) -> ConditioningDescription {
+        guard let method = try Synk.Filter.parseEnvelope(envelope) else { throw .usage("the synkinesis analysis needs an envelope (rms:… or linear:…)") }
+        guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
+        let (notchDesign, comb) = try Synk.Filter.parseNotch(notch)
+        return ConditioningDescription(bandPass: try Synk.Filter.parseBand(band, order: 4), notch: notchDesign, comb: comb,
+                                       envelope: method, decimation: Decimation(targetRate: envelopeRate))
     }
 }
 
