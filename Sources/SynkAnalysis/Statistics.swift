@@ -99,41 +99,6 @@ public struct CorrelationDifference: Sendable, Hashable, Codable {
 }
 
 extension Statistics {
-    /// Autocorrelation ρ(k), k = 0...maxLag, of `x` pooled over `segments`: one pooled mean, lagged
-    /// products only between samples of the same segment, normalised by the pooled sum of squares
-    /// (the usual biased estimator, so ρ(0) = 1 and |ρ(k)| ≤ 1). `nil` for a constant or empty input.
-    public static func autocorrelation(_ x: [Float], segments: [Range<Int>], maxLag: Int) -> [Double]? {
-        let clipped = segments.map { $0.clamped(to: 0..<x.count) }.filter { !$0.isEmpty }
-        let count = clipped.reduce(0) { $0 + $1.count }
-        guard count >= 2 else { return nil }
-        return x.withUnsafeBufferPointer { xb -> [Double]? in
-            var sum = 0.0
-            for segment in clipped { for i in segment { sum += Double(xb[i]) } }
-            let mean = sum / Double(count)
-            var centred = [Double](repeating: 0, count: x.count)
-            var ss = 0.0
-            for segment in clipped {
-                for i in segment {
-                    let d = Double(xb[i]) - mean
-                    centred[i] = d
-                    ss += d * d
-                }
-            }
-            guard ss > 0, ss.isFinite else { return nil }
-            var rho = [Double](repeating: 0, count: max(0, maxLag) + 1)
-            centred.withUnsafeBufferPointer { c in
-                for k in 0...max(0, maxLag) {
-                    var acc = 0.0
-                    for segment in clipped where segment.count > k {
-                        for i in segment.lowerBound..<(segment.upperBound - k) { acc += c[i] * c[i + k] }
-                    }
-                    rho[k] = acc / ss
-                }
-            }
-            return rho
-        }
-    }
-
     /// `x` minus its pooled mean inside `segments` (zero elsewhere) and the pooled sum of squares;
     /// `nil` for a constant series.
     static func centredPooled(_ x: [Float], segments: [Range<Int>]) -> (values: [Double], sumOfSquares: Double)? {

@@ -100,7 +100,6 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     /// The last K + 1 raw input frames, for the trailing reflection.
     private var tail: [Lanes] = []
     private var scratch: [Lanes] = []
-    private var converted: [Lanes] = []
     private var inputCount = 0
 
     init(sections: SecondOrderSections, lookAhead: Int) {
@@ -120,22 +119,22 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     /// Feeds `count` frames; appends the frames completed so far to `output`.
     func process(_ raw: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
         guard count > 0 else { return }
-        converted.removeAll(keepingCapacity: true)
-        for i in 0..<count { converted.append(Lanes(raw[i])) }
-        converted.withUnsafeBufferPointer { process(lanes: $0.baseAddress!, count: count, into: &output) }
-    }
-
-    private func process(lanes input: UnsafePointer<Lanes>, count: Int, into output: inout [ChannelLanes]) {
         inputCount += count
-        keepTail(input, count: count)
-        if !started {
-            head.append(contentsOf: UnsafeBufferPointer(start: input, count: count))
+        // Frames are converted to the filter's precision straight into the buffer they are filtered in.
+        if started {
+            let offset = forward.count
+            forward.reserveCapacity(offset + count)
+            for i in 0..<count { forward.append(Lanes(raw[i])) }
+            forward.withUnsafeBufferPointer { keepTail($0.baseAddress! + offset, count: count) }
+            filterInPlace(from: offset)
+        } else {
+            let offset = head.count
+            for i in 0..<count { head.append(Lanes(raw[i])) }
+            head.withUnsafeBufferPointer { keepTail($0.baseAddress! + offset, count: count) }
             guard head.count >= lookAhead + 1 else { return }
             start()
             head.withUnsafeBufferPointer { filterForward($0.baseAddress!, count: $0.count) }
             head.removeAll()
-        } else {
-            filterForward(input, count: count)
         }
         var emitted = 0
         while forward.count - emitted >= blockLength + lookAhead {
@@ -201,6 +200,13 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         guard count > 0 else { return }
         let offset = forward.count
         forward.append(contentsOf: UnsafeBufferPointer(start: input, count: count))
+        filterInPlace(from: offset)
+    }
+
+    /// Runs the forward pass, continuing its state, over `forward[offset...]` in place.
+    private func filterInPlace(from offset: Int) {
+        let count = forward.count - offset
+        guard count > 0 else { return }
         forward.withUnsafeMutableBufferPointer { buffer in
             forwardState.withUnsafeMutableBufferPointer { state in
                 LaneBiquads.run(sections, state: state.baseAddress!, buffer.baseAddress! + offset,

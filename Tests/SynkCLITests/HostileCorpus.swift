@@ -298,17 +298,22 @@ enum HDF5Hostile {
             let values = (0..<count).map { Float(sin(Double($0) * 0.1)) }
             values.withUnsafeBufferPointer { _ = H5Dwrite(dataset, synk_H5T_NATIVE_FLOAT(), synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), $0.baseAddress) }
         }
-        var scalarRate = rate
-        let scalar = H5Screate(H5S_SCALAR)
-        let attribute = H5Acreate2(dataset, "sample_rate_hz", synk_H5T_IEEE_F64LE(), scalar, synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
-        H5Awrite(attribute, synk_H5T_NATIVE_DOUBLE(), &scalarRate)
-        H5Aclose(attribute)
-        H5Sclose(scalar)
+        rateAttribute(dataset, rate)
         H5Pclose(properties)
         H5Dclose(dataset)
         H5Sclose(space)
         H5Gclose(group)
         H5Fclose(file)
+    }
+
+    /// The `sample_rate_hz` attribute of synk's layout, on `dataset`.
+    static func rateAttribute(_ dataset: hid_t, _ rate: Double) {
+        var value = rate
+        let scalar = H5Screate(H5S_SCALAR)
+        let attribute = H5Acreate2(dataset, "sample_rate_hz", synk_H5T_IEEE_F64LE(), scalar, synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
+        H5Awrite(attribute, synk_H5T_NATIVE_DOUBLE(), &value)
+        H5Aclose(attribute)
+        H5Sclose(scalar)
     }
 
     /// A synk-layout file whose `/emg/data` holds fixed-length strings instead of numbers.
@@ -323,12 +328,7 @@ enum HDF5Hostile {
         let dataset = H5Dcreate2(group, "data", type, space, synk_H5P_DEFAULT(), synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
         let text = [UInt8](repeating: UInt8(ascii: "z"), count: 64)
         text.withUnsafeBufferPointer { _ = H5Dwrite(dataset, type, synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), $0.baseAddress) }
-        var rate = 1000.0
-        let scalar = H5Screate(H5S_SCALAR)
-        let attribute = H5Acreate2(dataset, "sample_rate_hz", synk_H5T_IEEE_F64LE(), scalar, synk_H5P_DEFAULT(), synk_H5P_DEFAULT())
-        H5Awrite(attribute, synk_H5T_NATIVE_DOUBLE(), &rate)
-        H5Aclose(attribute)
-        H5Sclose(scalar)
+        rateAttribute(dataset, 1000)
         H5Dclose(dataset)
         H5Tclose(type)
         H5Sclose(space)

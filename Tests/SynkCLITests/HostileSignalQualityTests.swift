@@ -21,14 +21,7 @@ struct HostileSignalQualityTests {
 
     static func json(_ text: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
-    static func allFinite(_ value: Any) -> Bool {
-        switch value {
-        case let number as NSNumber: return number.doubleValue.isFinite
-        case let array as [Any]: return array.allSatisfy(allFinite)
-        case let object as [String: Any]: return object.values.allSatisfy(allFinite)
-        default: return true
-        }
-    }
+    static func allFinite(_ value: Any) -> Bool { HostileFileTests.allFinite(value) }
 
     @Test("flat, clipped, NaN-gap and disconnected channels: flagged by name, excluded from every pair")
     func artefacts() throws {

@@ -103,31 +103,4 @@ enum SIMDReductions {
         }
         return (sa, sb, saa, sbb, sab)
     }
-
-    /// Σ a[i]·a[i+k] and Σ b[i]·b[i+k] for i in 0..<count (lagged products of two series at once).
-    static func laggedProducts(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, lag k: Int, _ count: Int) -> (Double, Double) {
-        // Two accumulators per series: the adds of one accumulator form a dependency chain, and the
-        // Bartlett sum calls this once per lag over whole task segments (a hot loop of the analysis).
-        var va = SIMD4<Double>(), vb = SIMD4<Double>(), va2 = SIMD4<Double>(), vb2 = SIMD4<Double>()
-        var i = 0
-        while i + 8 <= count {
-            va += load4(a, i) * load4(a, i + k)
-            vb += load4(b, i) * load4(b, i + k)
-            va2 += load4(a, i + 4) * load4(a, i + k + 4)
-            vb2 += load4(b, i + 4) * load4(b, i + k + 4)
-            i += 8
-        }
-        if i + 4 <= count {
-            va += load4(a, i) * load4(a, i + k)
-            vb += load4(b, i) * load4(b, i + k)
-            i += 4
-        }
-        var sa = (va + va2).sum(), sb = (vb + vb2).sum()
-        while i < count {
-            sa += a[i] * a[i + k]
-            sb += b[i] * b[i + k]
-            i += 1
-        }
-        return (sa, sb)
-    }
 }
