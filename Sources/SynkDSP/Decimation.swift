@@ -18,12 +18,7 @@ public struct Signal: Sendable, Hashable, Codable {
     /// The index of the first NaN or infinite sample, if any. The FFT filters spread one non-finite sample over
     /// a whole block of output, so callers check input with this (and report the place) before filtering.
     public static func firstNonFiniteIndex(in samples: [Float]) -> Int? {
-        samples.withUnsafeBufferPointer { buffer in
-            // A finite-sum pass is fast and vectorises; only a bad sum needs the exact index.
-            var sum: Float = 0
-            for value in buffer { sum += value * 0 }
-            return sum.isNaN ? buffer.firstIndex { !$0.isFinite } : nil
-        }
+        SampleScan.firstNonFiniteIndex(in: samples)
     }
 }
 

@@ -21,7 +21,10 @@ public enum LaggedSums {
         guard n > 0 else { return [] }
         let lags = max(0, min(maxLag, n - 1))
         var sums: [Double] = []
-        var window = 64
+        // One FFT pass costs the same for any window up to a sixteenth of the chunk length, so long series
+        // start with that window (the first non-positive lag of a slow envelope lies hundreds of lags out)
+        // rather than doubling from 64 through several passes.
+        var window = n * 64 <= directWork ? 64 : chunkLength / 16
         var k0 = 0
         while k0 <= lags {
             let k1 = min(lags + 1, k0 + window)

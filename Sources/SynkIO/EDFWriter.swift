@@ -166,7 +166,7 @@ public final class EDFWriter: SampleSink {
             guard samples.count == frames else {
                 throw .output(path, "channel \(header.channels[c].label) has \(samples.count) samples in a block of \(frames)")
             }
-            if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            if let bad = samples.withUnsafeBufferPointer({ SampleScan.firstNonFiniteIndex($0) }) {
                 throw .output(path, "sample \(framesWritten + bad) of channel \(header.channels[c].label) is \(samples[bad])",
                               hint: "remove NaN/infinite values before writing")
             }

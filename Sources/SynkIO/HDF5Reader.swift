@@ -125,7 +125,7 @@ struct HDF5SampleLayout {
 
     /// synk never lets a NaN or infinity through silently: a file holding one is reported.
     private func checkFinite(_ channel: [Float], path: String, name: String, channel c: Int, first: Int) throws(SynkError) {
-        if let bad = channel.firstIndex(where: { !$0.isFinite }) {
+        if let bad = channel.withUnsafeBufferPointer({ SampleScan.firstNonFiniteIndex($0) }) {
             throw .input(path, "non-finite value (\(channel[bad])) at frame \(first + bad) of channel \(c + 1)",
                          place: name, hint: "the recording contains NaN or infinite samples")
         }

@@ -160,20 +160,14 @@ public final class SndFileReader: SampleSource {
             throw .input(path, "truncated: header declares \(header.frameCount) frames, data holds \(position + got)\(reason)",
                          hint: "the file was cut short; copy it again from the source")
         }
-        var channels = [[Float]](repeating: [], count: channelCount)
-        for c in 0..<channelCount {
-            let scale = scales[c]
-            let samples = interleaved.withUnsafeBufferPointer { source in
-                [Float](unsafeUninitializedCapacity: got) { target, count in
-                    for i in 0..<got { target[i] = source[i * channelCount + c] * scale }
-                    count = got
-                }
-            }
-            if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+        let channels = interleaved.withUnsafeBufferPointer { source in
+            Interleaving.split(source.baseAddress!, frames: got, channelCount: channelCount, scales: scales)
+        }
+        for (c, samples) in channels.enumerated() {
+            if let bad = SampleScan.firstNonFiniteIndex(in: samples) {
                 throw .input(path, "sample is \(samples[bad]) (not a finite number)",
                              place: "channel \(header.channels[c].label), frame \(position + bad)")
             }
-            channels[c] = samples
         }
         let block = SignalBlock(firstFrame: position, channels: channels)
         position += got

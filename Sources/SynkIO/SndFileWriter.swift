@@ -156,7 +156,7 @@ public final class SndFileWriter: SampleSink {
             guard samples.count == frames else {
                 throw .output(path, "channel \(header.channels[c].label) has \(samples.count) samples in a block of \(frames)")
             }
-            if let bad = samples.firstIndex(where: { !$0.isFinite }) {
+            if let bad = SampleScan.firstNonFiniteIndex(in: samples) {
                 throw .output(path, "sample \(framesWritten + bad) of channel \(header.channels[c].label) is \(samples[bad])",
                               hint: "remove NaN/infinite values before writing")
             }
@@ -166,12 +166,7 @@ public final class SndFileWriter: SampleSink {
             interleaved = [Float](repeating: 0, count: frames * channelCount)
         }
         interleaved.withUnsafeMutableBufferPointer { target in
-            for c in 0..<channelCount {
-                let divisor = divisors[c]
-                block.channels[c].withUnsafeBufferPointer { source in
-                    for i in 0..<frames { target[i * channelCount + c] = source[i] / divisor }
-                }
-            }
+            Interleaving.merge(block.channels, frames: frames, into: target.baseAddress!, divisors: divisors)
         }
         let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
         guard written == sf_count_t(frames) else {

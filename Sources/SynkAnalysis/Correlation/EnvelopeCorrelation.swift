@@ -159,68 +159,130 @@ public enum EnvelopeCorrelation {
 
     /// The per-lag Pearson coefficient for every lag `-maxLag...maxLag` (index `lag + maxLag`),
     /// pooled over `segments`; `nil` where a lag has fewer than two pairs or a constant side.
+    ///
+    /// Both envelopes are centred on their pooled means (so that the raw per-lag sums do not cancel).
+    /// Per lag, Σx, Σy, Σx², Σy² over the overlap are the segment totals minus the few samples that the lag
+    /// pushes out of the overlap at the segment's ends, so only Σxy costs a pass per lag; that pass runs over
+    /// cache-sized chunks of the segment, every lag on one chunk before the next, instead of streaming
+    /// both envelopes from memory once per lag.
     public static func crossCorrelation(
         driver: [Float], follower: [Float], segments: [Range<Int>], maxLag: Int
     ) -> [Double?] {
         precondition(driver.count == follower.count, "cross-correlation needs equally long inputs")
         let maxLag = max(0, maxLag)
+        let lagCount = 2 * maxLag + 1
         let n = driver.count
         let clipped = segments.map { $0.clamped(to: 0..<n) }.filter { !$0.isEmpty }
-        // Centre on the pooled means first so that the per-lag raw sums below do not cancel.
-        var count = 0
-        var sumX = 0.0, sumY = 0.0
-        driver.withUnsafeBufferPointer { x in
-            follower.withUnsafeBufferPointer { y in
+        var curve = [Double?](repeating: nil, count: lagCount)
+        driver.withUnsafeBufferPointer { xb in
+            follower.withUnsafeBufferPointer { yb in
+                guard let x = xb.baseAddress, let y = yb.baseAddress else { return }
+                var count = 0
+                var sumX = 0.0, sumY = 0.0
                 for segment in clipped {
-                    for i in segment {
-                        sumX += Double(x[i])
-                        sumY += Double(y[i])
-                    }
+                    let (sx, sy) = SIMDReductions.sums(x, y, segment.lowerBound, segment.upperBound)
+                    sumX += sx
+                    sumY += sy
                     count += segment.count
                 }
-            }
-        }
-        guard count >= 2 else { return [Double?](repeating: nil, count: 2 * maxLag + 1) }
-        let meanX = sumX / Double(count), meanY = sumY / Double(count)
-        var centredX = [Double](repeating: 0, count: n)
-        var centredY = [Double](repeating: 0, count: n)
-        driver.withUnsafeBufferPointer { x in
-            follower.withUnsafeBufferPointer { y in
+                guard count >= 2 else { return }
+                let meanX = sumX / Double(count), meanY = sumY / Double(count)
+                var pairs = [Int](repeating: 0, count: lagCount)
+                var sx = [Double](repeating: 0, count: lagCount), sy = sx, sxx = sx, syy = sx, sxy = sx
+                let scratch = CrossCorrelationScratch(chunk: crossCorrelationChunk, maxLag: maxLag)
                 for segment in clipped {
-                    for i in segment {
-                        centredX[i] = Double(x[i]) - meanX
-                        centredY[i] = Double(y[i]) - meanY
-                    }
+                    addEdgeCorrectedSums(x, y, meanX, meanY, segment, maxLag, &pairs, &sx, &sy, &sxx, &syy)
+                    addLaggedProducts(x, y, meanX, meanY, segment, maxLag, scratch, &sxy)
                 }
-            }
-        }
-        var curve = [Double?](repeating: nil, count: 2 * maxLag + 1)
-        centredX.withUnsafeBufferPointer { x in
-            centredY.withUnsafeBufferPointer { y in
-                for lag in -maxLag...maxLag {
-                    var pairs = 0
-                    var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
-                    for segment in clipped {
-                        // Pairs (x[i], y[i + lag]) with both indices inside the segment.
-                        let lower = max(segment.lowerBound, segment.lowerBound - lag)
-                        let upper = min(segment.upperBound, segment.upperBound - lag)
-                        guard upper > lower else { continue }
-                        pairs += upper - lower
-                        let sums = SIMDReductions.pairSums(x.baseAddress! + lower, y.baseAddress! + lower + lag, upper - lower)
-                        sx += sums.sa
-                        sy += sums.sb
-                        sxx += sums.saa
-                        syy += sums.sbb
-                        sxy += sums.sab
-                    }
-                    guard pairs >= 2 else { continue }
-                    let m = Double(pairs)
-                    curve[lag + maxLag] = coefficient(
-                        sxy: sxy - sx * sy / m, sxx: sxx - sx * sx / m, syy: syy - sy * sy / m)
+                for index in 0..<lagCount where pairs[index] >= 2 {
+                    let m = Double(pairs[index])
+                    curve[index] = coefficient(sxy: sxy[index] - sx[index] * sy[index] / m,
+                                               sxx: sxx[index] - sx[index] * sx[index] / m,
+                                               syy: syy[index] - sy[index] * sy[index] / m)
                 }
             }
         }
         return curve
+    }
+
+    /// Samples of the driver per chunk of the lagged-product pass: chunk + 2·maxLag Doubles of each side stay
+    /// in the first-level cache for lags up to a few hundred.
+    static let crossCorrelationChunk = 1024
+
+    /// Reused centred copies of one chunk of each envelope.
+    final class CrossCorrelationScratch {
+        let x: UnsafeMutablePointer<Double>
+        let y: UnsafeMutablePointer<Double>
+        init(chunk: Int, maxLag: Int) {
+            x = .allocate(capacity: chunk)
+            y = .allocate(capacity: chunk + 2 * maxLag)
+        }
+        deinit {
+            x.deallocate()
+            y.deallocate()
+        }
+    }
+
+    /// Adds, for every lag, the pair count and Σx, Σy, Σx², Σy² (centred) over the pairs (x[i], y[i + lag])
+    /// with both indices inside `segment`: the segment totals less the samples at its ends that have no partner.
+    @inline(__always)
+    static func addEdgeCorrectedSums(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ meanX: Double, _ meanY: Double,
+        _ segment: Range<Int>, _ maxLag: Int, _ pairs: inout [Int], _ sx: inout [Double], _ sy: inout [Double],
+        _ sxx: inout [Double], _ syy: inout [Double]
+    ) {
+        let lo = segment.lowerBound, hi = segment.upperBound
+        let moments = SIMDReductions.centredMoments(x, y, meanX, meanY, lo, hi)
+        let (rawX, rawY) = SIMDReductions.sums(x, y, lo, hi)
+        let totalX = rawX - Double(hi - lo) * meanX, totalY = rawY - Double(hi - lo) * meanY
+        // Lag k ≥ 0 drops x[hi−k ..< hi] and y[lo ..< lo+k]; lag −k drops x[lo ..< lo+k] and y[hi−k ..< hi].
+        var droppedPositive = (x: 0.0, xx: 0.0, y: 0.0, yy: 0.0), droppedNegative = droppedPositive
+        func add(_ index: Int, pairCount: Int, dropped: (x: Double, xx: Double, y: Double, yy: Double)) {
+            pairs[index] += pairCount
+            sx[index] += totalX - dropped.x
+            sy[index] += totalY - dropped.y
+            sxx[index] += moments.sxx - dropped.xx
+            syy[index] += moments.syy - dropped.yy
+        }
+        add(maxLag, pairCount: hi - lo, dropped: droppedPositive)
+        guard maxLag >= 1 else { return }
+        for k in 1...min(maxLag, hi - lo) {
+            let a = Double(x[hi - k]) - meanX, b = Double(y[lo + k - 1]) - meanY
+            droppedPositive.x += a
+            droppedPositive.xx += a * a
+            droppedPositive.y += b
+            droppedPositive.yy += b * b
+            let c = Double(x[lo + k - 1]) - meanX, d = Double(y[hi - k]) - meanY
+            droppedNegative.x += c
+            droppedNegative.xx += c * c
+            droppedNegative.y += d
+            droppedNegative.yy += d * d
+            add(maxLag + k, pairCount: hi - lo - k, dropped: droppedPositive)
+            add(maxLag - k, pairCount: hi - lo - k, dropped: droppedNegative)
+        }
+    }
+
+    /// Adds Σ (x[i]−mx)(y[i+lag]−my) over the pairs inside `segment` for every lag, chunk by chunk.
+    @inline(__always)
+    static func addLaggedProducts(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ meanX: Double, _ meanY: Double,
+        _ segment: Range<Int>, _ maxLag: Int, _ scratch: CrossCorrelationScratch, _ sxy: inout [Double]
+    ) {
+        let lo = segment.lowerBound, hi = segment.upperBound
+        var c0 = lo
+        while c0 < hi {
+            let c1 = min(hi, c0 + crossCorrelationChunk)
+            for i in c0..<c1 { scratch.x[i - c0] = Double(x[i]) - meanX }
+            let y0 = max(lo, c0 - maxLag), y1 = min(hi, c1 + maxLag)
+            for i in y0..<y1 { scratch.y[i - y0] = Double(y[i]) - meanY }
+            for lag in -maxLag...maxLag {
+                // i in [c0, c1) with i + lag in [lo, hi).
+                let i0 = max(c0, lo - lag), i1 = min(c1, hi - lag)
+                guard i1 > i0 else { continue }
+                sxy[lag + maxLag] += SIMDReductions.dot(scratch.x + (i0 - c0), scratch.y + (i0 + lag - y0), i1 - i0)
+            }
+            c0 = c1
+        }
     }
 
     /// Pearson r in consecutive windows of `window` samples starting every `step` samples (the last

@@ -70,7 +70,7 @@ public enum SynkinesisAnalysis {
                                         healthySlot: healthySlot, basis: basis, reason: comparisonReason)
 
         // Rest levels.
-        var rest: [RestLevel?]
+        let rest: [RestLevel?]
         let restSource: String
         if let given = envelopes.rest {
             rest = given.map { Optional($0) }
@@ -121,15 +121,40 @@ public enum SynkinesisAnalysis {
             TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions))
         }
 
-        // Each channel's autocovariance within a task serves every pair it is part of.
-        var autocovariances: [Int: Statistics.PooledAutocovariance?] = [:]
+        // The pairs to measure: every task whose driver is recorded, against every other recorded muscle.
+        var jobs: [(taskIndex: Int, task: TaskSegment, follower: Muscle)] = []
+        for (taskIndex, task) in segments.enumerated() {
+            guard montage.muscles.contains(task.driver) else {
+                taskGaps.append(TaskGap(label: task.task, onsetSeconds: nil, reason: "driver \(task.driver.rawValue) is not in the montage"))
+                continue
+            }
+            for follower in montage.muscles where follower != task.driver { jobs.append((taskIndex, task, follower)) }
+        }
+
+        // Each channel's autocovariance within a task serves every pair it is part of: computed once, on all
+        // cores, before the pairs are measured (also on all cores) from the shared, read-only table.
+        var autocovarianceKeys = Set<Int>()
+        let channelCount = envelopes.envelopes.count
+        for job in jobs {
+            for side in [affectedSlot, healthySlot] {
+                guard let d = montage.channelIndex(muscle: job.task.driver, side: side),
+                      let f = montage.channelIndex(muscle: job.follower, side: side) else { continue }
+                autocovarianceKeys.insert(job.taskIndex * channelCount + d)
+                autocovarianceKeys.insert(job.taskIndex * channelCount + f)
+            }
+        }
+        let orderedKeys = autocovarianceKeys.sorted()
+        let computedAutocovariances = ChannelParallel.map(orderedKeys) { key, _ in
+            Statistics.pooledAutocovariance(envelopes.envelopes[key % channelCount], segments: segments[key / channelCount].repetitions,
+                                            length: envelopes.frameCount)
+        }
+        let autocovariances = Dictionary(uniqueKeysWithValues: zip(orderedKeys, computedAutocovariances))
         func autocovariance(task: Int, channel: Int, spans: [Range<Int>], atLeast: Int = 0) -> Statistics.PooledAutocovariance? {
-            let key = task * envelopes.envelopes.count + channel
+            let key = task * channelCount + channel
             if let known = autocovariances[key], known.map({ $0.complete || $0.lagged.count > atLeast }) ?? true { return known }
-            let computed = Statistics.pooledAutocovariance(envelopes.envelopes[channel], segments: spans,
-                                                           length: envelopes.frameCount, atLeast: atLeast)
-            autocovariances[key] = computed
-            return computed
+            // Rare (both series negative where the cached sums end): longer sums, for this pair only.
+            return Statistics.pooledAutocovariance(envelopes.envelopes[channel], segments: spans,
+                                                   length: envelopes.frameCount, atLeast: atLeast)
         }
         func effectiveSampleSize(task: Int, driver d: Int, follower f: Int, spans: [Range<Int>]) -> EffectiveSampleSize? {
             var atLeast = 0
@@ -204,20 +229,13 @@ public enum SynkinesisAnalysis {
             return m
         }
 
-        var pairs: [SynkinesisPair] = []
-        for (taskIndex, task) in segments.enumerated() {
-            guard montage.muscles.contains(task.driver) else {
-                taskGaps.append(TaskGap(label: task.task, onsetSeconds: nil, reason: "driver \(task.driver.rawValue) is not in the montage"))
-                continue
-            }
-            for follower in montage.muscles where follower != task.driver {
-                let affected = measure(taskIndex: taskIndex, task: task, follower: follower, side: affectedSlot)
-                let healthy = measure(taskIndex: taskIndex, task: task, follower: follower, side: healthySlot)
-                guard affected != nil || healthy != nil else { continue }
-                pairs.append(comparePair(task: task.task, driver: task.driver, follower: follower, affected: affected,
-                                         healthy: healthy, comparison: comparison, parameters: parameters))
-            }
-        }
+        let pairs = ChannelParallel.map(jobs) { job, _ -> SynkinesisPair? in
+            let affected = measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: affectedSlot)
+            let healthy = measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: healthySlot)
+            guard affected != nil || healthy != nil else { return nil }
+            return comparePair(task: job.task.task, driver: job.task.driver, follower: job.follower, affected: affected,
+                               healthy: healthy, comparison: comparison, parameters: parameters)
+        }.compactMap { $0 }
 
         let method = SynkinesisMethod(
             settings: parameters, envelopeSampleRateHz: fs, envelope: envelopes.kind.description,

@@ -1,0 +1,98 @@
+/// Finite-value checks and interleaving of sample buffers: the per-sample loops every reader and writer
+/// runs over the whole recording, written so that they vectorise and stay in cache.
+public enum SampleScan {
+    /// The index of the first NaN or infinite sample, or `nil` when every sample is finite.
+    ///
+    /// One pass adds `x · 0` into SIMD accumulators (0 for a finite sample, NaN otherwise); only a
+    /// buffer whose sum is NaN is searched again for the exact index. A scalar `Float` sum would be one
+    /// serial chain (floating-point addition may not be reordered), four to eight times slower.
+    public static func firstNonFiniteIndex(_ samples: UnsafeBufferPointer<Float>) -> Int? {
+        guard let base = samples.baseAddress else { return nil }
+        let n = samples.count
+        let raw = UnsafeRawPointer(base)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        var i = 0
+        while i + 16 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * 0
+            a1 += raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD8<Float>.self) * 0
+            i += 16
+        }
+        var sum = (a0 + a1).sum()
+        while i < n {
+            sum += base[i] * 0
+            i += 1
+        }
+        return sum.isNaN ? samples.firstIndex { !$0.isFinite } : nil
+    }
+
+    /// ``firstNonFiniteIndex(_:)`` of an array.
+    public static func firstNonFiniteIndex(in samples: [Float]) -> Int? {
+        samples.withUnsafeBufferPointer { firstNonFiniteIndex($0) }
+    }
+}
+
+/// Conversion between interleaved frames (`frame · channelCount + channel`, as sound files and HDF5 rows store
+/// them) and one contiguous array per channel.
+///
+/// Both directions work on tiles of ``tileFrames`` frames: a tile of the interleaved buffer stays in the
+/// first-level cache while each channel's run of it is copied, instead of every channel striding through the
+/// whole (megabytes long) buffer once.
+public enum Interleaving {
+    /// Frames per tile: 256 frames × 16 channels × 4 bytes = 16 KiB.
+    public static let tileFrames = 256
+
+    /// Splits `frames` interleaved frames into one array per channel, channel `c` multiplied by `scales[c]`
+    /// (no multiplication where the scale is 1, so float data passes bit for bit).
+    public static func split(
+        _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]? = nil
+    ) -> [[Float]] {
+        precondition(scales == nil || scales!.count == channelCount, "one scale per channel")
+        var channels = (0..<channelCount).map { _ in
+            [Float](unsafeUninitializedCapacity: frames) { _, initialised in initialised = frames }
+        }
+        var start = 0
+        while start < frames {
+            let count = min(tileFrames, frames - start)
+            let source = interleaved + start * channelCount
+            for c in 0..<channelCount {
+                let scale = scales?[c] ?? 1
+                channels[c].withUnsafeMutableBufferPointer { target in
+                    let out = target.baseAddress! + start
+                    if scale == 1 {
+                        for i in 0..<count { out[i] = source[i * channelCount + c] }
+                    } else {
+                        for i in 0..<count { out[i] = source[i * channelCount + c] * scale }
+                    }
+                }
+            }
+            start += count
+        }
+        return channels
+    }
+
+    /// Interleaves `channels` (each at least `frames` long) into `target` (`frames · channels.count` floats),
+    /// channel `c` divided by `divisors[c]` (no division where it is 1).
+    public static func merge(
+        _ channels: [[Float]], frames: Int, into target: UnsafeMutablePointer<Float>, divisors: [Float]? = nil
+    ) {
+        let channelCount = channels.count
+        precondition(divisors == nil || divisors!.count == channelCount, "one divisor per channel")
+        var start = 0
+        while start < frames {
+            let count = min(tileFrames, frames - start)
+            let out = target + start * channelCount
+            for c in 0..<channelCount {
+                let divisor = divisors?[c] ?? 1
+                channels[c].withUnsafeBufferPointer { source in
+                    let input = source.baseAddress! + start
+                    if divisor == 1 {
+                        for i in 0..<count { out[i * channelCount + c] = input[i] }
+                    } else {
+                        for i in 0..<count { out[i * channelCount + c] = input[i] / divisor }
+                    }
+                }
+            }
+            start += count
+        }
+    }
+}
