@@ -137,13 +137,29 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 
 /// Creates the writer for an output file; nothing appears at `path` until the writer finishes.
 public enum RecordingWriter {
-    public static func create(_ path: String, header: RecordingHeader, format: OutputFormat? = nil) throws(SynkError) -> any SampleSink {
+    /// A streaming writer for `path` in `format` (default: from the extension).
+    ///
+    /// - Parameter pending: a metadata value still being computed. WAV and FLAC writers start at once and fill
+    ///   it in when finished; the other writers wait for it before they start.
+    public static func create(
+        _ path: String, header: RecordingHeader, format: OutputFormat? = nil, pending: PendingMetadata? = nil
+    ) throws(SynkError) -> any SampleSink {
         let chosen = try resolve(format, path)
+        let flacStreams = header.channels.allSatisfy { $0.physicalRange != nil }
+        switch (chosen, pending) {
+        case (.wavFloat, _): return try SndFileWriter(path: path, header: header, format: .wavFloat, pending: pending)
+        case (.flac, _) where flacStreams: return try SndFileWriter(path: path, header: header, format: .flac, pending: pending)
+        case (_, let pending?):
+            var resolved = header
+            resolved.metadata[pending.key] = try pending.resolvedValue(for: path)
+            return try create(path, header: resolved, format: chosen)
+        default: break
+        }
         switch chosen {
         case .wavFloat: return try SndFileWriter(path: path, header: header, format: .wavFloat)
         case .flac:
             // FLAC stores integers scaled to a full scale fixed before the data, as EDF does.
-            if header.channels.allSatisfy({ $0.physicalRange != nil }) {
+            if flacStreams {
                 return try SndFileWriter(path: path, header: header, format: .flac)
             }
             return try CollectingSink(path: path, header: header, format: .flac)

@@ -56,10 +56,19 @@ public final class SndFileWriter: SampleSink {
     private var interleaved: [Float] = []
     private var framesWritten = 0
 
+    /// Completes the header after the samples (see ``PendingMetadata``).
+    private let pending: PendingMetadata?
+
     /// Prepares a writer; fails with `.output` errors for a header synk cannot store in `format`.
-    public init(path: String, header: RecordingHeader, format: SndFileFormat) throws(SynkError) {
+    ///
+    /// - Parameter pending: a metadata value not known yet; its placeholder is written now and replaced by the
+    ///   value in ``finish()``, which waits for it.
+    public init(path: String, header: RecordingHeader, format: SndFileFormat, pending: PendingMetadata? = nil) throws(SynkError) {
         self.path = path
+        var header = header
+        if let pending { header.metadata[pending.key] = pending.placeholder }
         self.header = header
+        self.pending = pending
         let channelCount = header.channels.count
         guard channelCount > 0 else { throw .output(path, "cannot write a recording with no channels") }
         guard header.sampleRate.isFinite, header.sampleRate >= 1, header.sampleRate < Double(Int32.max) else {
@@ -183,6 +192,15 @@ public final class SndFileWriter: SampleSink {
         guard status == 0 else {
             output.abandon()
             throw .output(path, "closing the sound file failed: \(String(cString: sf_error_number(status)))")
+        }
+        if let pending {
+            do throws(SynkError) {
+                try MetadataPatch.replace(pending.placeholder, with: try pending.resolvedValue(for: path),
+                                          inFileAt: output.temporaryPath, reportingAs: path)
+            } catch {
+                output.abandon()
+                throw error
+            }
         }
         try output.commit()
     }

@@ -146,14 +146,14 @@ extension Synk {
                     .map { header.channels[$0].label }.joined(separator: ", ")
             }
             let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
-            // Encoding and writing run behind the filtering, reading ahead of it.
-            // Hashed on another core while the first blocks are filtered; the output is opened once it is known.
+            // Encoding and writing run behind the filtering, reading ahead of it. The input is hashed on another
+            // core meanwhile; WAV and FLAC outputs fill the hash into their header when finished, so writing
+            // never waits for it.
             let digest = BackgroundFileDigest(path: file)
+            let sourceHash = PendingMetadata(key: "synk_source_sha256", length: 64) { () throws(SynkError) in try digest.value() }
             let outputPath = output
             let sink = BackgroundSink(depth: 8) { () throws(SynkError) -> any SampleSink in
-                var header = outHeader
-                header.metadata["synk_source_sha256"] = try digest.value()
-                return try RecordingWriter.create(outputPath, header: header, format: outputFormat)
+                try RecordingWriter.create(outputPath, header: outHeader, format: outputFormat, pending: sourceHash)
             }
             var written = 0
             func emit(_ channels: [[Float]]) throws(SynkError) {

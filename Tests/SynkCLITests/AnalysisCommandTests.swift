@@ -1,4 +1,5 @@
 import Foundation
+import SynkIO
 import Testing
 
 @Suite("Analysis commands on real and simulated files")
@@ -77,6 +78,14 @@ struct AnalysisCommandTests {
         #expect(input["frames"] as? Int == 2630)
         let channels = try #require(json["channels"] as? [[String: Any]])
         #expect(channels.map { $0["label"] as? String } == ["Corr Raw", "Zyg Raw", "Lev Raw"])
+        // Provenance: the input's SHA-256 (from sha256sum), which WAV and FLAC fill into their header after the
+        // samples; no placeholder byte is left in the file.
+        if ["wav", "flac", "h5"].contains(format) {
+            let header = try RecordingReader.open(output).header
+            #expect(header.metadata["synk_source_sha256"] == "5fe277af2d913ec62c011c117d6125b52a9136bd75da73a394b80e3b9ba15e14")
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
+        #expect(bytes.range(of: Data("synk-pending-".utf8)) == nil)
     }
 
     @Test("the real recordings: synk info states their known facts", arguments: [
