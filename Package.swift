@@ -3,7 +3,7 @@
 import PackageDescription
 
 // Data flows one way; a module imports only modules listed before it:
-// C libraries → SynkCore → SynkIO → SynkDSP → SynkAnalysis → SynkSim → SynkReport → SynkBatch → synk (CLI).
+// C libraries (and CSynkKernels) → SynkCore → SynkIO → SynkDSP → SynkAnalysis → SynkSim → SynkReport → SynkBatch → synk (CLI).
 let package = Package(
     name: "synk",
     platforms: [.macOS(.v14)],
@@ -26,10 +26,12 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CEDFLib", providers: [.apt(["libedf-dev"])]),
+        // synk's own hand-vectorised loops (AVX2+FMA, chosen at run time; the Swift loops are the fallback).
+        .target(name: "CSynkKernels"),
 
         .target(name: "SynkCore"),
         .target(name: "SynkIO", dependencies: ["SynkCore", "CSndFile", "CHDF5", "CEDFLib"]),
-        .target(name: "SynkDSP", dependencies: ["SynkCore", "CFFTW"]),
+        .target(name: "SynkDSP", dependencies: ["SynkCore", "CFFTW", "CSynkKernels"]),
         .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP"]),
         .target(name: "SynkSim", dependencies: ["SynkCore", "SynkDSP", "SynkIO"]),
         .target(name: "SynkReport", dependencies: ["SynkCore", "SynkAnalysis"]),

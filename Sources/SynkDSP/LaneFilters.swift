@@ -1,3 +1,4 @@
+import CSynkKernels
 import Foundation
 import SynkCore
 
@@ -242,13 +243,37 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
 /// one subtraction (8 cycles) instead of an add, a multiply and a subtraction (12 cycles). These filters are
 /// latency-bound, so that is their speed; the arithmetic differs from the textbook order only in rounding.
 enum LaneBiquads {
+    /// Whether single-precision cascades run in the AVX2+FMA kernel of `CSynkKernels` (when the processor has it)
+    /// rather than in the Swift loops below. `SYNK_KERNELS=swift` in the environment forces the Swift loops.
+    static let vectorKernelAvailable: Bool = {
+        if ProcessInfo.processInfo.environment["SYNK_KERNELS"] == "swift" { return false }
+        return synk_kernels_have_avx2_fma() != 0
+    }()
+
     /// Filters `count` frames from `input` into `output` (which may be the same memory), forward in time or,
     /// with `reversed`, from the last frame to the first. `state` holds (z1, z2) per section and is updated.
+    /// `vectorKernel: false` keeps the Swift loops (the reference the kernel is tested against).
     static func run<Scalar: LaneScalar>(
         _ sections: [Biquad], state: UnsafeMutablePointer<SIMD8<Scalar>>,
-        _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool
+        _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool,
+        vectorKernel: Bool = vectorKernelAvailable
     ) {
         guard count > 0 else { return }
+        if vectorKernel, Scalar.self == Float.self, !sections.isEmpty {
+            let coefficients = sections.map { p in
+                synk_biquad_f32(b0: Float(p.b0), c1: Float(p.b1 - p.a1 * p.b0), c2: Float(p.b2 - p.a2 * p.b0),
+                                a1: Float(p.a1), a2: Float(p.a2))
+            }
+            // SIMD8<Float> is eight contiguous floats: the kernel's frame layout.
+            UnsafeMutableRawPointer(state).withMemoryRebound(to: Float.self, capacity: 16 * sections.count) { z in
+                UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in
+                    UnsafeMutableRawPointer(output).withMemoryRebound(to: Float.self, capacity: 8 * count) { y in
+                        synk_biquads_f32x8_avx2(coefficients, Int32(coefficients.count), z, x, y, count, reversed ? 1 : 0)
+                    }
+                }
+            }
+            return
+        }
         guard !sections.isEmpty else {
             if UnsafePointer(output) != input { output.update(from: input, count: count) }
             return

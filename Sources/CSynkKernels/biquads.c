@@ -1,0 +1,102 @@
+#include "CSynkKernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+int synk_kernels_have_avx2_fma(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!(fma && osxsave && avx)) return 0;
+    // The operating system must save the YMM registers on a context switch (XCR0 bits 1 and 2).
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    if ((lo & 6) != 6) return 0;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b >> 5) & 1;
+}
+
+#define TARGET __attribute__((target("avx2,fma")))
+
+// Two sections per sweep: their recursions overlap, and both states stay in registers.
+TARGET static void pair(const synk_biquad_f32 *p, const synk_biquad_f32 *q, float *state,
+                        const float *input, float *output, ptrdiff_t count, int reversed) {
+    const __m256 pb0 = _mm256_set1_ps(p->b0), pc1 = _mm256_set1_ps(p->c1), pc2 = _mm256_set1_ps(p->c2);
+    const __m256 pa1 = _mm256_set1_ps(p->a1), pa2 = _mm256_set1_ps(p->a2);
+    const __m256 qb0 = _mm256_set1_ps(q->b0), qc1 = _mm256_set1_ps(q->c1), qc2 = _mm256_set1_ps(q->c2);
+    const __m256 qa1 = _mm256_set1_ps(q->a1), qa2 = _mm256_set1_ps(q->a2);
+    __m256 p1 = _mm256_loadu_ps(state), p2 = _mm256_loadu_ps(state + 8);
+    __m256 q1 = _mm256_loadu_ps(state + 16), q2 = _mm256_loadu_ps(state + 24);
+    ptrdiff_t i = reversed ? count - 1 : 0;
+    const ptrdiff_t step = reversed ? -1 : 1;
+    for (ptrdiff_t n = 0; n < count; n++, i += step) {
+        const __m256 x = _mm256_loadu_ps(input + 8 * i);
+        const __m256 y = _mm256_fmadd_ps(pb0, x, p1);
+        const __m256 p1Next = _mm256_fnmadd_ps(pa1, p1, _mm256_fmadd_ps(pc1, x, p2));
+        p2 = _mm256_fnmadd_ps(pa2, p1, _mm256_mul_ps(pc2, x));
+        p1 = p1Next;
+        const __m256 u = _mm256_fmadd_ps(qb0, y, q1);
+        const __m256 q1Next = _mm256_fnmadd_ps(qa1, q1, _mm256_fmadd_ps(qc1, y, q2));
+        q2 = _mm256_fnmadd_ps(qa2, q1, _mm256_mul_ps(qc2, y));
+        q1 = q1Next;
+        _mm256_storeu_ps(output + 8 * i, u);
+    }
+    _mm256_storeu_ps(state, p1);
+    _mm256_storeu_ps(state + 8, p2);
+    _mm256_storeu_ps(state + 16, q1);
+    _mm256_storeu_ps(state + 24, q2);
+}
+
+TARGET static void single(const synk_biquad_f32 *p, float *state, const float *input, float *output,
+                          ptrdiff_t count, int reversed) {
+    const __m256 pb0 = _mm256_set1_ps(p->b0), pc1 = _mm256_set1_ps(p->c1), pc2 = _mm256_set1_ps(p->c2);
+    const __m256 pa1 = _mm256_set1_ps(p->a1), pa2 = _mm256_set1_ps(p->a2);
+    __m256 p1 = _mm256_loadu_ps(state), p2 = _mm256_loadu_ps(state + 8);
+    ptrdiff_t i = reversed ? count - 1 : 0;
+    const ptrdiff_t step = reversed ? -1 : 1;
+    for (ptrdiff_t n = 0; n < count; n++, i += step) {
+        const __m256 x = _mm256_loadu_ps(input + 8 * i);
+        const __m256 y = _mm256_fmadd_ps(pb0, x, p1);
+        const __m256 p1Next = _mm256_fnmadd_ps(pa1, p1, _mm256_fmadd_ps(pc1, x, p2));
+        p2 = _mm256_fnmadd_ps(pa2, p1, _mm256_mul_ps(pc2, x));
+        p1 = p1Next;
+        _mm256_storeu_ps(output + 8 * i, y);
+    }
+    _mm256_storeu_ps(state, p1);
+    _mm256_storeu_ps(state + 8, p2);
+}
+
+void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, float *state,
+                             const float *input, float *output, ptrdiff_t count, int reversed) {
+    if (count <= 0) return;
+    const float *source = input;
+    for (int s = 0; s < sectionCount;) {
+        if (s + 1 < sectionCount) {
+            pair(&sections[s], &sections[s + 1], state + 16 * s, source, output, count, reversed);
+            s += 2;
+        } else {
+            single(&sections[s], state + 16 * s, source, output, count, reversed);
+            s += 1;
+        }
+        source = output;
+    }
+    if (sectionCount == 0 && output != input) {
+        for (ptrdiff_t i = 0; i < 8 * count; i++) output[i] = input[i];
+    }
+}
+
+#else
+
+int synk_kernels_have_avx2_fma(void) { return 0; }
+
+void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, float *state,
+                             const float *input, float *output, ptrdiff_t count, int reversed) {
+    // Not an x86 processor: synk_kernels_have_avx2_fma() is 0 and the Swift loops run instead.
+    (void)sections; (void)sectionCount; (void)state; (void)input; (void)output; (void)count; (void)reversed;
+    __builtin_trap();
+}
+
+#endif
