@@ -364,8 +364,14 @@ final class LaneMovingRMS {
         squares = Array(repeating: .zero, count: 2 * max(0, halfWidth) + 1)
     }
 
-    /// Input j completes output j − h (its window is [j − 2h, j]).
-    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
+    /// Input j completes output j − h (its window is [j − 2h, j]). `vectorKernel: false` keeps the Swift loop
+    /// (the reference the AVX2 kernel is tested against).
+    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes],
+                 vectorKernel: Bool = LaneBiquads.vectorKernelAvailable) {
+        if vectorKernel {
+            processWithKernel(input, count: count, into: &output)
+            return
+        }
         let width = self.width, halfWidth = self.halfWidth
         var sum = self.sum, inputCount = self.inputCount
         let produced = max(0, inputCount + count - halfWidth) - max(0, inputCount - halfWidth)
@@ -411,6 +417,36 @@ final class LaneMovingRMS {
         outputCount += produced
         self.sum = sum
         self.inputCount = inputCount
+    }
+
+    private func processWithKernel(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
+        let produced = max(0, inputCount + count - halfWidth) - max(0, inputCount - halfWidth)
+        let start = output.count
+        output.append(contentsOf: repeatElement(ChannelLanes.zero, count: produced))
+        var seen = inputCount
+        func run(into target: UnsafeMutablePointer<ChannelLanes>) -> Int {
+            squares.withUnsafeMutableBufferPointer { ring in
+                withUnsafeMutablePointer(to: &sum) { sum in
+                    UnsafeMutableRawPointer(ring.baseAddress!).withMemoryRebound(to: Double.self, capacity: 8 * ring.count) { ring in
+                        UnsafeMutableRawPointer(sum).withMemoryRebound(to: Double.self, capacity: 8) { sum in
+                            UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in
+                                UnsafeMutableRawPointer(target).withMemoryRebound(to: Float.self, capacity: 8 * max(1, produced)) { y in
+                                    synk_moving_rms_f32x8_avx2(ring, halfWidth, sum, &seen, x, count, y)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // While the first window fills nothing is produced, and `output` may have no storage to point into.
+        var spare = ChannelLanes.zero
+        let written = produced > 0
+            ? output.withUnsafeMutableBufferPointer { run(into: $0.baseAddress! + start) }
+            : withUnsafeMutablePointer(to: &spare) { run(into: $0) }
+        precondition(written == produced, "the kernel completes exactly the frames the window allows")
+        inputCount = seen
+        outputCount += produced
     }
 
     /// The last h outputs: windows shrink at the end.

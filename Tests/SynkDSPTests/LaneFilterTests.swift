@@ -61,6 +61,41 @@ struct LaneFilterTests {
         }
     }
 
+    @Test("The AVX2 moving RMS equals the Swift loop within 1e-6 relative, for any half-width and block split",
+          arguments: [0, 1, 100, 999])
+    func vectorMovingRMSEqualsSwiftLoop(halfWidth: Int) throws {
+        try #require(LaneBiquads.vectorKernelAvailable, "this processor has no AVX2+FMA: the Swift loop is the only path")
+        let x = Fixtures.floats("noise_2k.f32")
+        let frames = (0..<x.count).map { i in ChannelLanes((0..<8).map { lane in x[(i + 31 * lane) % x.count] * Float(lane + 1) }) }
+        func rms(vectorKernel: Bool, blocks: [Int]) -> [ChannelLanes] {
+            let filter = LaneMovingRMS(halfWidth: halfWidth)
+            var out: [ChannelLanes] = []
+            var start = 0
+            frames.withUnsafeBufferPointer { input in
+                for length in blocks + [frames.count] {
+                    let count = min(length, frames.count - start)
+                    guard count > 0 else { continue }
+                    filter.process(input.baseAddress! + start, count: count, into: &out, vectorKernel: vectorKernel)
+                    start += count
+                }
+            }
+            filter.finish(into: &out)
+            return out
+        }
+        let reference = rms(vectorKernel: false, blocks: [frames.count])
+        #expect(reference.count == frames.count)
+        for blocks in [[frames.count], [1, 2, 3, halfWidth, 5000], [halfWidth + 1, 777]] {
+            let fast = rms(vectorKernel: true, blocks: blocks)
+            #expect(fast.count == reference.count)
+            var worst: Float = 0
+            for i in reference.indices {
+                let scale = max(reference[i].max(), 1e-20)
+                worst = max(worst, ((fast[i] - reference[i]) / scale).max(), ((reference[i] - fast[i]) / scale).max())
+            }
+            #expect(worst <= 1e-6, "blocks \(blocks): largest relative difference \(worst)")
+        }
+    }
+
     @Test("High-pass 20 Hz at 20 kHz (poles close to 1: double precision) matches sosfiltfilt within 1e-3 RMS")
     func highPassAt20kHz() throws {
         let x = Fixtures.floats("noise_20k.f32")

@@ -30,6 +30,14 @@ int synk_kernels_have_avx2_fma(void);
 void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, float *state,
                              const float *input, float *output, ptrdiff_t count, int reversed);
 
+/// The centred moving RMS of eight float lanes, as `LaneMovingRMS.process` computes it: input frame j completes
+/// output frame j − h; `ring` holds the last `2h + 1` squares (double, eight lanes each), `sum` (eight doubles)
+/// their running sum, recomputed exactly whenever the ring wraps; `*inputCount` frames were seen before.
+/// Writes the completed output frames to `output` (eight floats each) and returns how many.
+/// Call only when `synk_kernels_have_avx2_fma()` returned 1.
+ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
+                                     const float *input, ptrdiff_t count, float *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -88,9 +88,69 @@ void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, 
     }
 }
 
+TARGET ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
+                                            const float *input, ptrdiff_t count, float *output) {
+    const ptrdiff_t width = 2 * halfWidth + 1;
+    const __m256d fullWindow = _mm256_set1_pd(1.0 / (double)width);
+    const __m256 zero = _mm256_setzero_ps();
+    __m256d sumLow = _mm256_loadu_pd(sum), sumHigh = _mm256_loadu_pd(sum + 4);
+    ptrdiff_t j = *inputCount, slot = j % width, written = 0;
+    for (ptrdiff_t n = 0; n < count; n++, j++) {
+        const __m256 x = _mm256_loadu_ps(input + 8 * n);
+        const __m256d low = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), high = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+        double *entry = ring + 8 * slot;
+        if (j >= width) {
+            sumLow = _mm256_sub_pd(sumLow, _mm256_loadu_pd(entry));
+            sumHigh = _mm256_sub_pd(sumHigh, _mm256_loadu_pd(entry + 4));
+        }
+        const __m256d squareLow = _mm256_mul_pd(low, low), squareHigh = _mm256_mul_pd(high, high);
+        _mm256_storeu_pd(entry, squareLow);
+        _mm256_storeu_pd(entry + 4, squareHigh);
+        sumLow = _mm256_add_pd(sumLow, squareLow);
+        sumHigh = _mm256_add_pd(sumHigh, squareHigh);
+        if (slot == width - 1) {
+            // Once per window length the running sum is recomputed, so rounding never accumulates.
+            __m256d exactLow = _mm256_setzero_pd(), exactHigh = _mm256_setzero_pd();
+            for (ptrdiff_t k = 0; k < width; k++) {
+                exactLow = _mm256_add_pd(exactLow, _mm256_loadu_pd(ring + 8 * k));
+                exactHigh = _mm256_add_pd(exactHigh, _mm256_loadu_pd(ring + 8 * k + 4));
+            }
+            sumLow = exactLow;
+            sumHigh = exactHigh;
+        }
+        const ptrdiff_t i = j - halfWidth;
+        if (i >= 0) {
+            __m256d meanLow, meanHigh;
+            if (i >= halfWidth) {
+                meanLow = _mm256_mul_pd(sumLow, fullWindow);
+                meanHigh = _mm256_mul_pd(sumHigh, fullWindow);
+            } else {
+                // The window is still growing at the start: frames 0...j.
+                const __m256d frames = _mm256_set1_pd((double)(j + 1));
+                meanLow = _mm256_div_pd(sumLow, frames);
+                meanHigh = _mm256_div_pd(sumHigh, frames);
+            }
+            const __m256 mean = _mm256_set_m128(_mm256_cvtpd_ps(meanHigh), _mm256_cvtpd_ps(meanLow));
+            _mm256_storeu_ps(output + 8 * written, _mm256_sqrt_ps(_mm256_max_ps(mean, zero)));
+            written++;
+        }
+        if (++slot == width) slot = 0;
+    }
+    _mm256_storeu_pd(sum, sumLow);
+    _mm256_storeu_pd(sum + 4, sumHigh);
+    *inputCount = j;
+    return written;
+}
+
 #else
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
+
+ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
+                                     const float *input, ptrdiff_t count, float *output) {
+    (void)ring; (void)halfWidth; (void)sum; (void)inputCount; (void)input; (void)count; (void)output;
+    __builtin_trap();
+}
 
 void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, float *state,
                              const float *input, float *output, ptrdiff_t count, int reversed) {
