@@ -124,13 +124,12 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         // Frames are converted to the filter's precision straight into the buffer they are filtered in.
         if started {
             let offset = forward.count
-            forward.reserveCapacity(offset + count)
-            for i in 0..<count { forward.append(Lanes(raw[i])) }
+            Self.appendConverted(raw, count: count, to: &forward)
             forward.withUnsafeBufferPointer { keepTail($0.baseAddress! + offset, count: count) }
             filterInPlace(from: offset)
         } else {
             let offset = head.count
-            for i in 0..<count { head.append(Lanes(raw[i])) }
+            Self.appendConverted(raw, count: count, to: &head)
             head.withUnsafeBufferPointer { keepTail($0.baseAddress! + offset, count: count) }
             guard head.count >= lookAhead + 1 else { return }
             start()
@@ -229,8 +228,31 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
                     LaneBiquads.run(sections, state: s.baseAddress!, source.baseAddress! + start, target.baseAddress!,
                                     count: total, reversed: true)
                 }
-                for i in 0..<count { output.append(ChannelLanes(target[i])) }
+                Self.appendConverted(UnsafePointer(target.baseAddress!), count: count, to: &output)
             }
+        }
+    }
+
+    /// Appends `count` frames converted to `Scalar` (one bulk copy when the precisions agree).
+    private static func appendConverted(_ source: UnsafePointer<ChannelLanes>, count: Int, to target: inout [Lanes]) {
+        if Scalar.self == Float.self {
+            UnsafeRawPointer(source).withMemoryRebound(to: Lanes.self, capacity: count) { same in
+                target.append(contentsOf: UnsafeBufferPointer(start: same, count: count))
+            }
+        } else {
+            target.reserveCapacity(target.count + count)
+            for i in 0..<count { target.append(Lanes(source[i])) }
+        }
+    }
+
+    /// Appends `count` frames converted to single precision (one bulk copy when they are single precision).
+    private static func appendConverted(_ source: UnsafePointer<Lanes>, count: Int, to target: inout [ChannelLanes]) {
+        if Scalar.self == Float.self {
+            UnsafeRawPointer(source).withMemoryRebound(to: ChannelLanes.self, capacity: count) { same in
+                target.append(contentsOf: UnsafeBufferPointer(start: same, count: count))
+            }
+        } else {
+            for i in 0..<count { target.append(ChannelLanes(source[i])) }
         }
     }
 }

@@ -23,3 +23,71 @@ public enum WindowPowerSpectrum {
         }
     }
 }
+
+extension WindowPowerSpectrum {
+    /// One channel's window being filled, and the FFT that measures it: the plan and aligned buffers are made
+    /// once and reused for every window (a long recording has thousands per channel).
+    ///
+    /// Samples are stored shifted by the window's first sample. That changes only the DC bin, so every bin
+    /// k ≥ 1 is |X_k|² of the window itself, and the window's centred energy Σ(x − mean)² is the power of the
+    /// bins k ≥ 1 (Parseval), with no pass over the samples; the shift keeps single precision exact for
+    /// signals with a large offset (ADC counts), where the DC bin would otherwise dwarf the rest.
+    ///
+    /// `@unchecked Sendable`: it holds FFTW buffers and is used by one thread at a time (its channel's).
+    public final class Workspace: @unchecked Sendable {
+        /// Samples per window.
+        public let length: Int
+        /// Samples in the current window so far.
+        public private(set) var filled = 0
+        private var origin: Float = 0
+        private let plan: FFTPlan
+        private let input: AlignedFloats
+        private let output: AlignedFloats
+
+        public init(length: Int) {
+            precondition(length >= 1)
+            self.length = length
+            plan = FFTPlans.plan(.forwardReal, length: length)
+            input = AlignedFloats(count: length)
+            output = AlignedFloats(count: 2 * (length / 2 + 1))
+        }
+
+        public var isFull: Bool { filled == length }
+
+        /// Appends up to the window's remaining room from `samples`; returns how many were taken.
+        public func append(_ samples: UnsafeBufferPointer<Float>) -> Int {
+            let take = min(length - filled, samples.count)
+            guard take > 0, let source = samples.baseAddress else { return 0 }
+            if filled == 0 { origin = source[0] }
+            let target = input.pointer + filled, origin = self.origin
+            for i in 0..<take { target[i] = source[i] - origin }
+            filled += take
+            return take
+        }
+
+        /// Drops the current window (a gap in the signal breaks it).
+        public func reset() { filled = 0 }
+
+        /// For a full window: writes |X_k|² for every k in `bins` (1 ≤ k ≤ length/2; others 0) to `powers` and
+        /// returns the centred energy Σ(x − mean)²; then starts the next window.
+        public func measure(bins: [Int], into powers: inout [Double]) -> Double {
+            precondition(isFull, "measure a full window")
+            plan.forward(input.pointer, output.complexPointer)
+            let s = output.pointer
+            let n = length
+            func power(_ k: Int) -> Double {
+                let re = Double(s[2 * k]), im = Double(s[2 * k + 1])
+                return re * re + im * im
+            }
+            var ac = 0.0
+            let lastPair = (n - 1) / 2
+            if lastPair >= 1 { for k in 1...lastPair { ac += power(k) } }
+            var total = 2 * ac
+            if n % 2 == 0 && n >= 2 { total += power(n / 2) }
+            powers.removeAll(keepingCapacity: true)
+            for k in bins { powers.append(k >= 1 && k <= n / 2 ? power(k) : 0) }
+            filled = 0
+            return total / Double(n)
+        }
+    }
+}

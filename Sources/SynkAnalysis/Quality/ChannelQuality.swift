@@ -215,8 +215,9 @@ public struct QualityAccumulator: Sendable {
         var minimumCount = 0
         var atRails = 0
         let rails: ClosedRange<Double>?
-        // Mains measurement over whole one-second windows.
-        var windowBuffer: [Float] = []
+        // Mains measurement over whole one-second windows (the workspace is this channel's alone).
+        let spectrum: WindowPowerSpectrum.Workspace
+        var powers: [Double] = []
         var mainsEnergy: [Double]
         var windowEnergy = 0.0
         var motionEnergy = 0.0
@@ -238,7 +239,7 @@ public struct QualityAccumulator: Sendable {
             self.rails = rails
             self.mainsBins = mainsBins
             mainsEnergy = Array(repeating: 0, count: mainsBins.count)
-            windowBuffer.reserveCapacity(window)
+            spectrum = WindowPowerSpectrum.Workspace(length: window)
             // The DFT bins examined (each harmonic ±1, inside 0 < k < N/2), in the order they are summed.
             var spectrumBins: [Int] = []
             var indices: [[Int]] = []
@@ -285,7 +286,7 @@ public struct QualityAccumulator: Sendable {
                     while end < buffer.count && !buffer[end].isFinite {
                         nonFinite += 1
                         if firstNonFinite == nil { firstNonFinite = firstFrame + end }
-                        windowBuffer.removeAll(keepingCapacity: true) // a gap breaks the window
+                        spectrum.reset() // a gap breaks the window
                         endRun()
                         end += 1
                     }
@@ -341,10 +342,8 @@ public struct QualityAccumulator: Sendable {
             self.longestRun = longestRun
             var offset = 0
             while offset < run.count {
-                let take = min(window - windowBuffer.count, run.count - offset)
-                windowBuffer.append(contentsOf: UnsafeBufferPointer(rebasing: run[offset..<(offset + take)]))
-                offset += take
-                if windowBuffer.count == window { measureWindow() }
+                offset += spectrum.append(UnsafeBufferPointer(rebasing: run[offset...]))
+                if spectrum.isFull { measureWindow() }
             }
         }
 
@@ -406,22 +405,13 @@ public struct QualityAccumulator: Sendable {
 
         mutating func measureWindow() {
             let n = Double(window)
-            // Σ(x − mean)² = Σ(x − x₀)² − n·(mean − x₀)², with the shift x₀ = first sample keeping it exact.
-            let moments = windowBuffer.withUnsafeBufferPointer { Self.blockStatistics($0, shift: Double($0[0]), lower: -.infinity, upper: .infinity) }
-            let shiftedMean = moments.sum / n
-            let mean = Double(windowBuffer[0]) + shiftedMean
-            let energy = Swift.max(0, moments.sumSquares - n * shiftedMean * shiftedMean)
-            windowEnergy += energy
-            // One FFT gives every mains bin at once (formerly one Goertzel pass per bin: 30 passes per window).
-            let powers = windowBuffer.withUnsafeBufferPointer { samples in
-                WindowPowerSpectrum.power(of: samples, subtracting: mean, bins: spectrumBins)
-            }
+            // One FFT gives the window's centred energy and every mains and motion bin at once.
+            windowEnergy += spectrum.measure(bins: spectrumBins, into: &powers)
             for (m, bins) in mainsSpectrumIndices.enumerated() {
                 // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
                 for index in bins { mainsEnergy[m] += 2 * powers[index] / n }
             }
             for index in motionSpectrumIndices { motionEnergy += 2 * powers[index] / n }
-            windowBuffer.removeAll(keepingCapacity: true)
         }
 
         func verdict(info: ChannelInfo, criteria: QualityCriteria, rate: Double, judgeMotion: Bool = true) -> ChannelQuality {
