@@ -165,10 +165,14 @@ public struct SignalBlock: Sendable {
     public var firstFrame: Int
     /// One contiguous array per channel; all the same length.
     public var channels: [[Float]]
+    /// True when the reader has verified that every sample is finite, so consumers need not scan the block
+    /// again; false means "not known" (a text file's empty cells arrive as NaN).
+    public var allFinite: Bool
 
-    public init(firstFrame: Int, channels: [[Float]]) {
+    public init(firstFrame: Int, channels: [[Float]], allFinite: Bool = false) {
         self.firstFrame = firstFrame
         self.channels = channels
+        self.allFinite = allFinite
     }
 
     public var frameCount: Int { channels.first?.count ?? 0 }

@@ -169,7 +169,7 @@ public final class SndFileReader: SampleSource {
                              place: "channel \(header.channels[c].label), frame \(position + bad)")
             }
         }
-        let block = SignalBlock(firstFrame: position, channels: channels)
+        let block = SignalBlock(firstFrame: position, channels: channels, allFinite: true)
         position += got
         return block
     }

@@ -110,6 +110,39 @@ struct SaturationAndNoiseQualityTests {
         #expect(accumulator.finish()[0].saturatedSamples == 100)
     }
 
+    @Test("run counting equals a plain sample-by-sample count for runs of every length at every position, in blocks of any size",
+          arguments: [1, 7, 8, 9, 777])
+    func runsEqualPlainCount(block: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(block))
+        var x = (0..<Self.n).map { _ in Float(50 * rng.nextGaussian()) }
+        // Runs of 2…120 equal samples, some starting on and some off an eight-sample boundary, some adjacent.
+        var start = 3
+        var length = 2
+        while start + length < Self.n {
+            for i in start..<(start + length) { x[i] = Float(length) }
+            start += length + (length % 3 == 0 ? 0 : 1 + length % 11)
+            length = length % 120 + 1 + length % 5
+        }
+        // The plain count: maximal runs of one value, those of at least 40 samples (20 ms) adding up.
+        var saturated = 0, longest = 0, i = 0
+        while i < x.count {
+            var j = i + 1
+            while j < x.count && x[j] == x[i] { j += 1 }
+            if j - i >= 40 { saturated += j - i }
+            longest = max(longest, j - i)
+            i = j
+        }
+        let header = RecordingHeader(sampleRate: Self.rate, frameCount: Self.n, channels: [.labelled("OOc-L")])
+        var accumulator = QualityAccumulator(header: header)
+        for first in stride(from: 0, to: Self.n, by: block) {
+            accumulator.add(SignalBlock(firstFrame: first, channels: [Array(x[first..<min(Self.n, first + block)])]))
+        }
+        let q = accumulator.finish()[0]
+        #expect(saturated > 1000 && longest >= 100)
+        #expect(q.saturatedSamples == saturated)
+        #expect(q.longestConstantRunSeconds == Double(longest) / Self.rate)
+    }
+
     @Test("broadband noise beyond 2000 µV RMS is extreme noise; 1500 µV is not")
     func extremeRMS() throws {
         var rng = SeededGenerator(seed: 12)

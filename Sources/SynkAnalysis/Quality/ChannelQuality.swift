@@ -171,7 +171,7 @@ public struct QualityAccumulator: Sendable {
         channels.withUnsafeMutableBufferPointer { accumulators in
             let shared = UnsafeSlots(accumulators)
             DispatchQueue.concurrentPerform(iterations: count) { c in
-                shared.buffer[c].add(block.channels[c], firstFrame: firstFrame)
+                shared.buffer[c].add(block.channels[c], firstFrame: firstFrame, knownFinite: block.allFinite)
             }
         }
         framesSeen += block.frameCount
@@ -270,9 +270,9 @@ public struct QualityAccumulator: Sendable {
             runLength = 0
         }
 
-        mutating func add(_ samples: [Float], firstFrame: Int) {
-            // The common case, a block without gaps, is recognised by one vectorised pass.
-            if Signal.firstNonFiniteIndex(in: samples) == nil {
+        mutating func add(_ samples: [Float], firstFrame: Int, knownFinite: Bool = false) {
+            // The common case, a block without gaps, is known from the reader or recognised by one vectorised pass.
+            if knownFinite || Signal.firstNonFiniteIndex(in: samples) == nil {
                 if !samples.isEmpty { samples.withUnsafeBufferPointer { addFinite($0) } }
                 return
             }
@@ -307,8 +307,10 @@ public struct QualityAccumulator: Sendable {
             var saturatedSamples = self.saturatedSamples, longestRun = self.longestRun
             let saturationRun = self.saturationRun
             let upper = rails?.upperBound ?? .infinity, lower = rails?.lowerBound ?? -.infinity
-            // Runs of one value (saturation): a sequential scan, cheap because most samples differ from the last.
-            for x in run {
+            // Runs of one value (saturation). Eight samples at a time: when no sample of a group equals the one
+            // before it (the rule in a live signal), each of them starts a run, so only the run before the group
+            // can end long; a group with a repeat is walked sample by sample.
+            func step(_ x: Float) {
                 if x == runValue {
                     runLength += 1
                 } else {
@@ -318,6 +320,23 @@ public struct QualityAccumulator: Sendable {
                     runLength = 1
                 }
             }
+            let raw = UnsafeRawPointer(run.baseAddress!)
+            var i = 0
+            if run.count > 0 { step(run[0]); i = 1 }
+            while i + 8 <= run.count {
+                let current = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                let previous = raw.loadUnaligned(fromByteOffset: 4 * (i - 1), as: SIMD8<Float>.self)
+                if any(current .== previous) {
+                    for k in i..<(i + 8) { step(run[k]) }
+                } else {
+                    if runLength >= saturationRun { saturatedSamples += runLength }
+                    longestRun = Swift.max(longestRun, runLength, 1)
+                    runValue = current[7]
+                    runLength = 1
+                }
+                i += 8
+            }
+            while i < run.count { step(run[i]); i += 1 }
             // Sums, extremes and rail counts, eight samples at a time.
             let block = Self.blockStatistics(run, shift: shift, lower: lower, upper: upper)
             sum += block.sum

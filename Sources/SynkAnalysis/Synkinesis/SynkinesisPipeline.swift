@@ -48,7 +48,7 @@ public enum SynkinesisPipeline {
             quality.add(block)
             let selected = channels.map { index -> [Float] in
                 let samples = block.channels[index]
-                return SampleScan.firstNonFiniteIndex(in: samples) == nil ? samples : samples.map { $0.isFinite ? $0 : 0 }
+                return block.allFinite || SampleScan.firstNonFiniteIndex(in: samples) == nil ? samples : samples.map { $0.isFinite ? $0 : 0 }
             }
             append(conditioner.process(selected))
         }
