@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "SynkCore"),
         .target(name: "SynkIO", dependencies: ["SynkCore", "CSndFile", "CHDF5", "CEDFLib"]),
         .target(name: "SynkDSP", dependencies: ["SynkCore", "CFFTW", "CSynkKernels"]),
-        .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP"]),
+        .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP", "CSynkKernels"]),
         .target(name: "SynkSim", dependencies: ["SynkCore", "SynkDSP", "SynkIO"]),
         .target(name: "SynkReport", dependencies: ["SynkCore", "SynkAnalysis"]),
         .target(name: "SynkBatch", dependencies: ["SynkCore", "SynkIO", "SynkDSP", "SynkAnalysis", "SynkReport"]),

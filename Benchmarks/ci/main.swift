@@ -61,6 +61,11 @@ func seconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
+if CommandLine.arguments.contains("--has-vector-kernels") {
+    // Exit status 0 when the AVX2+FMA kernels run on this processor (for the gate's second baseline).
+    exit(SIMDReductions.vectorKernel ? 0 : 1)
+}
+
 if CommandLine.arguments.contains("--scaling") {
     let n = 72_000 // 6 minutes of envelope at 200 Hz
     print("all-pairs matrix, \(n) samples per channel (best of 5 runs)")

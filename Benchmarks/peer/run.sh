@@ -31,10 +31,9 @@ channels = [{"label": f"ch{8 * s + i + 1}", "muscle": m, "side": side}
 json.dump({"affected_side": "left", "channels": channels}, open(sys.argv[1], "w"), indent=1)
 PY
 cc -O2 -o "$work/lower_bound" "$here/../lower-bound/lower_bound.c" -lsndfile -lfftw3f -lm
-swiftc -O -module-name EnvelopeCorrelations "$root"/Sources/SynkAnalysis/Correlation/*.swift \
-    "$here/envelope-correlations/main.swift" -o "$work/envelope-correlations" 2>/dev/null \
-    || swiftc -O -module-name EnvelopeCorrelations "$root"/Sources/SynkAnalysis/Correlation/*.swift \
-       "$here/envelope-correlations/main.swift" -o "$work/envelope-correlations"
+"$root/Benchmarks/build-kernels.sh" "$work"
+swiftc -O -module-name EnvelopeCorrelations -I "$work/kernels" "$root"/Sources/SynkAnalysis/Correlation/*.swift \
+    "$here/envelope-correlations/main.swift" "$work/kernels/kernels.o" -o "$work/envelope-correlations"
 
 # measure NAME COMMAND...: runs under /usr/bin/time -v, prints and records "seconds peak_MB".
 measure() {

@@ -1,5 +1,14 @@
 #include "CSynkKernels.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+int synk_kernels_enabled(void) {
+    const char *choice = getenv("SYNK_KERNELS");
+    if (choice && strcmp(choice, "swift") == 0) return 0;
+    return synk_kernels_have_avx2_fma();
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -142,9 +151,28 @@ TARGET ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, d
     return written;
 }
 
+TARGET double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
+        s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
+    }
+    __m256d s = _mm256_add_pd(s0, s1);
+    __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+    for (; i < count; i++) sum += a[i] * b[i];
+    return sum;
+}
+
 #else
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
+
+double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
+    (void)a; (void)b; (void)count;
+    __builtin_trap();
+}
 
 ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
                                      const float *input, ptrdiff_t count, float *output) {

@@ -267,10 +267,7 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
 enum LaneBiquads {
     /// Whether single-precision cascades run in the AVX2+FMA kernel of `CSynkKernels` (when the processor has it)
     /// rather than in the Swift loops below. `SYNK_KERNELS=swift` in the environment forces the Swift loops.
-    static let vectorKernelAvailable: Bool = {
-        if ProcessInfo.processInfo.environment["SYNK_KERNELS"] == "swift" { return false }
-        return synk_kernels_have_avx2_fma() != 0
-    }()
+    static let vectorKernelAvailable = synk_kernels_enabled() != 0
 
     /// Filters `count` frames from `input` into `output` (which may be the same memory), forward in time or,
     /// with `reversed`, from the last frame to the first. `state` holds (z1, z2) per section and is updated.

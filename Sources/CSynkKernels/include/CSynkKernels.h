@@ -23,6 +23,10 @@ typedef struct {
 /// 1 when the processor and the operating system support AVX2 and FMA, else 0.
 int synk_kernels_have_avx2_fma(void);
 
+/// 1 when the kernels are to be used: the processor has AVX2 and FMA and the environment variable
+/// SYNK_KERNELS is not "swift" (which keeps the Swift loops, e.g. to compare results across machines).
+int synk_kernels_enabled(void);
+
 /// Runs the cascade `sections[0..<sectionCount]` over `count` frames of eight float lanes (frame i is
 /// `input[8i ..< 8i+8]`), forward in time or, when `reversed` is non-zero, from the last frame to the first.
 /// `output` may equal `input`. `state` holds z1 and z2 (eight lanes each) per section and is updated.
@@ -37,6 +41,10 @@ void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, 
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
                                      const float *input, ptrdiff_t count, float *output);
+
+/// Σ a[i]·b[i] for i in 0..<count, with four-lane fused multiply-adds in double precision (eight partial sums).
+/// Call only when `synk_kernels_have_avx2_fma()` returned 1.
+double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,5 @@
+import CSynkKernels
+
 /// Reductions with several independent `Double` lanes.
 ///
 /// A plain `for` loop summing into one `Double` is a serial dependency chain that the compiler may
@@ -59,8 +61,17 @@ enum SIMDReductions {
         return (sxx, syy, sxy)
     }
 
+    /// Whether ``dot(_:_:_:)`` runs the AVX2+FMA kernel of `CSynkKernels` (see `synk_kernels_enabled`).
+    static let vectorKernel = synk_kernels_enabled() != 0
+
     /// Σ a[i]·b[i] for i in 0..<count.
     static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ count: Int) -> Double {
+        if vectorKernel { return synk_dot_f64_avx2(a, b, count) }
+        return swiftDot(a, b, count)
+    }
+
+    /// ``dot(_:_:_:)`` in Swift: the reference, and the path on processors without AVX2+FMA.
+    static func swiftDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ count: Int) -> Double {
         var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
         var i = 0
         while i + 8 <= count {

@@ -229,13 +229,19 @@ public enum SynkinesisAnalysis {
             return m
         }
 
-        let pairs = ChannelParallel.map(jobs) { job, _ -> SynkinesisPair? in
-            let affected = measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: affectedSlot)
-            let healthy = measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: healthySlot)
+        // One job per pair and side, so that the two cores stay evenly loaded however few pairs a task has.
+        let sides = [affectedSlot, healthySlot]
+        let measured = ChannelParallel.map(Array(0..<(2 * jobs.count))) { index, _ -> SideMeasures? in
+            let job = jobs[index / 2]
+            return measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: sides[index % 2])
+        }
+        let pairs = jobs.indices.compactMap { j -> SynkinesisPair? in
+            let job = jobs[j]
+            let affected = measured[2 * j], healthy = measured[2 * j + 1]
             guard affected != nil || healthy != nil else { return nil }
             return comparePair(task: job.task.task, driver: job.task.driver, follower: job.follower, affected: affected,
                                healthy: healthy, comparison: comparison, parameters: parameters)
-        }.compactMap { $0 }
+        }
 
         let method = SynkinesisMethod(
             settings: parameters, envelopeSampleRateHz: fs, envelope: envelopes.kind.description,

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Compiles Sources/CSynkKernels for the scripts that build the correlation kernel with swiftc directly (the CI
+# gate, the peer comparison): WORKDIR/kernels/kernels.o and a module map, so `swiftc -I WORKDIR/kernels` can
+# `import CSynkKernels`.    usage: Benchmarks/build-kernels.sh WORKDIR     env: CC (default clang, else cc)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$1/kernels"
+mkdir -p "$out"
+cc="${CC:-$(command -v clang || command -v cc)}"
+"$cc" -O2 -c "$root/Sources/CSynkKernels/kernels.c" -I "$root/Sources/CSynkKernels/include" -o "$out/kernels.o"
+cat >"$out/module.modulemap" <<MAP
+module CSynkKernels {
+    header "$root/Sources/CSynkKernels/include/CSynkKernels.h"
+    export *
+}
+MAP
