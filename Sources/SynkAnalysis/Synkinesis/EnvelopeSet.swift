@@ -101,7 +101,7 @@ public struct EnvelopeSet: Sendable {
             guard envelope.count == n else {
                 throw .input(nil, "envelope has \(envelope.count) samples, expected \(n)", place: "channel \(c)")
             }
-            if let bad = envelope.firstIndex(where: { !$0.isFinite }) {
+            if let bad = SampleScan.firstNonFiniteIndex(in: envelope) {
                 throw .input(nil, "envelope sample is not finite", place: "channel \(c), sample \(bad)")
             }
         }

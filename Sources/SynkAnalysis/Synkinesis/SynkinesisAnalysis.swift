@@ -76,8 +76,8 @@ public enum SynkinesisAnalysis {
             rest = given.map { Optional($0) }
             restSource = "given with the envelopes"
         } else {
-            rest = envelopes.envelopes.map {
-                ActivityDetection.estimateRest($0, sampleRate: fs, kind: envelopes.kind, windowSeconds: parameters.restWindowSeconds)
+            rest = ChannelParallel.map(envelopes.envelopes) { envelope, _ in
+                ActivityDetection.estimateRest(envelope, sampleRate: fs, kind: envelopes.kind, windowSeconds: parameters.restWindowSeconds)
             }
             restSource = "quietest \(parameters.restWindowSeconds) s window of each channel"
         }
@@ -331,12 +331,17 @@ public enum SynkinesisAnalysis {
         }
         var union = [Bool](repeating: false, count: envelopes.frameCount)
         let peaks = channels.map { Double(envelopes.envelopes[$0.channelIndex].max() ?? 0) }
-        for (k, channel) in channels.enumerated() {
-            guard let level = rest[channel.channelIndex] else { continue }
+        // Each channel's mask on its own core, then their union.
+        let masks = ChannelParallel.map(Array(channels.enumerated())) { entry, _ -> [Bool]? in
+            let (k, channel) = entry
+            guard let level = rest[channel.channelIndex] else { return nil }
             let margin = max(parameters.onsetThresholdSD * level.standardDeviation,
                              parameters.burstThresholdFraction * (peaks[k] - level.mean))
-            let mask = ActivityDetection.activeMask(
+            return ActivityDetection.activeMask(
                 envelopes.envelopes[channel.channelIndex], threshold: level.mean + margin, minimumRun: minimumRun)
+        }
+        for mask in masks {
+            guard let mask else { continue }
             for i in 0..<union.count where mask[i] { union[i] = true }
         }
         // Merge bursts separated by short gaps, then drop short bursts.
