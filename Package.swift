@@ -29,7 +29,7 @@ let package = Package(
         // synk's own hand-vectorised loops (AVX2+FMA, chosen at run time; the Swift loops are the fallback).
         .target(name: "CSynkKernels"),
 
-        .target(name: "SynkCore"),
+        .target(name: "SynkCore", dependencies: ["CSynkKernels"]),
         .target(name: "SynkIO", dependencies: ["SynkCore", "CSndFile", "CHDF5", "CEDFLib"]),
         .target(name: "SynkDSP", dependencies: ["SynkCore", "CFFTW", "CSynkKernels"]),
         .target(name: "SynkAnalysis", dependencies: ["SynkCore", "SynkDSP", "CSynkKernels"]),

@@ -165,9 +165,73 @@ TARGET double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t coun
     return sum;
 }
 
+// Transposes the 8×8 block r[0..7] (rows) in place into columns.
+TARGET static inline void transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+TARGET void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
+    const ptrdiff_t stride = channelCount;
+    int c0 = 0;
+    for (; c0 + 8 <= channelCount; c0 += 8) {
+        ptrdiff_t i = 0;
+        for (; i + 8 <= frames; i += 8) {
+            __m256 r[8];
+            for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(interleaved + (i + k) * stride + c0);
+            transpose8(r);
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(channels[c0 + k] + i, r[k]);
+        }
+        for (; i < frames; i++)
+            for (int k = 0; k < 8; k++) channels[c0 + k][i] = interleaved[i * stride + c0 + k];
+    }
+    for (int c = c0; c < channelCount; c++)
+        for (ptrdiff_t i = 0; i < frames; i++) channels[c][i] = interleaved[i * stride + c];
+}
+
+TARGET void synk_lanes_from_channels_f32_avx2(const float *const *channels, int laneCount, ptrdiff_t start, ptrdiff_t count,
+                                              float *frames) {
+    ptrdiff_t i = 0;
+    if (laneCount == 8) {
+        for (; i + 8 <= count; i += 8) {
+            __m256 r[8];
+            for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(channels[k] + start + i);
+            transpose8(r);
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(frames + 8 * (i + k), r[k]);
+        }
+    }
+    for (; i < count; i++)
+        for (int k = 0; k < 8; k++) frames[8 * i + k] = k < laneCount ? channels[k][start + i] : 0.0f;
+}
+
 #else
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
+
+void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
+    (void)interleaved; (void)frames; (void)channelCount; (void)channels;
+    __builtin_trap();
+}
+
+void synk_lanes_from_channels_f32_avx2(const float *const *channels, int laneCount, ptrdiff_t start, ptrdiff_t count,
+                                       float *frames) {
+    (void)channels; (void)laneCount; (void)start; (void)count; (void)frames;
+    __builtin_trap();
+}
 
 double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
     (void)a; (void)b; (void)count;

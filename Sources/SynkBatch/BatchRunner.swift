@@ -272,7 +272,9 @@ public struct BatchRunner: Sendable {
             unlink(path("results", item, analysis))
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
                                        message: Self.relative(error, item).description)
-            if let data = try? JSONEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
+            let failureEncoder = JSONEncoder()
+            failureEncoder.outputFormatting = [.sortedKeys]
+            if let data = try? failureEncoder.encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
             return (.failed, failure.message, error.kind == .quality)
         }
     }

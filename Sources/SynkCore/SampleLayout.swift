@@ -1,3 +1,5 @@
+import CSynkKernels
+
 /// Finite-value checks and interleaving of sample buffers: the per-sample loops every reader and writer
 /// runs over the whole recording, written so that they vectorise and stay in cache.
 public enum SampleScan {
@@ -47,6 +49,12 @@ public enum Interleaving {
         _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]? = nil
     ) -> [[Float]] {
         precondition(scales == nil || scales!.count == channelCount, "one scale per channel")
+        if vectorKernel, frames > 0, channelCount >= 8, scales?.allSatisfy({ $0 == 1 }) ?? true {
+            // Eight channels at a time by 8×8 transposes, straight into the new arrays.
+            return makeChannels(count: channelCount, length: frames) { targets in
+                synk_deinterleave_f32_avx2(interleaved, frames, Int32(channelCount), targets.map { Optional($0) })
+            }
+        }
         var channels = (0..<channelCount).map { _ in
             [Float](unsafeUninitializedCapacity: frames) { _, initialised in initialised = frames }
         }
@@ -68,6 +76,30 @@ public enum Interleaving {
             start += count
         }
         return channels
+    }
+
+    /// Whether the AVX2 transposes of `CSynkKernels` are used (see `synk_kernels_enabled`).
+    public static let vectorKernel = synk_kernels_enabled() != 0
+
+    /// `count` new arrays of `length` floats, uninitialised until `fill` writes every element through the pointers
+    /// it is given (one per array, in order).
+    public static func makeChannels(
+        count: Int, length: Int, _ fill: ([UnsafeMutablePointer<Float>]) -> Void
+    ) -> [[Float]] {
+        precondition(length > 0)
+        func build(_ pointers: [UnsafeMutablePointer<Float>]) -> [[Float]] {
+            guard pointers.count < count else {
+                fill(pointers)
+                return []
+            }
+            var rest: [[Float]] = []
+            let array = [Float](unsafeUninitializedCapacity: length) { buffer, initialised in
+                rest = build(pointers + [buffer.baseAddress!])
+                initialised = length
+            }
+            return [array] + rest
+        }
+        return build([])
     }
 
     /// Interleaves `channels` (each at least `frames` long) into `target` (`frames · channels.count` floats),

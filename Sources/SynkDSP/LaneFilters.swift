@@ -555,6 +555,20 @@ final class LaneConditioner {
             let count = min(Self.passFrames, total - start)
             frames.removeAll(keepingCapacity: true)
             frames.append(contentsOf: repeatElement(ChannelLanes.zero, count: count))
+            if LaneBiquads.vectorKernelAvailable, channels.allSatisfy({ $0.count >= start + count }) {
+                // 8×8 transposes from the channel arrays into the frames.
+                Self.withBasePointers(channels) { pointers in
+                    frames.withUnsafeMutableBufferPointer { target in
+                        UnsafeMutableRawPointer(target.baseAddress!).withMemoryRebound(to: Float.self, capacity: 8 * count) { out in
+                            synk_lanes_from_channels_f32_avx2(pointers, Int32(pointers.count), start, count, out)
+                        }
+                    }
+                }
+                let part = run(finishing: false)
+                for c in 0..<laneCount { result[c].append(contentsOf: part[c]) }
+                start += count
+                continue
+            }
             // Tile by tile, so that the frames being filled stay in the first-level cache across channels.
             frames.withUnsafeMutableBufferPointer { target in
                 var tile = 0
@@ -579,6 +593,15 @@ final class LaneConditioner {
     func finish() -> [[Float]] {
         frames.removeAll(keepingCapacity: true)
         return run(finishing: true)
+    }
+
+    /// `body` with the base address of every array (all non-empty).
+    private static func withBasePointers<R>(_ arrays: ArraySlice<[Float]>, _ body: ([UnsafePointer<Float>?]) -> R) -> R {
+        func nest(_ index: Int, _ pointers: [UnsafePointer<Float>?]) -> R {
+            guard index < arrays.endIndex else { return body(pointers) }
+            return arrays[index].withUnsafeBufferPointer { nest(index + 1, pointers + [$0.baseAddress]) }
+        }
+        return nest(arrays.startIndex, [])
     }
 
     private func run(finishing: Bool) -> [[Float]] {

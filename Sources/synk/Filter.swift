@@ -137,7 +137,10 @@ extension Synk {
                 channel.physicalRange = nil
                 return channel
             }
-            let conditioningJSON = (try? JSONEncoder().encode(description)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            // Sorted keys: the same processing is described by the same bytes in every run.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let conditioningJSON = (try? encoder.encode(description)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             outHeader.metadata["synk_version"] = SynkVersion.current
             outHeader.metadata["synk_conditioning"] = conditioningJSON
             outHeader.metadata["synk_source"] = file

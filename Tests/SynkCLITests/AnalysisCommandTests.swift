@@ -88,6 +88,20 @@ struct AnalysisCommandTests {
         #expect(bytes.range(of: Data("synk-pending-".utf8)) == nil)
     }
 
+    @Test("synk filter run twice on the same input writes the same bytes (provenance included)", arguments: ["wav", "h5"])
+    func filterIsReproducible(format: String) throws {
+        let dir = try CLI.temporaryDirectory()
+        var outputs: [Data] = []
+        for run in 0..<2 {
+            let output = dir.appendingPathComponent("run\(run).\(format)").path
+            let result = try CLI.run(["filter", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "-o", output,
+                                      "--envelope", "rms:100ms", "--decimate", "200"])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        }
+        #expect(outputs[0] == outputs[1])
+    }
+
     @Test("the real recordings: synk info states their known facts", arguments: [
         ("biopac_facial_femg_sub_f_005.txt", 13_150, 15, 1000.0),
         ("uci_lowerlimb_5Nmar.txt", 6_563, 5, 1000.0),

@@ -123,6 +123,17 @@ struct LaneFilterTests {
         EnvelopeTests.expectMatches(decimated[0], Fixtures.floats("decimate_100.f32"), edge: 100)
     }
 
+    @Test("Channels reach the lanes unchanged on both paths (AVX2 transposes and Swift), for 1-8 lanes",
+          arguments: [1, 5, 8])
+    func channelsToLanes(lanes: Int) throws {
+        // With no filter, envelope or decimation the conditioner passes samples through: what comes out is what
+        // went into the lanes.
+        let channels = (0..<lanes).map { c in (0..<20_011).map { Float($0 % 997) + Float(c) / 8 } }
+        let out = try Self.conditioned(channels, ConditioningDescription(bandPass: nil, envelope: nil, decimation: nil),
+                                       rate: 1000, block: 10_007)
+        #expect(out == channels)
+    }
+
     @Test("The default chain equals the FFT path within 1e-4 of the envelope's peak, for 11 channels in blocks of any size",
           arguments: [1, 777, 65_536])
     func equalsFFTPath(block: Int) throws {

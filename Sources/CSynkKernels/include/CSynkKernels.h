@@ -46,6 +46,17 @@ ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 
+/// Splits `frames` interleaved frames of `channelCount` floats into one array per channel
+/// (`channels[c][i] = interleaved[i·channelCount + c]`), eight channels at a time by 8×8 transposes.
+/// Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels);
+
+/// The inverse for up to eight channels: frame i of `frames` (eight floats) gets `channels[k][start + i]` in lane k
+/// for k < laneCount and 0 in the other lanes, for i in 0..<count.
+/// Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_lanes_from_channels_f32_avx2(const float *const *channels, int laneCount, ptrdiff_t start, ptrdiff_t count,
+                                       float *frames);
+
 #ifdef __cplusplus
 }
 #endif
