@@ -46,7 +46,7 @@ let package = Package(
 
         .testTarget(name: "SynkCoreTests", dependencies: ["SynkCore"]),
         .testTarget(name: "SynkIOTests", dependencies: ["SynkCore", "SynkIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynkDSPTests", dependencies: ["SynkCore", "SynkDSP"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SynkDSPTests", dependencies: ["SynkCore", "SynkDSP", "CSynkKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"]),
         .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
