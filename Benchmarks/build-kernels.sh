@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compiles Sources/CSynkKernels for the scripts that build the correlation kernel with swiftc directly (the CI
-# gate, the peer comparison): WORKDIR/kernels/kernels.o and a module map, so `swiftc -I WORKDIR/kernels` can
+# Compiles Sources/CSynkKernels for the scripts that build synk sources with swiftc directly (the CI
+# kernel gate, the peer comparison, the fuzzers): WORKDIR/kernels/kernels.o and a module map, so `swiftc -I WORKDIR/kernels` can
 # `import CSynkKernels`.    usage: Benchmarks/build-kernels.sh WORKDIR     env: CC (default clang, else cc)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -9,7 +9,9 @@ mkdir -p "$OUT"
 SWIFTC=${SWIFTC:-swiftc}
 OPT=${FUZZ_OPT:--O}
 SAN=(-sanitize=fuzzer,address -parse-as-library)
-C_MODULES=(-I Sources/CHDF5 -I Sources/CSndFile -I Sources/CEDFLib -I Sources/CFFTW -Xcc -I/usr/include/hdf5/serial)
+# synk's own C kernels (Sources/CSynkKernels) as an object and a module map, as SwiftPM would build them.
+Benchmarks/build-kernels.sh "$OUT"
+C_MODULES=(-I Sources/CHDF5 -I Sources/CSndFile -I Sources/CEDFLib -I Sources/CFFTW -I "$OUT/kernels" -Xcc -I/usr/include/hdf5/serial)
 LIBS=(-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lsndfile -ledf -lfftw3f -lfftw3)
 
 # One module: a .swiftmodule for importers and one object file, rebuilt when a source is newer.
@@ -41,6 +43,6 @@ for t in "${targets[@]}"; do
   rm -f "$OUT/fuzz-$t"
   "$SWIFTC" "${SAN[@]}" $OPT -g -swift-version 6 -module-name "Fuzz_$t" -I "$OUT" "${C_MODULES[@]}" \
     Fuzz/targets/FuzzSupport.swift "Fuzz/targets/$t.swift" \
-    "$OUT/SynkCore.o" "$OUT/SynkIO.o" "$OUT/SynkDSP.o" "$OUT/SynkAnalysis.o" "${LIBS[@]}" -o "$OUT/fuzz-$t" 2>&1 | grep -v "Cannot export local symbol" || true
+    "$OUT/kernels/kernels.o" "$OUT/SynkCore.o" "$OUT/SynkIO.o" "$OUT/SynkDSP.o" "$OUT/SynkAnalysis.o" "${LIBS[@]}" -o "$OUT/fuzz-$t" 2>&1 | grep -v "Cannot export local symbol" || true
   [ -x "$OUT/fuzz-$t" ] || { echo "linking fuzz-$t failed" >&2; exit 1; }
 done
