@@ -10,7 +10,7 @@ SWIFTC=${SWIFTC:-swiftc}
 OPT=${FUZZ_OPT:--O}
 SAN=(-sanitize=fuzzer,address -parse-as-library)
 # synk's own C kernels (Sources/CSynkKernels) as an object and a module map, as SwiftPM would build them.
-Benchmarks/build-kernels.sh "$OUT"
+KERNEL_CFLAGS="-fsanitize=address,fuzzer-no-link -g" Benchmarks/build-kernels.sh "$OUT"
 C_MODULES=(-I Sources/CHDF5 -I Sources/CSndFile -I Sources/CEDFLib -I Sources/CFFTW -I "$OUT/kernels" -Xcc -I/usr/include/hdf5/serial)
 LIBS=(-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lsndfile -ledf -lfftw3f -lfftw3)
 
