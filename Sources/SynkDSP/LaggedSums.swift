@@ -15,17 +15,30 @@ public enum LaggedSums {
     /// Longest FFT used for long segments (larger only when one lag window needs it).
     static let chunkLength = 1 << 16
 
+    /// Lags below this many come from one pass of ``belowChunk(_:chunk:)`` for long series.
+    static let spectralChunk = 1 << 15
+
     /// `s[0…K]`, where K is the first lag k ≥ 1 with s[k] ≤ 0, or `maxLag` (at most n − 1) if there is none.
     public static func untilFirstNonPositive(_ x: UnsafeBufferPointer<Double>, maxLag: Int) -> [Double] {
         let n = x.count
         guard n > 0 else { return [] }
         let lags = max(0, min(maxLag, n - 1))
         var sums: [Double] = []
-        // One FFT pass costs the same for any window up to a sixteenth of the chunk length, so long series
-        // start with that window (the first non-positive lag of a slow envelope lies hundreds of lags out)
-        // rather than doubling from 64 through several passes.
-        var window = n * 64 <= directWork ? 64 : chunkLength / 16
         var k0 = 0
+        var window = 64
+        if n * 64 > directWork {
+            // Every lag below the chunk length at the cost of one FFT per chunk: usually the answer at once.
+            var chunk = 64
+            while chunk < min(spectralChunk, lags + 1) { chunk <<= 1 }
+            let all = belowChunk(x, chunk: chunk)
+            let available = min(lags, all.count - 1)
+            if available >= 1 {
+                for k in 1...available where all[k] <= 0 { return Array(all[0...k]) }
+            }
+            sums = Array(all[0...available])
+            k0 = available + 1
+            window = chunkLength / 16
+        }
         while k0 <= lags {
             let k1 = min(lags + 1, k0 + window)
             let part = n * (k1 - k0) <= directWork ? direct(x, lags: k0..<k1) : chunked(x, lags: k0..<k1)
@@ -45,6 +58,49 @@ public enum LaggedSums {
         guard n > 0 else { return [] }
         let lags = max(0, min(maxLag, n - 1))
         return n * (lags + 1) <= directWork ? direct(x, lags: 0..<(lags + 1)) : chunked(x, lags: 0..<(lags + 1))
+    }
+
+    /// Σᵢ x[i]·x[i+k] for every lag k below `chunk` (and below n), by one forward FFT per chunk of `chunk` samples.
+    ///
+    /// With the chunks c_j zero-padded to N = 2·chunk and F_j their spectra, the products within chunk j are
+    /// IFFT(|F_j|²) and those reaching into chunk j + 1 are IFFT(conj(F_j)·F_{j+1}) shifted by `chunk`, i.e.
+    /// multiplied by (−1)^f in frequency. Both are summed over the chunks in frequency and transformed back once.
+    static func belowChunk(_ x: UnsafeBufferPointer<Double>, chunk: Int) -> [Double] {
+        let n = x.count
+        guard n > 0, let base = x.baseAddress else { return [] }
+        precondition(chunk >= 1 && chunk.nonzeroBitCount == 1, "a power-of-two chunk")
+        let length = 2 * chunk, bins = chunk + 1
+        let forward = FFTPlans.plan(.forwardRealDouble, length: length)
+        let inverse = FFTPlans.plan(.inverseRealDouble, length: length)
+        let input = AlignedDoubles(count: length)
+        var spectra = (AlignedDoubles(count: 2 * bins), AlignedDoubles(count: 2 * bins))
+        let total = AlignedDoubles(count: 2 * bins)
+        var hasPrevious = false
+        var start = 0
+        while start < n {
+            let count = min(chunk, n - start)
+            input.pointer.update(repeating: 0, count: length)
+            input.pointer.update(from: base + start, count: count)
+            let current = spectra.1.pointer, previous = spectra.0.pointer, sum = total.pointer
+            forward.forward(input.pointer, spectra.1.complexPointer)
+            for f in 0..<bins {
+                let re = current[2 * f], im = current[2 * f + 1]
+                sum[2 * f] += re * re + im * im
+                if hasPrevious {
+                    // conj(F_{j−1})·F_j·(−1)^f: the previous chunk's products that reach into this one.
+                    let pr = previous[2 * f], pi = previous[2 * f + 1]
+                    let sign: Double = f & 1 == 0 ? 1 : -1
+                    sum[2 * f] += sign * (pr * re + pi * im)
+                    sum[2 * f + 1] += sign * (pr * im - pi * re)
+                }
+            }
+            swap(&spectra.0, &spectra.1)
+            hasPrevious = true
+            start += count
+        }
+        inverse.inverse(total.complexPointer, input.pointer)
+        let scale = 1 / Double(length)
+        return (0..<min(chunk, n)).map { input.pointer[$0] * scale }
     }
 
     static func direct(_ x: UnsafeBufferPointer<Double>, lags: Range<Int>) -> [Double] {

@@ -167,7 +167,13 @@ struct LaneFilterTests {
 
 @Suite("Lagged sums Σ x[i]·x[i+k]")
 struct LaggedSumsTests {
-    static func direct(_ x: [Double], _ k: Int) -> Double { (0..<(x.count - k)).reduce(0) { $0 + x[$1] * x[$1 + k] } }
+    static func direct(_ x: [Double], _ k: Int) -> Double {
+        x.withUnsafeBufferPointer { p in
+            var sum = 0.0
+            for i in 0..<(p.count - k) { sum += p[i] * p[i + k] }
+            return sum
+        }
+    }
 
     @Test("FFT chunks equal the direct sums within 1e-12 of Σx², for short and long series")
     func chunkedEqualsDirect() {
@@ -182,6 +188,41 @@ struct LaggedSumsTests {
             // A window of lags not starting at 0.
             let window = x.withUnsafeBufferPointer { LaggedSums.chunked($0, lags: 5..<9) }
             for m in 0..<4 { #expect(abs(window[m] - Self.direct(x, 5 + m)) <= 1e-12 * energy) }
+        }
+    }
+
+    @Test("One FFT per chunk (spectra summed over chunks) equals the direct sums within 1e-12 of Σx², for every chunk size",
+          arguments: [64, 4096, 32_768])
+    func belowChunkEqualsDirect(chunk: Int) {
+        var generator = SystemRandomNumberGenerator()
+        for n in [10, 1000, 70_000, 100_003] {
+            var smooth = 0.0
+            let x = (0..<n).map { _ -> Double in smooth = 0.99 * smooth + Double.random(in: -1...1, using: &generator); return smooth }
+            let energy = Self.direct(x, 0)
+            let sums = x.withUnsafeBufferPointer { LaggedSums.belowChunk($0, chunk: chunk) }
+            #expect(sums.count == min(chunk, n))
+            for k in Set([0, 1, 2, sums.count / 2, sums.count - 1]) {
+                #expect(abs(sums[k] - Self.direct(x, k)) <= 1e-12 * energy, "n \(n), chunk \(chunk), lag \(k)")
+            }
+        }
+    }
+
+    @Test("Long series: the first non-positive lag from one spectral pass (the direct sums' first, near 1000 for a cosine of period 4000), and beyond the chunk by the windowed passes")
+    func longSeriesStops() {
+        let x = (0..<40_000).map { cos(2 * Double.pi * (Double($0) + 0.25) / 4000) }
+        let sums = x.withUnsafeBufferPointer { LaggedSums.untilFirstNonPositive($0, maxLag: 10_000) }
+        // The reference: the first lag whose direct sum is ≤ 0 (the finite series' edges move it a few lags from 1000).
+        let first = (1...1100).first { Self.direct(x, $0) <= 0 }!
+        #expect((990...1010).contains(first))
+        #expect(sums.count - 1 == first)
+        #expect(sums.dropLast().allSatisfy { $0 > 0 } && sums.last! <= 0)
+        // A cosine of period 400 000 stays positive past the 32 768 lags of one pass: the sums run to maxLag.
+        let slow = (0..<100_000).map { cos(2 * Double.pi * Double($0) / 400_000) }
+        let long = slow.withUnsafeBufferPointer { LaggedSums.untilFirstNonPositive($0, maxLag: 40_000) }
+        #expect(long.count == 40_001)
+        for k in [0, 32_767, 32_768, 40_000] {
+            let direct = Self.direct(slow, k)
+            #expect(abs(long[k] - direct) <= 1e-12 * Self.direct(slow, 0), "lag \(k)")
         }
     }
 
