@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import SynkCore
-import SynkAnalysis
+@testable import SynkAnalysis
 import SynkSim
 
 @Suite("Channel quality flags name the broken channel and only that one")
@@ -108,6 +108,30 @@ struct SaturationAndNoiseQualityTests {
             accumulator.add(SignalBlock(firstFrame: start, channels: [Array(held[start..<min(Self.n, start + 777)])]))
         }
         #expect(accumulator.finish()[0].saturatedSamples == 100)
+    }
+
+    @Test("sums, extremes and how often each extreme occurs equal a plain count, for any length and repeated extremes")
+    func blockStatisticsEqualPlainCount() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [1, 7, 8, 9, 64, 1001] {
+            for repeats in [1, 3] {
+                // Values on a coarse grid so that extremes repeat, placed in every lane position.
+                var x = (0..<n).map { _ in Float((10 * rng.nextGaussian()).rounded()) }
+                for r in 0..<repeats where n > r { x[(r * 37) % n] = 40; x[(r * 53 + 5) % n] = -40 }
+                let stats = x.withUnsafeBufferPointer {
+                    QualityAccumulator.Accumulator.blockStatistics($0, shift: 3, lower: -35, upper: 35)
+                }
+                let minimum = x.min()!, maximum = x.max()!
+                #expect(stats.minimum == Double(minimum) && stats.maximum == Double(maximum), "n \(n)")
+                #expect(stats.minimumCount == x.filter { $0 == minimum }.count, "n \(n)")
+                #expect(stats.maximumCount == x.filter { $0 == maximum }.count, "n \(n)")
+                #expect(stats.atRails == x.filter { $0 >= 35 || $0 <= -35 }.count)
+                let sum = x.reduce(0.0) { $0 + Double($1) - 3 }
+                #expect(abs(stats.sum - sum) <= 1e-9 * max(1, abs(sum)))
+                let squares = x.reduce(0.0) { $0 + (Double($1) - 3) * (Double($1) - 3) }
+                #expect(abs(stats.sumSquares - squares) <= 1e-9 * squares)
+            }
+        }
     }
 
     @Test("run counting equals a plain sample-by-sample count for runs of every length at every position, in blocks of any size",

@@ -376,43 +376,37 @@ public struct QualityAccumulator: Sendable {
             let raw = UnsafeRawPointer(base)
             let lanes = n / 8
             var low = SIMD8<Float>(repeating: .infinity), high = SIMD8<Float>(repeating: -.infinity)
+            // How often each lane's running extreme has occurred: a new extreme restarts its count at 1.
+            var lowCount = SIMD8<Int32>(), highCount = SIMD8<Int32>()
+            let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>()
             var sums = SIMD8<Double>(), squares = SIMD8<Double>()
             let offset = SIMD8<Double>(repeating: shift)
             for k in 0..<lanes {
                 let v = raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)
-                low = low.replacing(with: v, where: v .< low)   // pointwiseMin is not inlined: a call per vector
-                high = high.replacing(with: v, where: v .> high)
+                let below = v .< low, above = v .> high
+                lowCount = (lowCount &+ zero.replacing(with: one, where: v .== low)).replacing(with: one, where: below)
+                highCount = (highCount &+ zero.replacing(with: one, where: v .== high)).replacing(with: one, where: above)
+                low = low.replacing(with: v, where: below)   // pointwiseMin is not inlined: a call per vector
+                high = high.replacing(with: v, where: above)
                 let d = SIMD8<Double>(v) - offset
                 sums += d
                 squares += d * d
             }
             var sum = sums.sum(), sumSquares = squares.sum()
-            var minimum = Double(low.min()), maximum = Double(high.max())
+            let laneMinimum = low.min(), laneMaximum = high.max()
+            var minimum = Double(laneMinimum), maximum = Double(laneMaximum)
+            var minimumCount = lanes > 0 ? Int(zero.replacing(with: lowCount, where: low .== laneMinimum).wrappedSum()) : 0
+            var maximumCount = lanes > 0 ? Int(zero.replacing(with: highCount, where: high .== laneMaximum).wrappedSum()) : 0
             for i in (8 * lanes)..<n {
                 let v = Double(run[i])
                 let d = v - shift
                 sum += d
                 sumSquares += d * d
-                minimum = Swift.min(minimum, v)
-                maximum = Swift.max(maximum, v)
+                if v < minimum { minimum = v; minimumCount = 1 } else if v == minimum { minimumCount += 1 }
+                if v > maximum { maximum = v; maximumCount = 1 } else if v == maximum { maximumCount += 1 }
             }
-            let fmin = Float(minimum), fmax = Float(maximum)
-            var minimumCount = 0, maximumCount = 0, atRails = 0
+            var atRails = 0
             let railsSet = lower > -.infinity || upper < .infinity
-            var lowHits = SIMD8<Int32>(), highHits = SIMD8<Int32>()
-            let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>()
-            let lowValue = SIMD8<Float>(repeating: fmin), highValue = SIMD8<Float>(repeating: fmax)
-            for k in 0..<lanes {
-                let v = raw.loadUnaligned(fromByteOffset: 32 * k, as: SIMD8<Float>.self)
-                lowHits &+= zero.replacing(with: one, where: v .== lowValue)
-                highHits &+= zero.replacing(with: one, where: v .== highValue)
-            }
-            minimumCount = Int(lowHits.wrappedSum())
-            maximumCount = Int(highHits.wrappedSum())
-            for x in run[(8 * lanes)...] {
-                minimumCount &+= x == fmin ? 1 : 0
-                maximumCount &+= x == fmax ? 1 : 0
-            }
             if railsSet {
                 for x in run {
                     let v = Double(x)
