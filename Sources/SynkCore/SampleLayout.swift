@@ -49,7 +49,7 @@ public enum Interleaving {
         _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]? = nil
     ) -> [[Float]] {
         precondition(scales == nil || scales!.count == channelCount, "one scale per channel")
-        if vectorKernel, frames > 0, channelCount >= 8, scales?.allSatisfy({ $0 == 1 }) ?? true {
+        if VectorKernels.enabled, frames > 0, channelCount >= 8, scales?.allSatisfy({ $0 == 1 }) ?? true {
             // Eight channels at a time by 8×8 transposes, straight into the new arrays.
             return makeChannels(count: channelCount, length: frames) { targets in
                 synk_deinterleave_f32_avx2(interleaved, frames, Int32(channelCount), targets.map { Optional($0) })
@@ -78,12 +78,9 @@ public enum Interleaving {
         return channels
     }
 
-    /// Whether the AVX2 transposes of `CSynkKernels` are used (see `synk_kernels_enabled`).
-    public static let vectorKernel = synk_kernels_enabled() != 0
-
     /// `count` new arrays of `length` floats, uninitialised until `fill` writes every element through the pointers
     /// it is given (one per array, in order).
-    public static func makeChannels(
+    static func makeChannels(
         count: Int, length: Int, _ fill: ([UnsafeMutablePointer<Float>]) -> Void
     ) -> [[Float]] {
         precondition(length > 0)

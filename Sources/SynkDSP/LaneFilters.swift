@@ -265,17 +265,14 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
 /// one subtraction (8 cycles) instead of an add, a multiply and a subtraction (12 cycles). These filters are
 /// latency-bound, so that is their speed; the arithmetic differs from the textbook order only in rounding.
 enum LaneBiquads {
-    /// Whether single-precision cascades run in the AVX2+FMA kernel of `CSynkKernels` (when the processor has it)
-    /// rather than in the Swift loops below. `SYNK_KERNELS=swift` in the environment forces the Swift loops.
-    static let vectorKernelAvailable = synk_kernels_enabled() != 0
-
     /// Filters `count` frames from `input` into `output` (which may be the same memory), forward in time or,
     /// with `reversed`, from the last frame to the first. `state` holds (z1, z2) per section and is updated.
+    /// Single-precision cascades run in the AVX2+FMA kernel of `CSynkKernels` when ``VectorKernels/enabled``;
     /// `vectorKernel: false` keeps the Swift loops (the reference the kernel is tested against).
     static func run<Scalar: LaneScalar>(
         _ sections: [Biquad], state: UnsafeMutablePointer<SIMD8<Scalar>>,
         _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool,
-        vectorKernel: Bool = vectorKernelAvailable
+        vectorKernel: Bool = VectorKernels.enabled
     ) {
         guard count > 0 else { return }
         if vectorKernel, Scalar.self == Float.self, !sections.isEmpty {
@@ -386,7 +383,7 @@ final class LaneMovingRMS {
     /// Input j completes output j − h (its window is [j − 2h, j]). `vectorKernel: false` keeps the Swift loop
     /// (the reference the AVX2 kernel is tested against).
     func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes],
-                 vectorKernel: Bool = LaneBiquads.vectorKernelAvailable) {
+                 vectorKernel: Bool = VectorKernels.enabled) {
         if vectorKernel {
             processWithKernel(input, count: count, into: &output)
             return
@@ -555,7 +552,7 @@ final class LaneConditioner {
             let count = min(Self.passFrames, total - start)
             frames.removeAll(keepingCapacity: true)
             frames.append(contentsOf: repeatElement(ChannelLanes.zero, count: count))
-            if LaneBiquads.vectorKernelAvailable, channels.allSatisfy({ $0.count >= start + count }) {
+            if VectorKernels.enabled, channels.allSatisfy({ $0.count >= start + count }) {
                 // 8×8 transposes from the channel arrays into the frames.
                 Self.withBasePointers(channels) { pointers in
                     frames.withUnsafeMutableBufferPointer { target in
@@ -564,22 +561,19 @@ final class LaneConditioner {
                         }
                     }
                 }
-                let part = run(finishing: false)
-                for c in 0..<laneCount { result[c].append(contentsOf: part[c]) }
-                start += count
-                continue
-            }
-            // Tile by tile, so that the frames being filled stay in the first-level cache across channels.
-            frames.withUnsafeMutableBufferPointer { target in
-                var tile = 0
-                while tile < count {
-                    let tileEnd = min(count, tile + Interleaving.tileFrames)
-                    for (c, channel) in channels.enumerated() {
-                        channel.withUnsafeBufferPointer { source in
-                            for i in tile..<min(tileEnd, source.count - start) { target[i][c] = source[start + i] }
+            } else {
+                // Tile by tile, so that the frames being filled stay in the first-level cache across channels.
+                frames.withUnsafeMutableBufferPointer { target in
+                    var tile = 0
+                    while tile < count {
+                        let tileEnd = min(count, tile + Interleaving.tileFrames)
+                        for (c, channel) in channels.enumerated() {
+                            channel.withUnsafeBufferPointer { source in
+                                for i in tile..<min(tileEnd, source.count - start) { target[i][c] = source[start + i] }
+                            }
                         }
+                        tile = tileEnd
                     }
-                    tile = tileEnd
                 }
             }
             let part = run(finishing: false)

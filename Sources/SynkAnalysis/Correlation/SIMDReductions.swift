@@ -61,7 +61,8 @@ enum SIMDReductions {
         return (sxx, syy, sxy)
     }
 
-    /// Whether ``dot(_:_:_:)`` runs the AVX2+FMA kernel of `CSynkKernels` (see `synk_kernels_enabled`).
+    /// Whether ``dot(_:_:_:)`` runs the AVX2+FMA kernel of `CSynkKernels` (see `synk_kernels_enabled`; the same
+    /// decision as SynkCore's `VectorKernels.enabled`, asked directly because this folder also compiles alone).
     static let vectorKernel = synk_kernels_enabled() != 0
 
     /// Σ a[i]·b[i] for i in 0..<count.

@@ -1,0 +1,9 @@
+import CSynkKernels
+
+/// Whether synk's hand-vectorised loops (`CSynkKernels`, AVX2+FMA) run: the processor and the operating system
+/// support them and `SYNK_KERNELS` is not `swift`. Decided once per process; every module asks here, so one
+/// switch chooses between the kernels and their Swift reference loops everywhere. (The correlation kernel keeps
+/// its own copy of this flag because it is also compiled on its own, without SynkCore, for the CI gate.)
+public enum VectorKernels {
+    public static let enabled = synk_kernels_enabled() != 0
+}
