@@ -179,10 +179,10 @@ public enum EnvelopeCorrelation {
                 guard let x = xb.baseAddress, let y = yb.baseAddress else { return }
                 var count = 0
                 var sumX = 0.0, sumY = 0.0
-                for segment in clipped {
-                    let (sx, sy) = SIMDReductions.sums(x, y, segment.lowerBound, segment.upperBound)
-                    sumX += sx
-                    sumY += sy
+                let segmentSums = clipped.map { SIMDReductions.sums(x, y, $0.lowerBound, $0.upperBound) }
+                for (segment, sums) in zip(clipped, segmentSums) {
+                    sumX += sums.0
+                    sumY += sums.1
                     count += segment.count
                 }
                 guard count >= 2 else { return }
@@ -190,8 +190,8 @@ public enum EnvelopeCorrelation {
                 var pairs = [Int](repeating: 0, count: lagCount)
                 var sx = [Double](repeating: 0, count: lagCount), sy = sx, sxx = sx, syy = sx, sxy = sx
                 let scratch = CrossCorrelationScratch(chunk: crossCorrelationChunk, maxLag: maxLag)
-                for segment in clipped {
-                    addEdgeCorrectedSums(x, y, meanX, meanY, segment, maxLag, &pairs, &sx, &sy, &sxx, &syy)
+                for (segment, sums) in zip(clipped, segmentSums) {
+                    addEdgeCorrectedSums(x, y, meanX, meanY, segment, sums, maxLag, &pairs, &sx, &sy, &sxx, &syy)
                     addLaggedProducts(x, y, meanX, meanY, segment, maxLag, scratch, &sxy)
                 }
                 for index in 0..<lagCount where pairs[index] >= 2 {
@@ -225,15 +225,16 @@ public enum EnvelopeCorrelation {
 
     /// Adds, for every lag, the pair count and Σx, Σy, Σx², Σy² (centred) over the pairs (x[i], y[i + lag])
     /// with both indices inside `segment`: the segment totals less the samples at its ends that have no partner.
+    /// `sums` are the segment's raw Σx and Σy.
     @inline(__always)
     static func addEdgeCorrectedSums(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ meanX: Double, _ meanY: Double,
-        _ segment: Range<Int>, _ maxLag: Int, _ pairs: inout [Int], _ sx: inout [Double], _ sy: inout [Double],
-        _ sxx: inout [Double], _ syy: inout [Double]
+        _ segment: Range<Int>, _ sums: (Double, Double), _ maxLag: Int, _ pairs: inout [Int], _ sx: inout [Double],
+        _ sy: inout [Double], _ sxx: inout [Double], _ syy: inout [Double]
     ) {
         let lo = segment.lowerBound, hi = segment.upperBound
         let moments = SIMDReductions.centredMoments(x, y, meanX, meanY, lo, hi)
-        let (rawX, rawY) = SIMDReductions.sums(x, y, lo, hi)
+        let (rawX, rawY) = sums
         let totalX = rawX - Double(hi - lo) * meanX, totalY = rawY - Double(hi - lo) * meanY
         // Lag k ≥ 0 drops x[hi−k ..< hi] and y[lo ..< lo+k]; lag −k drops x[lo ..< lo+k] and y[hi−k ..< hi].
         var droppedPositive = (x: 0.0, xx: 0.0, y: 0.0, yy: 0.0), droppedNegative = droppedPositive
