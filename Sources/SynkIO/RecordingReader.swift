@@ -145,22 +145,20 @@ public enum RecordingWriter {
         _ path: String, header: RecordingHeader, format: OutputFormat? = nil, pending: PendingMetadata? = nil
     ) throws(SynkError) -> any SampleSink {
         let chosen = try resolve(format, path)
+        // FLAC stores integers scaled to a full scale fixed before the data, as EDF does: without known ranges
+        // the stream is collected and written once complete.
         let flacStreams = header.channels.allSatisfy { $0.physicalRange != nil }
-        switch (chosen, pending) {
-        case (.wavFloat, _): return try SndFileWriter(path: path, header: header, format: .wavFloat, pending: pending)
-        case (.flac, _) where flacStreams: return try SndFileWriter(path: path, header: header, format: .flac, pending: pending)
-        case (_, let pending?):
+        let completesAfterSamples = chosen == .wavFloat || (chosen == .flac && flacStreams)
+        if let pending, !completesAfterSamples {
             var resolved = header
             resolved.metadata[pending.key] = try pending.resolvedValue(for: path)
             return try create(path, header: resolved, format: chosen)
-        default: break
         }
         switch chosen {
-        case .wavFloat: return try SndFileWriter(path: path, header: header, format: .wavFloat)
+        case .wavFloat: return try SndFileWriter(path: path, header: header, format: .wavFloat, pending: pending)
         case .flac:
-            // FLAC stores integers scaled to a full scale fixed before the data, as EDF does.
             if flacStreams {
-                return try SndFileWriter(path: path, header: header, format: .flac)
+                return try SndFileWriter(path: path, header: header, format: .flac, pending: pending)
             }
             return try CollectingSink(path: path, header: header, format: .flac)
         case .synkHDF5: return try HDF5Writer(path: path, header: header)
