@@ -77,10 +77,12 @@ public enum LaggedSums {
         let total = AlignedDoubles(count: 2 * bins)
         var hasPrevious = false
         var start = 0
+        // The upper half is the zero padding (AlignedDoubles starts zeroed); only a short last chunk leaves part of
+        // the lower half to clear.
         while start < n {
             let count = min(chunk, n - start)
-            input.pointer.update(repeating: 0, count: length)
             input.pointer.update(from: base + start, count: count)
+            if count < chunk { (input.pointer + count).update(repeating: 0, count: chunk - count) }
             let current = spectra.1.pointer, previous = spectra.0.pointer, sum = total.pointer
             forward.forward(input.pointer, spectra.1.complexPointer)
             for f in 0..<bins {
