@@ -255,10 +255,8 @@ public struct BatchRunner: Sendable {
                                      synkVersion: SynkVersion.current, entities: item.entities, options: item.options,
                                      seconds: Date().timeIntervalSince(began), qualityFailed: output.qualityFailed,
                                      notApplicable: output.notApplicable, tables: output.tables)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             let data: Data
-            do { data = try encoder.encode(record) } catch {
+            do { data = try Self.sortedKeysEncoder().encode(record) } catch {
                 throw SynkError.output(recordPath, "cannot encode the batch record: \(error)")
             }
             // The record is written last: its presence means the result is complete.
@@ -272,15 +270,20 @@ public struct BatchRunner: Sendable {
             unlink(path("results", item, analysis))
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
                                        message: Self.relative(error, item).description)
-            let failureEncoder = JSONEncoder()
-            failureEncoder.outputFormatting = [.sortedKeys]
-            if let data = try? failureEncoder.encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
+            if let data = try? Self.sortedKeysEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }
             return (.failed, failure.message, error.kind == .quality)
         }
     }
 }
 
 extension BatchRunner {
+    /// Records and error files with sorted keys: the same outcome is written as the same bytes in every run.
+    static func sortedKeysEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
     /// The error naming the file by its dataset-relative path, so errors.csv does not depend on where the
     /// dataset is mounted (shards on different nodes, a moved dataset).
     static func relative(_ error: SynkError, _ item: BatchItem) -> SynkError {
