@@ -99,25 +99,23 @@ public struct CorrelationDifference: Sendable, Hashable, Codable {
 }
 
 extension Statistics {
-    /// `x` minus its pooled mean inside `segments` (zero elsewhere) and the pooled sum of squares;
-    /// `nil` for a constant series.
-    static func centredPooled(_ x: [Float], segments: [Range<Int>]) -> (values: [Double], sumOfSquares: Double)? {
-        let count = segments.reduce(0) { $0 + $1.count }
-        guard count >= 2 else { return nil }
-        var sum = 0.0
-        for segment in segments { for i in segment { sum += Double(x[i]) } }
-        let mean = sum / Double(count)
-        var centred = [Double](repeating: 0, count: x.count)
-        var ss = 0.0
-        for segment in segments {
-            for i in segment {
-                let d = Double(x[i]) - mean
-                centred[i] = d
-                ss += d * d
-            }
+    /// One segment of a series read through windows, minus a mean, as Bartlett's lagged sums read it.
+    struct CentredSegment<Envelope: SampleWindows>: SeriesReader {
+        final class Source {
+            var envelope: Envelope
+            init(_ envelope: Envelope) { self.envelope = envelope }
         }
-        guard ss > 0, ss.isFinite else { return nil }
-        return (centred, ss)
+        let source: Source
+        let segment: Range<Int>
+        let mean: Double
+        var count: Int { segment.count }
+
+        func copy(_ range: Range<Int>, to destination: UnsafeMutablePointer<Double>) {
+            guard !range.isEmpty else { return }
+            let lower = segment.lowerBound + range.lowerBound
+            let x = source.envelope.samples(lower..<(lower + range.count))
+            for i in 0..<range.count { destination[i] = Double(x[i]) - mean }
+        }
     }
 
     /// The within-segment lagged sums of one series pooled over segments, what Bartlett's formula needs from
@@ -152,38 +150,62 @@ extension Statistics {
     /// sum usually stops there; when both series are negative at that lag it needs more, and asks again with a
     /// larger `atLeast` (``bartlettEffectiveSampleSize(driver:follower:segments:)`` does so).
     public static func pooledAutocovariance(_ x: [Float], segments: [Range<Int>], length: Int? = nil, atLeast: Int = 0) -> PooledAutocovariance? {
-        let clipped = segments.map { $0.clamped(to: 0..<min(length ?? x.count, x.count)) }.filter { !$0.isEmpty }
+        x.withUnsafeBufferPointer { buffer in
+            var samples = ContiguousSamples(UnsafeBufferPointer(rebasing: buffer[0..<min(length ?? x.count, x.count)]))
+            return pooledAutocovariance(&samples, segments: segments, atLeast: atLeast)
+        }
+    }
+
+    /// ``pooledAutocovariance(_:segments:length:atLeast:)`` of a series read through windows: a pass for the pooled
+    /// mean and sum of squares, then the lagged sums of each segment a chunk at a time.
+    public static func pooledAutocovariance<Envelope: SampleWindows>(
+        _ x: inout Envelope, segments: [Range<Int>], atLeast: Int = 0
+    ) -> PooledAutocovariance? {
+        let clipped = segments.map { $0.clamped(to: 0..<x.count) }.filter { !$0.isEmpty }
         let n = clipped.reduce(0) { $0 + $1.count }
-        guard n >= 2, let centred = centredPooled(x, segments: clipped) else { return nil }
+        guard n >= 2 else { return nil }
+        var sum = 0.0
+        for segment in clipped {
+            x.forEachChunk(of: segment) { e, piece in for i in 0..<piece.count { sum += Double(e[i]) } }
+        }
+        let mean = sum / Double(n)
+        var sumOfSquares = 0.0
+        for segment in clipped {
+            x.forEachChunk(of: segment) { e, piece in
+                for i in 0..<piece.count {
+                    let d = Double(e[i]) - mean
+                    sumOfSquares += d * d
+                }
+            }
+        }
+        guard sumOfSquares > 0, sumOfSquares.isFinite else { return nil }
         let maxLag = bartlettMaximumLag(clipped)
+        let source = CentredSegment<Envelope>.Source(x)
+        defer { x = source.envelope }
+        let centred = clipped.map { CentredSegment(source: source, segment: $0, mean: mean) }
         // Bartlett's sum stops before the first lag at which either series' autocorrelation is ≤ 0, so each
         // segment's sums are needed only up to its own first non-positive lag — except that the pooled sum is
         // what counts: a segment that stops early contributes its later lags exactly (computed on demand).
         var lagged: [Double] = []
         var pairs: [Int] = []
-        centred.values.withUnsafeBufferPointer { d in
-            var perSegment = clipped.map { segment in
-                LaggedSums.untilFirstNonPositive(UnsafeBufferPointer(rebasing: d[segment]), maxLag: maxLag)
-            }
-            var k = 0
-            while k <= maxLag {
-                var sum = 0.0, count = 0
-                for (s, segment) in clipped.enumerated() where segment.count > k {
-                    if k >= perSegment[s].count {
-                        // This segment went non-positive earlier; extend it for the pooled sum.
-                        let more = LaggedSums.of(UnsafeBufferPointer(rebasing: d[segment]), maxLag: min(maxLag, 2 * k + 64))
-                        perSegment[s] = more
-                    }
-                    sum += perSegment[s][k]
-                    count += segment.count - k
+        var perSegment = centred.map { LaggedSums.untilFirstNonPositive($0, maxLag: maxLag) }
+        var k = 0
+        while k <= maxLag {
+            var sum = 0.0, count = 0
+            for (s, segment) in clipped.enumerated() where segment.count > k {
+                if k >= perSegment[s].count {
+                    // This segment went non-positive earlier; extend it for the pooled sum.
+                    perSegment[s] = LaggedSums.of(centred[s], maxLag: min(maxLag, 2 * k + 64))
                 }
-                lagged.append(sum)
-                pairs.append(count)
-                if k >= max(1, atLeast) && sum <= 0 { break }
-                k += 1
+                sum += perSegment[s][k]
+                count += segment.count - k
             }
+            lagged.append(sum)
+            pairs.append(count)
+            if k >= max(1, atLeast) && sum <= 0 { break }
+            k += 1
         }
-        return PooledAutocovariance(sampleCount: n, sumOfSquares: centred.sumOfSquares, lagged: lagged, pairs: pairs,
+        return PooledAutocovariance(sampleCount: n, sumOfSquares: sumOfSquares, lagged: lagged, pairs: pairs,
                                     complete: lagged.count == maxLag + 1)
     }
 

@@ -1,6 +1,22 @@
 import CFFTW
 import Foundation
 
+/// A series of `Double`s read a range at a time: a buffer in memory, or a series that is computed or read from
+/// disk on demand (the centred envelopes of a long task). Whoever reads it holds at most a chunk of it.
+public protocol SeriesReader {
+    /// Samples in the series.
+    var count: Int { get }
+    /// Copies `self[range]` (inside `0..<count`) to `destination`.
+    func copy(_ range: Range<Int>, to destination: UnsafeMutablePointer<Double>)
+}
+
+extension UnsafeBufferPointer: SeriesReader where Element == Double {
+    public func copy(_ range: Range<Int>, to destination: UnsafeMutablePointer<Double>) {
+        guard !range.isEmpty else { return }
+        destination.update(from: baseAddress! + range.lowerBound, count: range.count)
+    }
+}
+
 /// Lagged products `s[k] = Σᵢ x[i]·x[i+k]` of one series (the unnormalised autocovariance of a centred
 /// series), in double precision.
 ///
@@ -9,6 +25,9 @@ import Foundation
 /// by lag window (64, 128, 256, … lags) until that lag appears: short segments directly (O(n) per lag), long
 /// ones by FFT cross-correlation of fixed-size chunks (O(n log N) per window, memory bounded by the chunk,
 /// never by the segment). FFT sums differ from direct ones by rounding only (about 1e-15 of Σx² per lag).
+///
+/// Every function reads its series through ``SeriesReader`` one chunk at a time, so a series spilled to disk is
+/// summed in memory bounded by the chunk length.
 public enum LaggedSums {
     /// Segments whose direct cost n·lags stays below this are summed directly.
     static let directWork = 1 << 21
@@ -19,7 +38,7 @@ public enum LaggedSums {
     static let spectralChunk = 1 << 15
 
     /// `s[0…K]`, where K is the first lag k ≥ 1 with s[k] ≤ 0, or `maxLag` (at most n − 1) if there is none.
-    public static func untilFirstNonPositive(_ x: UnsafeBufferPointer<Double>, maxLag: Int) -> [Double] {
+    public static func untilFirstNonPositive<Series: SeriesReader>(_ x: Series, maxLag: Int) -> [Double] {
         let n = x.count
         guard n > 0 else { return [] }
         let lags = max(0, min(maxLag, n - 1))
@@ -53,7 +72,7 @@ public enum LaggedSums {
     }
 
     /// Every lag 0…maxLag (at most n − 1).
-    public static func of(_ x: UnsafeBufferPointer<Double>, maxLag: Int) -> [Double] {
+    public static func of<Series: SeriesReader>(_ x: Series, maxLag: Int) -> [Double] {
         let n = x.count
         guard n > 0 else { return [] }
         let lags = max(0, min(maxLag, n - 1))
@@ -65,9 +84,9 @@ public enum LaggedSums {
     /// With the chunks c_j zero-padded to N = 2·chunk and F_j their spectra, the products within chunk j are
     /// IFFT(|F_j|²) and those reaching into chunk j + 1 are IFFT(conj(F_j)·F_{j+1}) shifted by `chunk`, i.e.
     /// multiplied by (−1)^f in frequency. Both are summed over the chunks in frequency and transformed back once.
-    static func belowChunk(_ x: UnsafeBufferPointer<Double>, chunk: Int) -> [Double] {
+    static func belowChunk<Series: SeriesReader>(_ x: Series, chunk: Int) -> [Double] {
         let n = x.count
-        guard n > 0, let base = x.baseAddress else { return [] }
+        guard n > 0 else { return [] }
         precondition(chunk >= 1 && chunk.nonzeroBitCount == 1, "a power-of-two chunk")
         let length = 2 * chunk, bins = chunk + 1
         let forward = FFTPlans.plan(.forwardRealDouble, length: length)
@@ -81,7 +100,7 @@ public enum LaggedSums {
         // the lower half to clear.
         while start < n {
             let count = min(chunk, n - start)
-            input.pointer.update(from: base + start, count: count)
+            x.copy(start..<(start + count), to: input.pointer)
             if count < chunk { (input.pointer + count).update(repeating: 0, count: chunk - count) }
             let current = spectra.1.pointer, previous = spectra.0.pointer, sum = total.pointer
             forward.forward(input.pointer, spectra.1.complexPointer)
@@ -105,18 +124,38 @@ public enum LaggedSums {
         return (0..<min(chunk, n)).map { input.pointer[$0] * scale }
     }
 
-    static func direct(_ x: UnsafeBufferPointer<Double>, lags: Range<Int>) -> [Double] {
-        lags.map { k in
-            var sum = 0.0
-            if k < x.count { for i in 0..<(x.count - k) { sum += x[i] * x[i + k] } }
-            return sum
+    /// Samples per block of ``direct(_:lags:)``.
+    static let directBlock = 1 << 13
+
+    /// Σᵢ x[i]·x[i+k] for k in `lags` by plain products, a block of i at a time (each lag's sum still runs over i
+    /// in ascending order, so the result does not depend on the block length).
+    static func direct<Series: SeriesReader>(_ x: Series, lags: Range<Int>) -> [Double] {
+        let n = x.count
+        var sums = [Double](repeating: 0, count: lags.count)
+        guard n > 0, !lags.isEmpty else { return sums }
+        let reach = max(0, lags.upperBound - 1)
+        let buffer = AlignedDoubles(count: directBlock + reach)
+        var a = 0
+        while a < n {
+            let blockEnd = min(n, a + directBlock)
+            let loaded = min(n, blockEnd + reach)
+            x.copy(a..<loaded, to: buffer.pointer)
+            let b = buffer.pointer
+            for (j, k) in lags.enumerated() where k < n {
+                var sum = sums[j]
+                let end = min(blockEnd, n - k)
+                if end > a { for i in 0..<(end - a) { sum += b[i] * b[i + k] } }
+                sums[j] = sum
+            }
+            a = blockEnd
         }
+        return sums
     }
 
     /// Σᵢ x[i]·x[i+k] for k in `lags`, chunk by chunk: for the chunk c = x[a ..< a+B] and y = x[a+k₀ ..< a+B+k₁−1],
     /// the circular cross-correlation of c and y (zero-padded to N ≥ B + W) at m < W is Σᵢ c[i]·y[i+m] without
     /// wrap-around.
-    static func chunked(_ x: UnsafeBufferPointer<Double>, lags: Range<Int>) -> [Double] {
+    static func chunked<Series: SeriesReader>(_ x: Series, lags: Range<Int>) -> [Double] {
         let n = x.count
         let w = lags.count
         var length = 1
@@ -132,11 +171,11 @@ public enum LaggedSums {
         while a < n {
             let cCount = min(chunk, n - a)
             c.pointer.update(repeating: 0, count: length)
-            c.pointer.update(from: x.baseAddress! + a, count: cCount)
+            x.copy(a..<(a + cCount), to: c.pointer)
             y.pointer.update(repeating: 0, count: length)
             let yStart = a + lags.lowerBound
             let yCount = max(0, min(n - yStart, cCount + w - 1))
-            if yCount > 0 { y.pointer.update(from: x.baseAddress! + yStart, count: yCount) }
+            if yCount > 0 { x.copy(yStart..<(yStart + yCount), to: y.pointer) }
             forward.forward(c.pointer, cs.complexPointer)
             forward.forward(y.pointer, ys.complexPointer)
             // conj(C)·Y ↔ Σᵢ c[i]·y[i+m].

@@ -59,8 +59,8 @@ public struct SynkinesisTraces: Sendable {
         sampleRate = conditioned.envelopes.sampleRate
         var map: [String: [Float]] = [:]
         for channel in result.montage {
-            if let k = conditioned.channelIndices.firstIndex(of: channel.channelIndex), k < conditioned.envelopes.envelopes.count {
-                map[Self.key(channel.muscle, channel.side)] = conditioned.envelopes.envelopes[k]
+            if let k = conditioned.channelIndices.firstIndex(of: channel.channelIndex), k < conditioned.envelopes.channelCount {
+                map[Self.key(channel.muscle, channel.side)] = conditioned.envelopes.storage.samples(channel: k)
             }
         }
         envelopes = map

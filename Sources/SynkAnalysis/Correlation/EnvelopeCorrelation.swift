@@ -137,6 +137,17 @@ public enum EnvelopeCorrelation {
         driver: [Float], follower: [Float], segments: [Range<Int>], maxLag: Int
     ) -> CrossCorrelationPeak? {
         let curve = crossCorrelation(driver: driver, follower: follower, segments: segments, maxLag: maxLag)
+        guard var peak = peak(of: curve, maxLag: maxLag) else { return nil }
+        peak.pairCount = segments.reduce(0) { total, segment in
+            let clipped = segment.clamped(to: 0..<min(driver.count, follower.count))
+            return total + max(0, clipped.count - abs(peak.lag))
+        }
+        return peak
+    }
+
+    /// The largest coefficient of a ``crossCorrelation(driver:follower:segments:maxLag:)`` curve, ties going to the
+    /// lag of smallest magnitude (``CrossCorrelationPeak/pairCount`` left 0); `nil` when no lag is defined.
+    public static func peak(of curve: [Double?], maxLag: Int) -> CrossCorrelationPeak? {
         var best: CrossCorrelationPeak?
         for (index, value) in curve.enumerated() {
             guard let value else { continue }
@@ -149,12 +160,7 @@ public enum EnvelopeCorrelation {
                 best = CrossCorrelationPeak(lag: lag, coefficient: value, pairCount: 0)
             }
         }
-        guard var peak = best else { return nil }
-        peak.pairCount = segments.reduce(0) { total, segment in
-            let clipped = segment.clamped(to: 0..<min(driver.count, follower.count))
-            return total + max(0, clipped.count - abs(peak.lag))
-        }
-        return peak
+        return best
     }
 
     /// The per-lag Pearson coefficient for every lag `-maxLag...maxLag` (index `lag + maxLag`),
@@ -169,38 +175,88 @@ public enum EnvelopeCorrelation {
         driver: [Float], follower: [Float], segments: [Range<Int>], maxLag: Int
     ) -> [Double?] {
         precondition(driver.count == follower.count, "cross-correlation needs equally long inputs")
+        return driver.withUnsafeBufferPointer { xb in
+            follower.withUnsafeBufferPointer { yb in
+                var x = ContiguousSamples(xb), y = ContiguousSamples(yb)
+                return crossCorrelation(driver: &x, follower: &y, segments: segments, maxLag: maxLag)
+            }
+        }
+    }
+
+    /// Σx and Σy over each of `segments` (clipped to both series), read a chunk at a time; what
+    /// ``crossCorrelation(driver:follower:segments:maxLag:segmentSums:)`` needs first.
+    public static func segmentSums<X: SampleWindows, Y: SampleWindows>(
+        _ x: inout X, _ y: inout Y, segments: [Range<Int>]
+    ) -> [(Double, Double)] {
+        let chunk = max(1, min(x.preferredChunk, y.preferredChunk))
+        return clippedSegments(segments, x.count, y.count).map { segment in
+            var total = (0.0, 0.0)
+            for piece in segment.chunks(of: chunk) {
+                let sums = SIMDReductions.sums(x.samples(piece), y.samples(piece), 0, piece.count)
+                total.0 += sums.0
+                total.1 += sums.1
+            }
+            return total
+        }
+    }
+
+    static func clippedSegments(_ segments: [Range<Int>], _ xCount: Int, _ yCount: Int) -> [Range<Int>] {
+        segments.map { $0.clamped(to: 0..<min(xCount, yCount)) }.filter { !$0.isEmpty }
+    }
+
+    /// ``crossCorrelation(driver:follower:segments:maxLag:)`` of two series read through windows: every pass
+    /// reads consecutive chunks, so the memory it needs is bounded by the chunk, not by the segments.
+    ///
+    /// - Parameter segmentSums: the segments' ``segmentSums(_:_:segments:)`` when the caller already has them
+    ///   (they are one pass over both series); computed here otherwise.
+    public static func crossCorrelation<X: SampleWindows, Y: SampleWindows>(
+        driver x: inout X, follower y: inout Y, segments: [Range<Int>], maxLag: Int,
+        segmentSums knownSums: [(Double, Double)]? = nil
+    ) -> [Double?] {
         let maxLag = max(0, maxLag)
         let lagCount = 2 * maxLag + 1
-        let n = driver.count
-        let clipped = segments.map { $0.clamped(to: 0..<n) }.filter { !$0.isEmpty }
+        let clipped = clippedSegments(segments, x.count, y.count)
         var curve = [Double?](repeating: nil, count: lagCount)
-        driver.withUnsafeBufferPointer { xb in
-            follower.withUnsafeBufferPointer { yb in
-                guard let x = xb.baseAddress, let y = yb.baseAddress else { return }
-                var count = 0
-                var sumX = 0.0, sumY = 0.0
-                let segmentSums = clipped.map { SIMDReductions.sums(x, y, $0.lowerBound, $0.upperBound) }
-                for (segment, sums) in zip(clipped, segmentSums) {
-                    sumX += sums.0
-                    sumY += sums.1
-                    count += segment.count
-                }
-                guard count >= 2 else { return }
-                let meanX = sumX / Double(count), meanY = sumY / Double(count)
-                var pairs = [Int](repeating: 0, count: lagCount)
-                var sx = [Double](repeating: 0, count: lagCount), sy = sx, sxx = sx, syy = sx, sxy = sx
-                let scratch = CrossCorrelationScratch(chunk: crossCorrelationChunk, maxLag: maxLag)
-                for (segment, sums) in zip(clipped, segmentSums) {
-                    addEdgeCorrectedSums(x, y, meanX, meanY, segment, sums, maxLag, &pairs, &sx, &sy, &sxx, &syy)
-                    addLaggedProducts(x, y, meanX, meanY, segment, maxLag, scratch, &sxy)
-                }
-                for index in 0..<lagCount where pairs[index] >= 2 {
-                    let m = Double(pairs[index])
-                    curve[index] = coefficient(sxy: sxy[index] - sx[index] * sy[index] / m,
-                                               sxx: sxx[index] - sx[index] * sx[index] / m,
-                                               syy: syy[index] - sy[index] * sy[index] / m)
-                }
+        let segmentSums = knownSums ?? segmentSums(&x, &y, segments: segments)
+        precondition(segmentSums.count == clipped.count, "one pair of sums per non-empty segment")
+        var count = 0
+        var sumX = 0.0, sumY = 0.0
+        for (segment, sums) in zip(clipped, segmentSums) {
+            sumX += sums.0
+            sumY += sums.1
+            count += segment.count
+        }
+        guard count >= 2 else { return curve }
+        let meanX = sumX / Double(count), meanY = sumY / Double(count)
+        let chunk = max(1, min(x.preferredChunk, y.preferredChunk))
+        var pairs = [Int](repeating: 0, count: lagCount)
+        var sx = [Double](repeating: 0, count: lagCount), sy = sx, sxx = sx, syy = sx, sxy = sx
+        let scratch = CrossCorrelationScratch(chunk: crossCorrelationChunk, maxLag: maxLag)
+        for (segment, sums) in zip(clipped, segmentSums) {
+            var moments = (sxx: 0.0, syy: 0.0, sxy: 0.0)
+            for piece in segment.chunks(of: chunk) {
+                let m = SIMDReductions.centredMoments(x.samples(piece), y.samples(piece), meanX, meanY, 0, piece.count)
+                moments.sxx += m.sxx
+                moments.syy += m.syy
+                moments.sxy += m.sxy
             }
+            let reach = min(maxLag, segment.count)
+            let head = segment.lowerBound..<(segment.lowerBound + reach), tail = (segment.upperBound - reach)..<segment.upperBound
+            let edges = scratch.edges
+            edges.update(from: x.samples(head), count: reach)
+            (edges + maxLag).update(from: x.samples(tail), count: reach)
+            (edges + 2 * maxLag).update(from: y.samples(head), count: reach)
+            (edges + 3 * maxLag).update(from: y.samples(tail), count: reach)
+            addEdgeCorrectedSums(
+                xHead: edges, xTail: edges + maxLag, yHead: edges + 2 * maxLag, yTail: edges + 3 * maxLag, reach: reach,
+                meanX, meanY, segment.count, sums, moments, maxLag, &pairs, &sx, &sy, &sxx, &syy)
+            addLaggedProducts(&x, &y, meanX, meanY, segment, maxLag, scratch, &sxy)
+        }
+        for index in 0..<lagCount where pairs[index] >= 2 {
+            let m = Double(pairs[index])
+            curve[index] = coefficient(sxy: sxy[index] - sx[index] * sy[index] / m,
+                                       sxx: sxx[index] - sx[index] * sx[index] / m,
+                                       syy: syy[index] - sy[index] * sy[index] / m)
         }
         return curve
     }
@@ -209,33 +265,37 @@ public enum EnvelopeCorrelation {
     /// in the first-level cache for lags up to a few hundred.
     static let crossCorrelationChunk = 1024
 
-    /// Reused centred copies of one chunk of each envelope.
+    /// Reused centred copies of one chunk of each envelope, and the `maxLag` samples at each end of a segment.
     final class CrossCorrelationScratch {
         let x: UnsafeMutablePointer<Double>
         let y: UnsafeMutablePointer<Double>
+        /// x head, x tail, y head, y tail, `maxLag` samples each.
+        let edges: UnsafeMutablePointer<Float>
         init(chunk: Int, maxLag: Int) {
             x = .allocate(capacity: chunk)
             y = .allocate(capacity: chunk + 2 * maxLag)
+            edges = .allocate(capacity: max(1, 4 * maxLag))
         }
         deinit {
             x.deallocate()
             y.deallocate()
+            edges.deallocate()
         }
     }
 
     /// Adds, for every lag, the pair count and Σx, Σy, Σx², Σy² (centred) over the pairs (x[i], y[i + lag])
-    /// with both indices inside `segment`: the segment totals less the samples at its ends that have no partner.
-    /// `sums` are the segment's raw Σx and Σy.
+    /// with both indices inside one segment of `length` samples: the segment totals less the samples at its ends
+    /// that have no partner. `sums` are the segment's raw Σx and Σy, `moments` its centred second moments, and
+    /// the heads and tails its first and last `reach` = min(maxLag, length) samples.
     @inline(__always)
     static func addEdgeCorrectedSums(
-        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ meanX: Double, _ meanY: Double,
-        _ segment: Range<Int>, _ sums: (Double, Double), _ maxLag: Int, _ pairs: inout [Int], _ sx: inout [Double],
+        xHead: UnsafePointer<Float>, xTail: UnsafePointer<Float>, yHead: UnsafePointer<Float>, yTail: UnsafePointer<Float>,
+        reach: Int, _ meanX: Double, _ meanY: Double, _ length: Int, _ sums: (Double, Double),
+        _ moments: (sxx: Double, syy: Double, sxy: Double), _ maxLag: Int, _ pairs: inout [Int], _ sx: inout [Double],
         _ sy: inout [Double], _ sxx: inout [Double], _ syy: inout [Double]
     ) {
-        let lo = segment.lowerBound, hi = segment.upperBound
-        let moments = SIMDReductions.centredMoments(x, y, meanX, meanY, lo, hi)
         let (rawX, rawY) = sums
-        let totalX = rawX - Double(hi - lo) * meanX, totalY = rawY - Double(hi - lo) * meanY
+        let totalX = rawX - Double(length) * meanX, totalY = rawY - Double(length) * meanY
         // Lag k ≥ 0 drops x[hi−k ..< hi] and y[lo ..< lo+k]; lag −k drops x[lo ..< lo+k] and y[hi−k ..< hi].
         var droppedPositive = (x: 0.0, xx: 0.0, y: 0.0, yy: 0.0), droppedNegative = droppedPositive
         func add(_ index: Int, pairCount: Int, dropped: (x: Double, xx: Double, y: Double, yy: Double)) {
@@ -245,37 +305,39 @@ public enum EnvelopeCorrelation {
             sxx[index] += moments.sxx - dropped.xx
             syy[index] += moments.syy - dropped.yy
         }
-        add(maxLag, pairCount: hi - lo, dropped: droppedPositive)
-        guard maxLag >= 1 else { return }
-        for k in 1...min(maxLag, hi - lo) {
-            let a = Double(x[hi - k]) - meanX, b = Double(y[lo + k - 1]) - meanY
+        add(maxLag, pairCount: length, dropped: droppedPositive)
+        guard maxLag >= 1, reach >= 1 else { return }
+        for k in 1...reach {
+            let a = Double(xTail[reach - k]) - meanX, b = Double(yHead[k - 1]) - meanY
             droppedPositive.x += a
             droppedPositive.xx += a * a
             droppedPositive.y += b
             droppedPositive.yy += b * b
-            let c = Double(x[lo + k - 1]) - meanX, d = Double(y[hi - k]) - meanY
+            let c = Double(xHead[k - 1]) - meanX, d = Double(yTail[reach - k]) - meanY
             droppedNegative.x += c
             droppedNegative.xx += c * c
             droppedNegative.y += d
             droppedNegative.yy += d * d
-            add(maxLag + k, pairCount: hi - lo - k, dropped: droppedPositive)
-            add(maxLag - k, pairCount: hi - lo - k, dropped: droppedNegative)
+            add(maxLag + k, pairCount: length - k, dropped: droppedPositive)
+            add(maxLag - k, pairCount: length - k, dropped: droppedNegative)
         }
     }
 
     /// Adds Σ (x[i]−mx)(y[i+lag]−my) over the pairs inside `segment` for every lag, chunk by chunk.
     @inline(__always)
-    static func addLaggedProducts(
-        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ meanX: Double, _ meanY: Double,
+    static func addLaggedProducts<X: SampleWindows, Y: SampleWindows>(
+        _ x: inout X, _ y: inout Y, _ meanX: Double, _ meanY: Double,
         _ segment: Range<Int>, _ maxLag: Int, _ scratch: CrossCorrelationScratch, _ sxy: inout [Double]
     ) {
         let lo = segment.lowerBound, hi = segment.upperBound
         var c0 = lo
         while c0 < hi {
             let c1 = min(hi, c0 + crossCorrelationChunk)
-            for i in c0..<c1 { scratch.x[i - c0] = Double(x[i]) - meanX }
+            let xc = x.samples(c0..<c1)
+            for i in 0..<(c1 - c0) { scratch.x[i] = Double(xc[i]) - meanX }
             let y0 = max(lo, c0 - maxLag), y1 = min(hi, c1 + maxLag)
-            for i in y0..<y1 { scratch.y[i - y0] = Double(y[i]) - meanY }
+            let yc = y.samples(y0..<y1)
+            for i in 0..<(y1 - y0) { scratch.y[i] = Double(yc[i]) - meanY }
             for lag in -maxLag...maxLag {
                 // i in [c0, c1) with i + lag in [lo, hi).
                 let i0 = max(c0, lo - lag), i1 = min(c1, hi - lag)

@@ -31,23 +31,38 @@ public enum EnvelopeKind: Sendable, Hashable, Codable {
 
     /// The amplitude of `envelope` over `segments` (see the cases); `nil` when the segments are empty.
     public func amplitude(_ envelope: [Float], segments: [Range<Int>]) -> Double? {
+        envelope.withUnsafeBufferPointer { e in
+            var samples = ContiguousSamples(e)
+            return amplitude(&samples, segments: segments)
+        }
+    }
+
+    /// ``amplitude(_:segments:)`` of an envelope read through windows.
+    public func amplitude<Envelope: SampleWindows>(_ envelope: inout Envelope, segments: [Range<Int>]) -> Double? {
         var sum = 0.0
         var count = 0
         let squared: Bool = if case .movingRMS = self { true } else { false }
-        envelope.withUnsafeBufferPointer { e in
-            for segment in segments {
-                let clipped = segment.clamped(to: 0..<e.count)
-                count += clipped.count
+        for segment in segments {
+            let clipped = segment.clamped(to: 0..<envelope.count)
+            count += clipped.count
+            envelope.forEachChunk(of: clipped) { e, piece in
                 if squared {
-                    for i in clipped { sum += Double(e[i]) * Double(e[i]) }
+                    for i in 0..<piece.count { sum += Double(e[i]) * Double(e[i]) }
                 } else {
-                    for i in clipped { sum += Double(e[i]) }
+                    for i in 0..<piece.count { sum += Double(e[i]) }
                 }
             }
         }
         guard count > 0 else { return nil }
         let mean = sum / Double(count)
         return squared ? max(0, mean).squareRoot() : mean
+    }
+}
+
+extension SampleWindows {
+    /// Calls `body` with consecutive chunks of `range` (each at most ``preferredChunk`` samples), in order.
+    mutating func forEachChunk(of range: Range<Int>, _ body: (UnsafePointer<Float>, Range<Int>) -> Void) {
+        for piece in range.chunks(of: max(1, preferredChunk)) { body(samples(piece), piece) }
     }
 }
 
@@ -75,38 +90,57 @@ public struct RestLevel: Sendable, Hashable, Codable {
 public struct EnvelopeSet: Sendable {
     /// Envelope sample rate in Hz (after decimation).
     public var sampleRate: Double
-    /// `envelopes[c]` belongs to recording channel `c` (µV); all the same length.
-    public var envelopes: [[Float]]
+    /// The envelopes (µV), in memory or spilled to disk; channel c belongs to recording channel c.
+    public var storage: EnvelopeStorage
     public var kind: EnvelopeKind
     /// Rest level per channel when known (a rest recording or a marked rest span); `nil` to let the
     /// analysis estimate it (``ActivityDetection/estimateRest(_:sampleRate:kind:windowSeconds:)``).
     public var rest: [RestLevel]?
 
     public init(sampleRate: Double, envelopes: [[Float]], kind: EnvelopeKind, rest: [RestLevel]? = nil) {
+        self.init(sampleRate: sampleRate, storage: EnvelopeStorage(envelopes), kind: kind, rest: rest)
+    }
+
+    public init(sampleRate: Double, storage: EnvelopeStorage, kind: EnvelopeKind, rest: [RestLevel]? = nil) {
         self.sampleRate = sampleRate
-        self.envelopes = envelopes
+        self.storage = storage
         self.kind = kind
         self.rest = rest
     }
 
+    /// Every envelope read whole into memory (for plots and tests; the analysis reads them in windows).
+    public var envelopes: [[Float]] { (0..<storage.channelCount).map { storage.samples(channel: $0) } }
+
+    /// Number of envelope channels.
+    public var channelCount: Int { storage.channelCount }
+
     /// Samples per channel.
-    public var frameCount: Int { envelopes.first?.count ?? 0 }
+    public var frameCount: Int { storage.channelCount > 0 ? storage.count(channel: 0) : 0 }
+
+    /// The same envelopes with only the `selected` channels, in that order (nothing is copied).
+    public func selecting(_ selected: [Int]) -> EnvelopeSet {
+        EnvelopeSet(sampleRate: sampleRate, storage: storage.selecting(selected), kind: kind, rest: rest.map { r in selected.map { r[$0] } })
+    }
 
     /// Checks rate, shape and finiteness.
     public func validate() throws(SynkError) {
         guard sampleRate.isFinite, sampleRate > 0 else { throw .input(nil, "invalid envelope sample rate \(sampleRate) Hz") }
-        guard !envelopes.isEmpty else { throw .input(nil, "no envelope channels") }
+        guard storage.channelCount > 0 else { throw .input(nil, "no envelope channels") }
         let n = frameCount
-        for (c, envelope) in envelopes.enumerated() {
-            guard envelope.count == n else {
-                throw .input(nil, "envelope has \(envelope.count) samples, expected \(n)", place: "channel \(c)")
+        for c in 0..<storage.channelCount {
+            guard storage.count(channel: c) == n else {
+                throw .input(nil, "envelope has \(storage.count(channel: c)) samples, expected \(n)", place: "channel \(c)")
             }
-            if let bad = SampleScan.firstNonFiniteIndex(in: envelope) {
-                throw .input(nil, "envelope sample is not finite", place: "channel \(c), sample \(bad)")
+            var reader = storage.reader(c)
+            var bad: Int?
+            reader.forEachChunk(of: 0..<n) { e, piece in
+                guard bad == nil else { return }
+                if let i = SampleScan.firstNonFiniteIndex(UnsafeBufferPointer(start: e, count: piece.count)) { bad = piece.lowerBound + i }
             }
+            if let bad { throw .input(nil, "envelope sample is not finite", place: "channel \(c), sample \(bad)") }
         }
-        if let rest, rest.count != envelopes.count {
-            throw .input(nil, "\(rest.count) rest levels for \(envelopes.count) envelope channels")
+        if let rest, rest.count != storage.channelCount {
+            throw .input(nil, "\(rest.count) rest levels for \(storage.channelCount) envelope channels")
         }
     }
 }
@@ -119,50 +153,109 @@ public enum ActivityDetection {
     public static func estimateRest(
         _ envelope: [Float], sampleRate: Double, kind: EnvelopeKind, windowSeconds: Double
     ) -> RestLevel? {
+        envelope.withUnsafeBufferPointer { e in
+            var samples = ContiguousSamples(e)
+            return estimateRest(&samples, sampleRate: sampleRate, kind: kind, windowSeconds: windowSeconds)
+        }
+    }
+
+    /// ``estimateRest(_:sampleRate:kind:windowSeconds:)`` of an envelope read through windows.
+    public static func estimateRest<Envelope: SampleWindows>(
+        _ envelope: inout Envelope, sampleRate: Double, kind: EnvelopeKind, windowSeconds: Double
+    ) -> RestLevel? {
         let window = max(2, samples(windowSeconds, rate: sampleRate, limit: envelope.count + 1))
         guard envelope.count >= window else { return nil }
         let step = max(1, window / 2)
         var bestStart = 0
         var bestSum = Double.infinity
-        envelope.withUnsafeBufferPointer { e in
-            var start = 0
-            while start + window <= e.count {
-                var sum = 0.0
-                for i in start..<(start + window) { sum += Double(e[i]) }
-                if sum < bestSum {
-                    bestSum = sum
-                    bestStart = start
-                }
-                start += step
+        var start = 0
+        while start + window <= envelope.count {
+            let e = envelope.samples(start..<(start + window))
+            var sum = 0.0
+            for i in 0..<window { sum += Double(e[i]) }
+            if sum < bestSum {
+                bestSum = sum
+                bestStart = start
             }
+            start += step
         }
         let range = bestStart..<(bestStart + window)
         let mean = bestSum / Double(window)
+        let e = envelope.samples(range)
         var ss = 0.0
-        for i in range { ss += (Double(envelope[i]) - mean) * (Double(envelope[i]) - mean) }
+        for i in 0..<window { ss += (Double(e[i]) - mean) * (Double(e[i]) - mean) }
         let sd = (ss / Double(window - 1)).squareRoot()
-        return RestLevel(mean: mean, standardDeviation: sd, amplitude: kind.amplitude(envelope, segments: [range]) ?? mean)
+        return RestLevel(mean: mean, standardDeviation: sd, amplitude: kind.amplitude(&envelope, segments: [range]) ?? mean)
     }
 
     /// Active samples: envelope above `threshold`, keeping only runs of at least `minimumRun`
     /// samples. Samples outside `segments` are never active (`segments` nil = the whole envelope).
     public static func activeMask(_ envelope: [Float], threshold: Double, minimumRun: Int, segments: [Range<Int>]? = nil) -> [Bool] {
         var mask = [Bool](repeating: false, count: envelope.count)
-        let spans = segments ?? [0..<envelope.count]
-        for segment in spans {
-            let clipped = segment.clamped(to: 0..<envelope.count)
-            var runStart: Int?
-            for i in clipped.lowerBound...clipped.upperBound {
-                let above = i < clipped.upperBound && Double(envelope[i]) > threshold
-                if above {
-                    if runStart == nil { runStart = i }
-                } else if let start = runStart {
-                    if i - start >= max(1, minimumRun) { for j in start..<i { mask[j] = true } }
-                    runStart = nil
-                }
-            }
+        for run in activeRuns(envelope, threshold: threshold, minimumRun: minimumRun, segments: segments) {
+            for i in run { mask[i] = true }
         }
         return mask
+    }
+
+    /// ``activeMask(_:threshold:minimumRun:segments:)`` as its maximal runs of `true`, in order.
+    public static func activeRuns(_ envelope: [Float], threshold: Double, minimumRun: Int, segments: [Range<Int>]? = nil) -> [Range<Int>] {
+        envelope.withUnsafeBufferPointer { e in
+            var samples = ContiguousSamples(e)
+            return activeRuns(&samples, threshold: threshold, minimumRun: minimumRun, segments: segments)
+        }
+    }
+
+    /// ``activeRuns(_:threshold:minimumRun:segments:)`` of an envelope read through windows: memory grows with the
+    /// number of runs, never with the envelope.
+    public static func activeRuns<Envelope: SampleWindows>(
+        _ envelope: inout Envelope, threshold: Double, minimumRun: Int, segments: [Range<Int>]? = nil
+    ) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        let shortest = max(1, minimumRun)
+        for segment in segments ?? [0..<envelope.count] {
+            let clipped = segment.clamped(to: 0..<envelope.count)
+            var runStart: Int?
+            envelope.forEachChunk(of: clipped) { e, piece in
+                for j in 0..<piece.count {
+                    if Double(e[j]) > threshold {
+                        if runStart == nil { runStart = piece.lowerBound + j }
+                    } else if let start = runStart {
+                        if piece.lowerBound + j - start >= shortest { runs.append(start..<(piece.lowerBound + j)) }
+                        runStart = nil
+                    }
+                }
+            }
+            if let start = runStart, clipped.upperBound - start >= shortest { runs.append(start..<clipped.upperBound) }
+        }
+        return union(runs)
+    }
+
+    /// The union of `ranges` as sorted maximal ranges (touching ranges joined), what `runs` of the OR of their
+    /// masks would give.
+    public static func union(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for range in ranges.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, range.lowerBound <= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    /// Samples in the union of `runs` (sorted, disjoint).
+    public static func sampleCount(_ runs: [Range<Int>]) -> Int { runs.reduce(0) { $0 + $1.count } }
+
+    /// Samples in both of two sorted, disjoint run lists.
+    public static func overlapCount(_ a: [Range<Int>], _ b: [Range<Int>]) -> Int {
+        var i = 0, j = 0, total = 0
+        while i < a.count, j < b.count {
+            total += max(0, min(a[i].upperBound, b[j].upperBound) - max(a[i].lowerBound, b[j].lowerBound))
+            if a[i].upperBound < b[j].upperBound { i += 1 } else { j += 1 }
+        }
+        return total
     }
 
     /// `seconds · rate` rounded to whole samples, clamped to 0...limit before conversion so that a

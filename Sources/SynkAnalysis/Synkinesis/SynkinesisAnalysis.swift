@@ -33,9 +33,10 @@ public enum SynkinesisAnalysis {
         parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil
     ) throws(SynkError) -> SynkinesisResult {
         try envelopes.validate()
-        for channel in montage.channels where channel.channelIndex < 0 || channel.channelIndex >= envelopes.envelopes.count {
-            throw .input(file, "montage channel \(channel.label) has index \(channel.channelIndex) but there are only \(envelopes.envelopes.count) envelopes")
+        for channel in montage.channels where channel.channelIndex < 0 || channel.channelIndex >= envelopes.channelCount {
+            throw .input(file, "montage channel \(channel.label) has index \(channel.channelIndex) but there are only \(envelopes.channelCount) envelopes")
         }
+        let storage = envelopes.storage
         let durations = [parameters.maxLagSeconds, parameters.minimumActiveSeconds, parameters.burstMergeGapSeconds,
                          parameters.minimumBurstSeconds, parameters.onsetThresholdSD, parameters.burstThresholdFraction]
         guard durations.allSatisfy({ $0.isFinite && $0 >= 0 }), parameters.restWindowSeconds.isFinite,
@@ -76,8 +77,9 @@ public enum SynkinesisAnalysis {
             rest = given.map { Optional($0) }
             restSource = "given with the envelopes"
         } else {
-            rest = ChannelParallel.map(envelopes.envelopes) { envelope, _ in
-                ActivityDetection.estimateRest(envelope, sampleRate: fs, kind: envelopes.kind, windowSeconds: parameters.restWindowSeconds)
+            rest = ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ in
+                var envelope = storage.reader(channel)
+                return ActivityDetection.estimateRest(&envelope, sampleRate: fs, kind: envelopes.kind, windowSeconds: parameters.restWindowSeconds)
             }
             restSource = "quietest \(parameters.restWindowSeconds) s window of each channel"
         }
@@ -131,30 +133,56 @@ public enum SynkinesisAnalysis {
             for follower in montage.muscles where follower != task.driver { jobs.append((taskIndex, task, follower)) }
         }
 
-        // Each channel's autocovariance within a task serves every pair it is part of: computed once, on all
-        // cores, before the pairs are measured (also on all cores) from the shared, read-only table.
-        var autocovarianceKeys = Set<Int>()
-        let channelCount = envelopes.envelopes.count
+        // What depends on one channel within one task (its segment sums, amplitude, active runs and autocovariance)
+        // serves every pair the channel is part of: measured once, on all cores, before the pairs are measured (also
+        // on all cores) from the shared, read-only table. Every pass reads the envelopes a window at a time.
+        var channelKeys = Set<Int>()
+        let channelCount = storage.channelCount
         for job in jobs {
             for side in [affectedSlot, healthySlot] {
                 guard let d = montage.channelIndex(muscle: job.task.driver, side: side),
                       let f = montage.channelIndex(muscle: job.follower, side: side) else { continue }
-                autocovarianceKeys.insert(job.taskIndex * channelCount + d)
-                autocovarianceKeys.insert(job.taskIndex * channelCount + f)
+                channelKeys.insert(job.taskIndex * channelCount + d)
+                channelKeys.insert(job.taskIndex * channelCount + f)
             }
         }
-        let orderedKeys = autocovarianceKeys.sorted()
-        let computedAutocovariances = ChannelParallel.map(orderedKeys) { key, _ in
-            Statistics.pooledAutocovariance(envelopes.envelopes[key % channelCount], segments: segments[key / channelCount].repetitions,
-                                            length: envelopes.frameCount)
+        let orderedKeys = channelKeys.sorted()
+        let measuredChannels = ChannelParallel.map(orderedKeys) { key, _ -> ChannelInTask in
+            let channel = key % channelCount
+            let spans = segments[key / channelCount].repetitions
+            var envelope = storage.reader(channel)
+            let chunk = max(1, envelope.preferredChunk)
+            let sums = spans.map { $0.clamped(to: 0..<envelope.count) }.filter { !$0.isEmpty }.map { segment in
+                var total = 0.0
+                for piece in segment.chunks(of: chunk) {
+                    let e = envelope.samples(piece)
+                    total += SIMDReductions.sums(e, e, 0, piece.count).0
+                }
+                return total
+            }
+            let runs = threshold(channel).map {
+                ActivityDetection.activeRuns(&envelope, threshold: $0, minimumRun: minimumRun, segments: spans)
+            }
+            return ChannelInTask(segmentSums: sums, amplitude: envelopes.kind.amplitude(&envelope, segments: spans), activeRuns: runs,
+                                 autocovariance: Statistics.pooledAutocovariance(&envelope, segments: spans))
         }
-        let autocovariances = Dictionary(uniqueKeysWithValues: zip(orderedKeys, computedAutocovariances))
+        let channelsInTasks = Dictionary(uniqueKeysWithValues: zip(orderedKeys, measuredChannels))
+        // Each follower's amplitude in the tasks its own muscle drives.
+        let ownAmplitudes = ChannelParallel.map(Array(0..<channelCount)) { channel, _ -> Double? in
+            guard let muscle = montage.channels.first(where: { $0.channelIndex == channel })?.muscle else { return nil }
+            let own = ownTaskSegments(muscle)
+            guard !own.isEmpty else { return nil }
+            var envelope = storage.reader(channel)
+            return envelopes.kind.amplitude(&envelope, segments: own)
+        }
         func autocovariance(task: Int, channel: Int, spans: [Range<Int>], atLeast: Int = 0) -> Statistics.PooledAutocovariance? {
-            let key = task * channelCount + channel
-            if let known = autocovariances[key], known.map({ $0.complete || $0.lagged.count > atLeast }) ?? true { return known }
+            if let cached = channelsInTasks[task * channelCount + channel] {
+                guard let known = cached.autocovariance else { return nil }
+                if known.complete || known.lagged.count > atLeast { return known }
+            }
             // Rare (both series negative where the cached sums end): longer sums, for this pair only.
-            return Statistics.pooledAutocovariance(envelopes.envelopes[channel], segments: spans,
-                                                   length: envelopes.frameCount, atLeast: atLeast)
+            var envelope = storage.reader(channel)
+            return Statistics.pooledAutocovariance(&envelope, segments: spans, atLeast: atLeast)
         }
         func effectiveSampleSize(task: Int, driver d: Int, follower f: Int, spans: [Range<Int>]) -> EffectiveSampleSize? {
             var atLeast = 0
@@ -170,20 +198,26 @@ public enum SynkinesisAnalysis {
 
         func measure(taskIndex: Int, task: TaskSegment, follower: Muscle, side: Side) -> SideMeasures? {
             guard let d = montage.channelIndex(muscle: task.driver, side: side),
-                  let f = montage.channelIndex(muscle: follower, side: side) else { return nil }
-            let de = envelopes.envelopes[d], fe = envelopes.envelopes[f]
+                  let f = montage.channelIndex(muscle: follower, side: side),
+                  let driverInTask = channelsInTasks[taskIndex * channelCount + d],
+                  let followerInTask = channelsInTasks[taskIndex * channelCount + f] else { return nil }
+            var de = storage.reader(d), fe = storage.reader(f)
             let spans = task.repetitions
             var notes: [String] = []
             var m = SideMeasures(side: side, nSamples: task.sampleCount, notes: [])
-            m.r = EnvelopeCorrelation.pearson(de, fe, segments: spans)
+            // One pass over both envelopes gives every lag; lag 0 of it is r (the same sums as a Pearson of its own).
+            let curve = EnvelopeCorrelation.crossCorrelation(
+                driver: &de, follower: &fe, segments: spans, maxLag: maxLag,
+                segmentSums: Array(zip(driverInTask.segmentSums, followerInTask.segmentSums)))
+            m.r = curve[maxLag]
             if m.r == nil { notes.append("r undefined: a constant envelope or fewer than 2 samples") }
-            if let peak = EnvelopeCorrelation.peakCrossCorrelation(driver: de, follower: fe, segments: spans, maxLag: maxLag) {
+            if let peak = EnvelopeCorrelation.peak(of: curve, maxLag: maxLag) {
                 m.peakXcorr = peak.coefficient
                 m.lagMs = Double(peak.lag) / fs * 1000
             } else {
                 notes.append("cross-correlation undefined at every lag")
             }
-            m.rms = envelopes.kind.amplitude(fe, segments: spans)
+            m.rms = followerInTask.amplitude
             if m.r != nil, let neff = effectiveSampleSize(task: taskIndex, driver: d, follower: f, spans: spans) {
                 m.nEff = neff.effective
                 if let inference = Statistics.correlationInference(r: m.r!, effectiveN: neff.effective, level: parameters.confidenceLevel) {
@@ -192,15 +226,9 @@ public enum SynkinesisAnalysis {
                     notes.append("no CI for r: effective sample size \(String(format: "%.1f", neff.effective)) ≤ 3")
                 }
             }
-            if let td = threshold(d), let tf = threshold(f) {
-                let dm = ActivityDetection.activeMask(de, threshold: td, minimumRun: minimumRun, segments: spans)
-                let fm = ActivityDetection.activeMask(fe, threshold: tf, minimumRun: minimumRun, segments: spans)
-                var dCount = 0, fCount = 0, both = 0
-                for i in 0..<dm.count {
-                    if dm[i] { dCount += 1 }
-                    if fm[i] { fCount += 1 }
-                    if dm[i] && fm[i] { both += 1 }
-                }
+            if let dm = driverInTask.activeRuns, let fm = followerInTask.activeRuns {
+                let dCount = ActivityDetection.sampleCount(dm), fCount = ActivityDetection.sampleCount(fm)
+                let both = ActivityDetection.overlapCount(dm, fm)
                 m.activeS = Double(fCount) / fs
                 m.coactiveS = Double(both) / fs
                 m.driverActiveS = Double(dCount) / fs
@@ -212,10 +240,9 @@ public enum SynkinesisAnalysis {
             } else {
                 notes.append("no rest level: onset detection impossible (recording shorter than the rest window)")
             }
-            let own = ownTaskSegments(follower)
-            if own.isEmpty {
+            if ownTaskSegments(follower).isEmpty {
                 notes.append("follower_percent_of_own_task undefined: no task driven by \(follower.rawValue)")
-            } else if let restLevel = rest[f], let during = m.rms, let ownAmplitude = envelopes.kind.amplitude(fe, segments: own) {
+            } else if let restLevel = rest[f], let during = m.rms, let ownAmplitude = ownAmplitudes[f] {
                 let denominator = ownAmplitude - restLevel.amplitude
                 if denominator > 0 {
                     m.followerPercentOfOwnTask = 100 * (during - restLevel.amplitude) / denominator
@@ -235,6 +262,7 @@ public enum SynkinesisAnalysis {
             let job = jobs[index / 2]
             return measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: sides[index % 2])
         }
+        if let failure = storage.readError(file: file) { throw failure }
         let pairs = jobs.indices.compactMap { j -> SynkinesisPair? in
             let job = jobs[j]
             let affected = measured[2 * j], healthy = measured[2 * j + 1]
@@ -261,6 +289,17 @@ public enum SynkinesisAnalysis {
             synkVersion: SynkVersion.current, parameters: method, affectedSide: affectedText, sideComparison: comparison,
             tasksSource: tasksSource, tasks: summaries, montage: montage.channels, montageGaps: montage.gaps,
             taskGaps: taskGaps, pairs: pairs)
+    }
+
+    /// What the pairs of a task need from one of its channels.
+    struct ChannelInTask: Sendable {
+        /// Σ envelope over each non-empty repetition (clipped to the envelope).
+        var segmentSums: [Double]
+        /// The envelope kind's amplitude over the task.
+        var amplitude: Double?
+        /// Active runs within the task (`nil` without a rest level).
+        var activeRuns: [Range<Int>]?
+        var autocovariance: Statistics.PooledAutocovariance?
     }
 
     /// The between-side part of a pair: index, CI, p, amplitude ratio and flags.
@@ -329,25 +368,26 @@ public enum SynkinesisAnalysis {
         if let healthySide, channels.contains(where: { $0.side == healthySide }) {
             channels = channels.filter { $0.side == healthySide }
         }
-        var union = [Bool](repeating: false, count: envelopes.frameCount)
-        let peaks = channels.map { Double(envelopes.envelopes[$0.channelIndex].max() ?? 0) }
-        // Each channel's mask on its own core, then their union.
-        let masks = ChannelParallel.map(Array(channels.enumerated())) { entry, _ -> [Bool]? in
-            let (k, channel) = entry
-            guard let level = rest[channel.channelIndex] else { return nil }
+        let storage = envelopes.storage
+        // Each channel's peak and active runs on its own core (two passes over it), then their union.
+        let measuredChannels = ChannelParallel.map(channels) { channel, _ -> (peak: Double, runs: [Range<Int>]) in
+            var envelope = storage.reader(channel.channelIndex)
+            var peak: Float?
+            envelope.forEachChunk(of: 0..<envelope.count) { e, piece in
+                for i in 0..<piece.count where peak == nil || e[i] > peak! { peak = e[i] }
+            }
+            let top = Double(peak ?? 0)
+            guard let level = rest[channel.channelIndex] else { return (top, []) }
             let margin = max(parameters.onsetThresholdSD * level.standardDeviation,
-                             parameters.burstThresholdFraction * (peaks[k] - level.mean))
-            return ActivityDetection.activeMask(
-                envelopes.envelopes[channel.channelIndex], threshold: level.mean + margin, minimumRun: minimumRun)
+                             parameters.burstThresholdFraction * (top - level.mean))
+            return (top, ActivityDetection.activeRuns(&envelope, threshold: level.mean + margin, minimumRun: minimumRun))
         }
-        for mask in masks {
-            guard let mask else { continue }
-            for i in 0..<union.count where mask[i] { union[i] = true }
-        }
+        let peaks = measuredChannels.map(\.peak)
+        let union = ActivityDetection.union(measuredChannels.flatMap(\.runs))
         // Merge bursts separated by short gaps, then drop short bursts.
         let mergeGap = ActivityDetection.samples(parameters.burstMergeGapSeconds, rate: fs, limit: envelopes.frameCount)
         var bursts: [Range<Int>] = []
-        for run in ActivityDetection.runs(union) {
+        for run in union {
             if let last = bursts.last, run.lowerBound - last.upperBound <= mergeGap {
                 bursts[bursts.count - 1] = last.lowerBound..<run.upperBound
             } else {
@@ -357,14 +397,21 @@ public enum SynkinesisAnalysis {
         let minimumBurst = max(2, ActivityDetection.samples(parameters.minimumBurstSeconds, rate: fs, limit: envelopes.frameCount + 1))
         var gaps: [TaskGap] = []
         var byMuscle: [Muscle: [Range<Int>]] = [:]
-        for burst in bursts {
-            guard burst.count >= minimumBurst else { continue }
+        let kept = bursts.filter { $0.count >= minimumBurst }
+        // Σ envelope over every burst, per channel (one pass over each channel).
+        let burstSums = ChannelParallel.map(channels) { channel, _ -> [Double] in
+            var envelope = storage.reader(channel.channelIndex)
+            return kept.map { burst in
+                var sum = 0.0
+                envelope.forEachChunk(of: burst) { e, piece in for i in 0..<piece.count { sum += Double(e[i]) } }
+                return sum
+            }
+        }
+        for (b, burst) in kept.enumerated() {
             var best: (Muscle, Double)?
             for (k, channel) in channels.enumerated() {
                 guard let level = rest[channel.channelIndex], peaks[k] > level.mean else { continue }
-                var sum = 0.0
-                for i in burst { sum += Double(envelopes.envelopes[channel.channelIndex][i]) }
-                let relative = (sum / Double(burst.count) - level.mean) / (peaks[k] - level.mean)
+                let relative = (burstSums[k][b] / Double(burst.count) - level.mean) / (peaks[k] - level.mean)
                 if best == nil || relative > best!.1 { best = (channel.muscle, relative) }
             }
             if let (muscle, _) = best {

@@ -17,29 +17,42 @@ public struct ConditionedRecording: Sendable {
 /// The whole synkinesis measurement of a recording: stream → quality + band-pass → envelope → decimate →
 /// montage without flagged channels → ``SynkinesisAnalysis``.
 ///
-/// Memory is bounded by the block size plus the decimated envelopes (at 200 Hz, 16 channels × 1 h is
-/// 46 MB), never by the raw recording.
+/// Memory is bounded by the block size: the decimated envelopes of a long recording (at 200 Hz, 16 channels ×
+/// 1 h is 46 MB) are spilled to temporary files as they are made, and the analysis reads them back in windows.
 public enum SynkinesisPipeline {
+    /// Envelopes larger than this (bytes) are spilled to temporary files while they are made: about 11 minutes of
+    /// 16 channels at 200 Hz. Smaller ones stay in memory.
+    public static let defaultSpillThreshold = 8 << 20
+
     /// Streams `source` once. Non-finite samples are replaced by 0 before filtering (one NaN would spread
     /// over a whole FFT block); the channel is flagged `nan_gap` and excluded later anyway.
+    ///
+    /// - Parameter spillThreshold: envelopes expected to take more bytes than this (or of unknown length) are
+    ///   written to unlinked temporary files in `TMPDIR` as they are made, so that memory does not grow with the
+    ///   recording; 0 always spills, `Int.max` never does.
     public static func condition(
         _ source: any SampleSource, channels: [Int], conditioning: ConditioningDescription,
-        criteria: QualityCriteria = QualityCriteria(), blockFrames: Int = 1 << 16
+        criteria: QualityCriteria = QualityCriteria(), blockFrames: Int = 1 << 16,
+        spillThreshold: Int = defaultSpillThreshold
     ) throws(SynkError) -> ConditionedRecording {
         let header = source.header
         guard conditioning.envelope != nil else { throw .usage("the synkinesis analysis needs an envelope method") }
         try conditioning.validate(sampleRate: header.sampleRate)
         var quality = QualityAccumulator(header: header, criteria: criteria)
         let conditioner = try MultichannelConditioner(conditioning, sampleRate: header.sampleRate, channelCount: channels.count)
-        var envelopes = [[Float]](repeating: [], count: channels.count)
-        // Reserve the envelopes' final length when the header knows it, so that they grow without
-        // doubling (which would briefly hold two copies and leave up to twice the memory reserved).
         let expectedEnvelopeFrames = try conditioning.outputRate(sampleRate: header.sampleRate) / header.sampleRate
             * Double(max(0, header.frameCount)) + 2
-        if expectedEnvelopeFrames.isFinite, expectedEnvelopeFrames < 1e9 {
+        let expectedBytes = expectedEnvelopeFrames * Double(channels.count * MemoryLayout<Float>.stride)
+        let spill = header.frameCount <= 0 || !(expectedBytes <= Double(spillThreshold))
+            ? try EnvelopeSpill(channelCount: channels.count) : nil
+        var envelopes = [[Float]](repeating: [], count: spill == nil ? channels.count : 0)
+        // Reserve the envelopes' final length, so that they grow without doubling (which would briefly hold two
+        // copies and leave up to twice the memory reserved).
+        if spill == nil {
             for k in envelopes.indices { envelopes[k].reserveCapacity(Int(expectedEnvelopeFrames)) }
         }
-        func append(_ blocks: [[Float]]) {
+        func append(_ blocks: [[Float]]) throws(SynkError) {
+            if let spill { return try spill.append(blocks) }
             for k in blocks.indices { envelopes[k].append(contentsOf: blocks[k]) }
         }
         // The next block is read while this one is measured and filtered (reading is serial, the rest parallel).
@@ -50,9 +63,11 @@ public enum SynkinesisPipeline {
                 let samples = block.channels[index]
                 return block.allFinite || SampleScan.firstNonFiniteIndex(in: samples) == nil ? samples : samples.map { $0.isFinite ? $0 : 0 }
             }
-            append(conditioner.process(selected))
+            try append(conditioner.process(selected))
         }
-        append(conditioner.finish())
+        try append(conditioner.finish())
+        let storage = try spill?.finish() ?? EnvelopeStorage(envelopes)
+        envelopes = []
         let kind: EnvelopeKind
         switch conditioning.envelope! {
         case .movingRMS(let window): kind = .movingRMS(windowSeconds: window)
@@ -62,7 +77,7 @@ public enum SynkinesisPipeline {
         }
         let rate = try conditioning.outputRate(sampleRate: header.sampleRate)
         return ConditionedRecording(header: header, quality: quality.finish(), channelIndices: channels,
-                                    envelopes: EnvelopeSet(sampleRate: rate, envelopes: envelopes, kind: kind),
+                                    envelopes: EnvelopeSet(sampleRate: rate, storage: storage, kind: kind),
                                     conditioning: conditioning)
     }
 
@@ -98,7 +113,7 @@ public enum SynkinesisPipeline {
                                         conditioning: conditioning, criteria: criteria)
         // Re-index the montage onto the envelope array, leaving out channels with quality flags.
         var kept: [MontageChannel] = []
-        var keptEnvelopes: [[Float]] = []
+        var keptEnvelopes: [Int] = []
         var gaps = montage.gaps
         for (k, channel) in montage.channels.enumerated() {
             let q = conditioned.quality[channel.channelIndex]
@@ -106,7 +121,7 @@ public enum SynkinesisPipeline {
                 var moved = channel
                 moved.channelIndex = kept.count
                 kept.append(moved)
-                keptEnvelopes.append(conditioned.envelopes.envelopes[k])
+                keptEnvelopes.append(k)
             } else {
                 gaps.append(MontageGap(muscle: channel.muscle, missingSide: channel.side, label: channel.label,
                                        reason: "channel \(channel.label) excluded: \(q.explanations.joined(separator: "; "))"))
@@ -119,8 +134,7 @@ public enum SynkinesisPipeline {
         // Gaps of the form "X has no left channel" are derived again from the channels kept.
         let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
                                  unmapped: gaps.filter { $0.label != nil || $0.missingSide == nil })
-        var envelopes = conditioned.envelopes
-        envelopes.envelopes = keptEnvelopes
+        let envelopes = conditioned.envelopes.selecting(keptEnvelopes)
         var result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: usable, tasks: tasks,
                                                     parameters: parameters, file: file)
         // The analysis reports montage indices into its envelope array; report recording indices.
