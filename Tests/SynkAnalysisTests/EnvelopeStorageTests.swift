@@ -116,5 +116,11 @@ struct EnvelopeStorageTests {
         #expect(!kept.envelopes.storage.isSpilled)
         #expect(spilled.envelopes.envelopes == kept.envelopes.envelopes)
         #expect(spilled.quality == kept.quality)
+        // No usable temporary directory: the envelopes stay in memory and nothing fails.
+        let nowhere = try SynkinesisPipeline.condition(
+            RecordingSource(recording), channels: montage.channels.map(\.channelIndex), conditioning: .default, spillThreshold: 0,
+            spillDirectory: "/nonexistent/synk-tmp")
+        #expect(!nowhere.envelopes.storage.isSpilled)
+        #expect(nowhere.envelopes.envelopes == kept.envelopes.envelopes)
     }
 }

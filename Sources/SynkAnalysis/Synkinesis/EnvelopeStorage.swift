@@ -63,6 +63,18 @@ public final class EnvelopeStorage: @unchecked Sendable {
         self.init(channels: envelopes.map { Channel(copying: $0) })
     }
 
+    /// Envelopes held in memory, taken over channel by channel (each array is emptied once copied, so at most one
+    /// channel exists twice).
+    public convenience init(consuming envelopes: inout [[Float]]) {
+        var channels: [Channel] = []
+        for k in envelopes.indices {
+            channels.append(Channel(copying: envelopes[k]))
+            envelopes[k] = []
+        }
+        envelopes = []
+        self.init(channels: channels)
+    }
+
     /// Number of channels.
     public var channelCount: Int { channels.count }
 

@@ -29,11 +29,13 @@ public enum SynkinesisPipeline {
     ///
     /// - Parameter spillThreshold: envelopes expected to take more bytes than this (or of unknown length) are
     ///   written to unlinked temporary files in `TMPDIR` as they are made, so that memory does not grow with the
-    ///   recording; 0 always spills, `Int.max` never does.
+    ///   recording; 0 always spills, `Int.max` never does. When no temporary file can be created there, the
+    ///   envelopes stay in memory; a write that fails later (a full disk) is an output error naming the directory.
+    /// - Parameter spillDirectory: where the temporary files go (default `TMPDIR`, else /tmp).
     public static func condition(
         _ source: any SampleSource, channels: [Int], conditioning: ConditioningDescription,
         criteria: QualityCriteria = QualityCriteria(), blockFrames: Int = 1 << 16,
-        spillThreshold: Int = defaultSpillThreshold
+        spillThreshold: Int = defaultSpillThreshold, spillDirectory: String? = nil
     ) throws(SynkError) -> ConditionedRecording {
         let header = source.header
         guard conditioning.envelope != nil else { throw .usage("the synkinesis analysis needs an envelope method") }
@@ -43,12 +45,13 @@ public enum SynkinesisPipeline {
         let expectedEnvelopeFrames = try conditioning.outputRate(sampleRate: header.sampleRate) / header.sampleRate
             * Double(max(0, header.frameCount)) + 2
         let expectedBytes = expectedEnvelopeFrames * Double(channels.count * MemoryLayout<Float>.stride)
+        // A temporary directory that cannot be used only costs memory: the envelopes then stay in memory.
         let spill = header.frameCount <= 0 || !(expectedBytes <= Double(spillThreshold))
-            ? try EnvelopeSpill(channelCount: channels.count) : nil
+            ? try? EnvelopeSpill(channelCount: channels.count, directory: spillDirectory) : nil
         var envelopes = [[Float]](repeating: [], count: spill == nil ? channels.count : 0)
         // Reserve the envelopes' final length, so that they grow without doubling (which would briefly hold two
         // copies and leave up to twice the memory reserved).
-        if spill == nil {
+        if spill == nil, expectedEnvelopeFrames.isFinite, expectedEnvelopeFrames < 1e9 {
             for k in envelopes.indices { envelopes[k].reserveCapacity(Int(expectedEnvelopeFrames)) }
         }
         func append(_ blocks: [[Float]]) throws(SynkError) {
@@ -66,8 +69,7 @@ public enum SynkinesisPipeline {
             try append(conditioner.process(selected))
         }
         try append(conditioner.finish())
-        let storage = try spill?.finish() ?? EnvelopeStorage(envelopes)
-        envelopes = []
+        let storage = try spill?.finish() ?? EnvelopeStorage(consuming: &envelopes)
         let kind: EnvelopeKind
         switch conditioning.envelope! {
         case .movingRMS(let window): kind = .movingRMS(windowSeconds: window)
