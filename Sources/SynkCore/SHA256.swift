@@ -1,5 +1,10 @@
 import Foundation
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// SHA-256 (FIPS 180-4), streaming. Every result names its input by this hash.
 public struct SHA256: Sendable {
@@ -134,38 +139,38 @@ public struct SHA256: Sendable {
 
     /// Like ``hexOfFile(atPath:)``; `allowSystemLibrary: false` forces the portable implementation.
     public static func hexOfFile(atPath path: String, allowSystemLibrary: Bool) throws(SynkError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .input(path, "cannot open file for reading")
-        }
-        defer { try? handle.close() }
         #if os(Linux)
         if allowSystemLibrary, let digest = SystemSHA256.make() {
-            while true {
-                let chunk: Data
-                do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                    throw .input(path, "read failed: \(error.localizedDescription)")
-                }
-                if chunk.isEmpty { break }
-                chunk.withUnsafeBytes { raw in digest.update(raw) }
-            }
+            try forEachChunk(ofFile: path) { digest.update($0) }
             if let hex = digest.finalizeHex() { return hex }
-            do { try handle.seek(toOffset: 0) } catch {
-                throw .input(path, "cannot rewind the file: \(error.localizedDescription)")
-            }
         }
         #endif
         var hasher = SHA256()
         var count: UInt64 = 0
-        while true {
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw .input(path, "read failed: \(error.localizedDescription)")
-            }
-            if chunk.isEmpty { break }
-            count += UInt64(chunk.count)
-            chunk.withUnsafeBytes { raw in hasher.update(raw.bindMemory(to: UInt8.self)) }
+        try forEachChunk(ofFile: path) { raw in
+            count += UInt64(raw.count)
+            hasher.update(raw.bindMemory(to: UInt8.self))
         }
         return hasher.finalizeHex(byteCount: count)
+    }
+
+    /// Reads the file at `path` from start to end into one reused 1 MiB buffer, handing each chunk to `body`
+    /// (no allocation per chunk: a fresh megabyte per read would cost a page fault for each of its pages).
+    static func forEachChunk(ofFile path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(SynkError) {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw .input(path, "cannot open file for reading") }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(descriptor, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .input(path, "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
     }
 }
 
