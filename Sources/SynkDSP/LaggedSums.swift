@@ -36,6 +36,8 @@ public enum LaggedSums {
 
     /// Lags below this many come from one pass of ``belowChunk(_:chunk:)`` for long series.
     static let spectralChunk = 1 << 15
+    /// The chunk tried first: lags below it settle most envelopes (a fraction of a second at 200 Hz).
+    static let firstSpectralChunk = 1 << 12
 
     /// `s[0…K]`, where K is the first lag k ≥ 1 with s[k] ≤ 0, or `maxLag` (at most n − 1) if there is none.
     public static func untilFirstNonPositive<Series: SeriesReader>(_ x: Series, maxLag: Int) -> [Double] {
@@ -49,13 +51,17 @@ public enum LaggedSums {
             // Every lag below the chunk length at the cost of one FFT per chunk: usually the answer at once.
             var chunk = 64
             while chunk < min(spectralChunk, lags + 1) { chunk <<= 1 }
-            let all = belowChunk(x, chunk: chunk)
-            let available = min(lags, all.count - 1)
-            if available >= 1 {
-                for k in 1...available where all[k] <= 0 { return Array(all[0...k]) }
+            // A short chunk first (its transforms stay in cache and cost fewer operations per sample); the long
+            // one only when no lag below the short one is ≤ 0.
+            for attempt in chunk > firstSpectralChunk ? [firstSpectralChunk, chunk] : [chunk] {
+                let all = belowChunk(x, chunk: attempt)
+                let available = min(lags, all.count - 1)
+                if available >= 1 {
+                    for k in 1...available where all[k] <= 0 { return Array(all[0...k]) }
+                }
+                sums = Array(all[0...available])
             }
-            sums = Array(all[0...available])
-            k0 = available + 1
+            k0 = sums.count
             window = chunkLength / 16
         }
         while k0 <= lags {
