@@ -124,3 +124,53 @@ struct EnvelopeStorageTests {
         #expect(nowhere.envelopes.envelopes == kept.envelopes.envelopes)
     }
 }
+
+/// Activity as run lists counts exactly what the full-length masks counted.
+@Suite("Active runs")
+struct ActiveRunTests {
+    /// The definition, sample by sample: inside a segment, above the threshold for at least `minimumRun` samples.
+    static func naiveMask(_ e: [Float], threshold: Double, minimumRun: Int, segments: [Range<Int>]) -> [Bool] {
+        var mask = [Bool](repeating: false, count: e.count)
+        for segment in segments {
+            let s = segment.clamped(to: 0..<e.count)
+            var i = s.lowerBound
+            while i < s.upperBound {
+                guard Double(e[i]) > threshold else { i += 1; continue }
+                var j = i
+                while j < s.upperBound, Double(e[j]) > threshold { j += 1 }
+                if j - i >= max(1, minimumRun) { for k in i..<j { mask[k] = true } }
+                i = j
+            }
+        }
+        return mask
+    }
+
+    @Test("Run counts and overlaps equal mask counts on random envelopes, whatever the chunk the runs are read in")
+    func runsEqualMasks() throws {
+        var state: UInt64 = 7
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for trial in 0..<20 {
+            let n = 500 + trial * 137
+            // Smooth-ish random walks, so that runs of every length occur.
+            var a = [Float](), b = [Float]()
+            var x = 0.0, y = 0.0
+            for _ in 0..<n { x = 0.8 * x + next() - 0.5; y = 0.7 * y + next() - 0.5; a.append(Float(x)); b.append(Float(y)) }
+            let segments = [0..<(n / 3), (n / 3 + 5)..<(n / 2), (n / 2)..<(n - 7), (n - 3)..<(n + 10)]
+            let minimumRun = 1 + trial % 6
+            let ma = Self.naiveMask(a, threshold: 0.1, minimumRun: minimumRun, segments: segments)
+            let mb = Self.naiveMask(b, threshold: -0.05, minimumRun: minimumRun, segments: segments)
+            let storage = try EnvelopeStorageTests.spilled([a, b], window: 64, chunk: 1 + trial % 23)
+            var ra = storage.reader(0), rb = storage.reader(1)
+            let runsA = ActivityDetection.activeRuns(&ra, threshold: 0.1, minimumRun: minimumRun, segments: segments)
+            let runsB = ActivityDetection.activeRuns(&rb, threshold: -0.05, minimumRun: minimumRun, segments: segments)
+            #expect(ActivityDetection.sampleCount(runsA) == ma.filter { $0 }.count)
+            #expect(ActivityDetection.sampleCount(runsB) == mb.filter { $0 }.count)
+            #expect(ActivityDetection.overlapCount(runsA, runsB) == zip(ma, mb).filter { $0 && $1 }.count)
+            #expect(ActivityDetection.activeMask(a, threshold: 0.1, minimumRun: minimumRun, segments: segments) == ma)
+            #expect(ActivityDetection.runs(ma) == runsA)
+        }
+    }
+}

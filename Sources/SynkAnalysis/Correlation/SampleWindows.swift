@@ -17,6 +17,7 @@ public struct ContiguousSamples: SampleWindows {
     public let base: UnsafePointer<Float>
     public let count: Int
 
+    /// Reads `buffer` in place; it must outlive this value.
     public init(_ buffer: UnsafeBufferPointer<Float>) {
         // A dangling but never dereferenced pointer stands in for an empty buffer's missing base address.
         base = buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Float>.alignment)!
