@@ -215,6 +215,78 @@ TARGET void synk_lanes_from_channels_f32_avx2(const float *const *channels, int 
         for (int k = 0; k < 8; k++) frames[8 * i + k] = k < laneCount ? channels[k][start + i] : 0.0f;
 }
 
+TARGET void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, double shift, double lower, double upper,
+                                           int countRails, synk_block_statistics *out) {
+    const ptrdiff_t groups = count / 8;
+    __m256 low = _mm256_set1_ps(__builtin_inff()), high = _mm256_set1_ps(-__builtin_inff());
+    // Per lane: how often the lane's running extreme has occurred (a new extreme restarts it at 1).
+    __m256i lowCount = _mm256_setzero_si256(), highCount = _mm256_setzero_si256();
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256d sumLo = _mm256_setzero_pd(), sumHi = _mm256_setzero_pd(), sqLo = _mm256_setzero_pd(), sqHi = _mm256_setzero_pd();
+    const __m256d offset = _mm256_set1_pd(shift), up = _mm256_set1_pd(upper), down = _mm256_set1_pd(lower);
+    ptrdiff_t rails = 0;
+    for (ptrdiff_t k = 0; k < groups; k++) {
+        const __m256 v = _mm256_loadu_ps(x + 8 * k);
+        const __m256 below = _mm256_cmp_ps(v, low, _CMP_LT_OQ), above = _mm256_cmp_ps(v, high, _CMP_GT_OQ);
+        const __m256i atLow = _mm256_castps_si256(_mm256_cmp_ps(v, low, _CMP_EQ_OQ));
+        const __m256i atHigh = _mm256_castps_si256(_mm256_cmp_ps(v, high, _CMP_EQ_OQ));
+        // An all-ones mask is −1: subtracting it counts one more occurrence.
+        lowCount = _mm256_blendv_epi8(_mm256_sub_epi32(lowCount, atLow), one, _mm256_castps_si256(below));
+        highCount = _mm256_blendv_epi8(_mm256_sub_epi32(highCount, atHigh), one, _mm256_castps_si256(above));
+        low = _mm256_blendv_ps(low, v, below);
+        high = _mm256_blendv_ps(high, v, above);
+        const __m256d rawLo = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), rawHi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+        const __m256d dLo = _mm256_sub_pd(rawLo, offset), dHi = _mm256_sub_pd(rawHi, offset);
+        sumLo = _mm256_add_pd(sumLo, dLo);
+        sumHi = _mm256_add_pd(sumHi, dHi);
+        sqLo = _mm256_fmadd_pd(dLo, dLo, sqLo);
+        sqHi = _mm256_fmadd_pd(dHi, dHi, sqHi);
+        if (countRails) {
+            const __m256d railLo = _mm256_or_pd(_mm256_cmp_pd(rawLo, up, _CMP_GE_OQ), _mm256_cmp_pd(rawLo, down, _CMP_LE_OQ));
+            const __m256d railHi = _mm256_or_pd(_mm256_cmp_pd(rawHi, up, _CMP_GE_OQ), _mm256_cmp_pd(rawHi, down, _CMP_LE_OQ));
+            rails += __builtin_popcount((unsigned)_mm256_movemask_pd(railLo)) + __builtin_popcount((unsigned)_mm256_movemask_pd(railHi));
+        }
+    }
+    double sums[8], squares[8];
+    float lows[8], highs[8];
+    int lowCounts[8], highCounts[8];
+    _mm256_storeu_pd(sums, sumLo); _mm256_storeu_pd(sums + 4, sumHi);
+    _mm256_storeu_pd(squares, sqLo); _mm256_storeu_pd(squares + 4, sqHi);
+    _mm256_storeu_ps(lows, low); _mm256_storeu_ps(highs, high);
+    _mm256_storeu_si256((__m256i *)lowCounts, lowCount); _mm256_storeu_si256((__m256i *)highCounts, highCount);
+    double sum = 0, sumSquares = 0;
+    float laneMinimum = lows[0], laneMaximum = highs[0];
+    for (int l = 0; l < 8; l++) {
+        sum += sums[l];
+        sumSquares += squares[l];
+        if (lows[l] < laneMinimum) laneMinimum = lows[l];
+        if (highs[l] > laneMaximum) laneMaximum = highs[l];
+    }
+    ptrdiff_t minimumCount = 0, maximumCount = 0;
+    if (groups > 0) {
+        for (int l = 0; l < 8; l++) {
+            if (lows[l] == laneMinimum) minimumCount += lowCounts[l];
+            if (highs[l] == laneMaximum) maximumCount += highCounts[l];
+        }
+    }
+    double minimum = groups > 0 ? (double)laneMinimum : __builtin_inf(), maximum = groups > 0 ? (double)laneMaximum : -__builtin_inf();
+    for (ptrdiff_t i = 8 * groups; i < count; i++) {
+        const double v = (double)x[i], d = v - shift;
+        sum += d;
+        sumSquares += d * d;
+        if (v < minimum) { minimum = v; minimumCount = 1; } else if (v == minimum) minimumCount += 1;
+        if (v > maximum) { maximum = v; maximumCount = 1; } else if (v == maximum) maximumCount += 1;
+        if (countRails && (v >= upper || v <= lower)) rails += 1;
+    }
+    out->sum = sum;
+    out->sumSquares = sumSquares;
+    out->minimum = minimum;
+    out->maximum = maximum;
+    out->minimumCount = minimumCount;
+    out->maximumCount = maximumCount;
+    out->atRails = rails;
+}
+
 #else
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
@@ -238,6 +310,12 @@ double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
 ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *sum, ptrdiff_t *inputCount,
                                      const float *input, ptrdiff_t count, float *output) {
     (void)ring; (void)halfWidth; (void)sum; (void)inputCount; (void)input; (void)count; (void)output;
+    __builtin_trap();
+}
+
+void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, double shift, double lower, double upper,
+                                    int countRails, synk_block_statistics *out) {
+    (void)x; (void)count; (void)shift; (void)lower; (void)upper; (void)countRails; (void)out;
     __builtin_trap();
 }
 

@@ -6,4 +6,6 @@ import CSynkKernels
 /// its own copy of this flag because it is also compiled on its own, without SynkCore, for the CI gate.)
 public enum VectorKernels {
     public static let enabled = synk_kernels_enabled() != 0
+    /// Whether the processor could run them (whatever `SYNK_KERNELS` says): tests compare both paths then.
+    public static let available = synk_kernels_have_avx2_fma() != 0
 }

@@ -550,9 +550,13 @@ final class LaneConditioner {
         var start = 0
         while start < total {
             let count = min(Self.passFrames, total - start)
-            frames.removeAll(keepingCapacity: true)
-            frames.append(contentsOf: repeatElement(ChannelLanes.zero, count: count))
-            if VectorKernels.enabled, channels.allSatisfy({ $0.count >= start + count }) {
+            let transposed = VectorKernels.enabled && channels.allSatisfy { $0.count >= start + count }
+            // The transposes write every lane of every frame, so frames of the right length need no clearing.
+            if !transposed || frames.count != count {
+                frames.removeAll(keepingCapacity: true)
+                frames.append(contentsOf: repeatElement(ChannelLanes.zero, count: count))
+            }
+            if transposed {
                 // 8×8 transposes from the channel arrays into the frames.
                 Self.withBasePointers(channels) { pointers in
                     frames.withUnsafeMutableBufferPointer { target in

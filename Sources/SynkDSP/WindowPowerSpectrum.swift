@@ -79,9 +79,24 @@ extension WindowPowerSpectrum {
                 let re = Double(s[2 * k]), im = Double(s[2 * k + 1])
                 return re * re + im * im
             }
-            var ac = 0.0
+            // Σ|X_k|² over k = 1…lastPair, four bins per step into two four-lane accumulators (one running sum
+            // would wait on each add in turn).
             let lastPair = (n - 1) / 2
-            if lastPair >= 1 { for k in 1...lastPair { ac += power(k) } }
+            let raw = UnsafeRawPointer(s)
+            var even = SIMD4<Double>(), odd = SIMD4<Double>()
+            var k = 1
+            while k + 3 <= lastPair {
+                let a = SIMD4<Double>(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Float>.self))
+                let b = SIMD4<Double>(raw.loadUnaligned(fromByteOffset: 8 * (k + 2), as: SIMD4<Float>.self))
+                even += a * a
+                odd += b * b
+                k += 4
+            }
+            var ac = (even + odd).sum()
+            while k <= lastPair {
+                ac += power(k)
+                k += 1
+            }
             var total = 2 * ac
             if n % 2 == 0 && n >= 2 { total += power(n / 2) }
             powers.removeAll(keepingCapacity: true)

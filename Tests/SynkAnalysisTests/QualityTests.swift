@@ -110,16 +110,17 @@ struct SaturationAndNoiseQualityTests {
         #expect(accumulator.finish()[0].saturatedSamples == 100)
     }
 
-    @Test("sums, extremes and how often each extreme occurs equal a plain count, for any length and repeated extremes")
-    func blockStatisticsEqualPlainCount() {
+    @Test("sums, extremes and how often each extreme occurs equal a plain count, for any length and repeated extremes (Swift loop and AVX2 kernel)",
+          arguments: VectorKernels.available ? [false, true] : [false])
+    func blockStatisticsEqualPlainCount(vectorKernel: Bool) {
         var rng = SeededGenerator(seed: 5)
-        for n in [1, 7, 8, 9, 64, 1001] {
+        for n in [1, 7, 8, 9, 64, 1001, 4099] {
             for repeats in [1, 3] {
                 // Values on a coarse grid so that extremes repeat, placed in every lane position.
                 var x = (0..<n).map { _ in Float((10 * rng.nextGaussian()).rounded()) }
                 for r in 0..<repeats where n > r { x[(r * 37) % n] = 40; x[(r * 53 + 5) % n] = -40 }
                 let stats = x.withUnsafeBufferPointer {
-                    QualityAccumulator.Accumulator.blockStatistics($0, shift: 3, lower: -35, upper: 35)
+                    QualityAccumulator.Accumulator.blockStatistics($0, shift: 3, lower: -35, upper: 35, vectorKernel: vectorKernel)
                 }
                 let minimum = x.min()!, maximum = x.max()!
                 #expect(stats.minimum == Double(minimum) && stats.maximum == Double(maximum), "n \(n)")

@@ -57,6 +57,18 @@ void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int 
 void synk_lanes_from_channels_f32_avx2(const float *const *channels, int laneCount, ptrdiff_t start, ptrdiff_t count,
                                        float *frames);
 
+/// Statistics of `count` finite samples, as `QualityAccumulator`'s block statistics: Σ(x − shift) and
+/// Σ(x − shift)² in double precision, the smallest and largest sample with how often each occurs, and (when
+/// `countRails` is non-zero) how many samples lie at or beyond a rail (x ≥ upper or x ≤ lower, compared in double).
+typedef struct {
+    double sum, sumSquares, minimum, maximum;
+    ptrdiff_t minimumCount, maximumCount, atRails;
+} synk_block_statistics;
+
+/// Fills `out` for `x[0..<count]` (count ≥ 1). Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, double shift, double lower, double upper,
+                                    int countRails, synk_block_statistics *out);
+
 #ifdef __cplusplus
 }
 #endif

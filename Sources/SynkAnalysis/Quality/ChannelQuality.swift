@@ -1,3 +1,4 @@
+import CSynkKernels
 import Dispatch
 import Foundation
 import SynkCore
@@ -367,12 +368,20 @@ public struct QualityAccumulator: Sendable {
         }
 
         /// Σ(x − shift), Σ(x − shift)², the extremes with how often each occurs, and the samples at or beyond the
-        /// rails, of finite samples (vectorised: SIMD extremes and comparisons, four double accumulators).
+        /// rails, of finite samples (vectorised: SIMD extremes and comparisons, eight double accumulators; the
+        /// AVX2 kernel of `CSynkKernels` when `vectorKernel`, the Swift loop below otherwise).
         static func blockStatistics(
-            _ run: UnsafeBufferPointer<Float>, shift: Double, lower: Double, upper: Double
+            _ run: UnsafeBufferPointer<Float>, shift: Double, lower: Double, upper: Double,
+            vectorKernel: Bool = VectorKernels.enabled
         ) -> (sum: Double, sumSquares: Double, minimum: Double, maximum: Double, minimumCount: Int, maximumCount: Int, atRails: Int) {
             let n = run.count
             guard n > 0, let base = run.baseAddress else { return (0, 0, .infinity, -.infinity, 0, 0, 0) }
+            if vectorKernel {
+                var s = synk_block_statistics()
+                let railsSet: Int32 = lower > -.infinity || upper < .infinity ? 1 : 0
+                synk_block_statistics_f32_avx2(base, n, shift, lower, upper, railsSet, &s)
+                return (s.sum, s.sumSquares, s.minimum, s.maximum, s.minimumCount, s.maximumCount, s.atRails)
+            }
             let raw = UnsafeRawPointer(base)
             let lanes = n / 8
             var low = SIMD8<Float>(repeating: .infinity), high = SIMD8<Float>(repeating: -.infinity)
