@@ -119,9 +119,10 @@ public enum SynkinesisAnalysis {
         }
         let maxLag = ActivityDetection.samples(parameters.maxLagSeconds, rate: fs, limit: envelopes.frameCount)
 
-        func ownTaskSegments(_ muscle: Muscle) -> [Range<Int>] {
-            TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions))
-        }
+        // The segments of the tasks each recorded muscle drives itself, merged once for every pair that asks.
+        let ownSegments = Dictionary(uniqueKeysWithValues: montage.muscles.map { muscle in
+            (muscle, TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions)))
+        })
 
         // The pairs to measure: every task whose driver is recorded, against every other recorded muscle.
         var jobs: [(taskIndex: Int, task: TaskSegment, follower: Muscle)] = []
@@ -170,8 +171,7 @@ public enum SynkinesisAnalysis {
         // Each follower's amplitude in the tasks its own muscle drives.
         let ownAmplitudes = ChannelParallel.map(Array(0..<channelCount)) { channel, _ -> Double? in
             guard let muscle = montage.channels.first(where: { $0.channelIndex == channel })?.muscle else { return nil }
-            let own = ownTaskSegments(muscle)
-            guard !own.isEmpty else { return nil }
+            guard let own = ownSegments[muscle], !own.isEmpty else { return nil }
             var envelope = storage.reader(channel)
             return envelopes.kind.amplitude(&envelope, segments: own)
         }
@@ -240,7 +240,7 @@ public enum SynkinesisAnalysis {
             } else {
                 notes.append("no rest level: onset detection impossible (recording shorter than the rest window)")
             }
-            if ownTaskSegments(follower).isEmpty {
+            if ownSegments[follower]?.isEmpty ?? true {
                 notes.append("follower_percent_of_own_task undefined: no task driven by \(follower.rawValue)")
             } else if let restLevel = rest[f], let during = m.rms, let ownAmplitude = ownAmplitudes[f] {
                 let denominator = ownAmplitude - restLevel.amplitude
@@ -372,11 +372,11 @@ public enum SynkinesisAnalysis {
         // Each channel's peak and active runs on its own core (two passes over it), then their union.
         let measuredChannels = ChannelParallel.map(channels) { channel, _ -> (peak: Double, runs: [Range<Int>]) in
             var envelope = storage.reader(channel.channelIndex)
-            var peak: Float?
+            var peak = -Float.infinity
             envelope.forEachChunk(of: 0..<envelope.count) { e, piece in
-                for i in 0..<piece.count where peak == nil || e[i] > peak! { peak = e[i] }
+                for i in 0..<piece.count { peak = max(peak, e[i]) }
             }
-            let top = Double(peak ?? 0)
+            let top = envelope.count > 0 ? Double(peak) : 0
             guard let level = rest[channel.channelIndex] else { return (top, []) }
             let margin = max(parameters.onsetThresholdSD * level.standardDeviation,
                              parameters.burstThresholdFraction * (top - level.mean))
