@@ -179,6 +179,23 @@ enum ChildProcess {
 
     private static let spawnLock = NSLock()
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift's Glibc module does not show it),
+    /// looked up at run time; `nil` where it does not exist, and then the child inherits what is not close-on-exec.
+    struct CloseFrom: @unchecked Sendable {
+        typealias Function = @convention(c) (UnsafeMutableRawPointer?, Int32) -> Int32
+        let function: Function
+        func call(_ actions: UnsafeMutableRawPointer, _ lowest: Int32) { _ = function(actions, lowest) }
+    }
+
+    static let closeFrom: CloseFrom? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return CloseFrom(function: unsafeBitCast(symbol, to: CloseFrom.Function.self))
+        #else
+        return nil
+        #endif
+    }()
+
     static func run(executable: String, arguments: [String], timeoutSeconds: Double, file: String) throws(SynkError) -> Outcome {
         var pipeEnds: [Int32] = [-1, -1]
         // Close-on-exec, so that a child spawned at the same moment by another thread (`synk batch` checks
@@ -204,6 +221,10 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_addclose(&actions, writeEnd)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of this process reaches the child. An inherited descriptor of an HDF5 file another thread
+        // has open would carry that file's lock (HDF5 locks with flock, per open file) into the child, and an open
+        // of the same file elsewhere would fail while the child lives.
+        Self.closeFrom?.call(&actions, 3)
 
         // No crash reporter in the child: the Swift runtime's backtracer would spend seconds symbolicating
         // a crash the parent reports in one line anyway.

@@ -20,6 +20,14 @@ struct HDF5IsolationCheckTests {
         #expect(Self.error(Self.check("exit 0")) == nil)
     }
 
+    @Test("the child inherits no descriptor of the parent (an HDF5 file's lock must not outlive its close)")
+    func noInheritedDescriptors() throws {
+        let descriptor = open("/dev/null", O_RDONLY)   // not close-on-exec, as HDF5 opens its files
+        try #require(descriptor > 2)
+        defer { close(descriptor) }
+        #expect(Self.error(Self.check("test -e /proc/$$/fd/\(descriptor) && exit 7; exit 0")) == nil)
+    }
+
     @Test("death by SIGSEGV: an input error naming the file, saying the library crashed")
     func crash() {
         let error = Self.error(Self.check("kill -SEGV $$"))
