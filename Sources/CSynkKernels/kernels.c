@@ -182,22 +182,42 @@ TARGET static inline void transpose8(__m256 r[8]) {
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-TARGET void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
+TARGET int synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
     const ptrdiff_t stride = channelCount;
+    const __m256 zero = _mm256_setzero_ps();
+    // One accumulator per row of a tile: eight independent chains, off the transposes' critical path.
+    __m256 finite[8];
+    for (int k = 0; k < 8; k++) finite[k] = zero;
+    float tailFinite = 0.0f;
     int c0 = 0;
     for (; c0 + 8 <= channelCount; c0 += 8) {
         ptrdiff_t i = 0;
         for (; i + 8 <= frames; i += 8) {
             __m256 r[8];
-            for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(interleaved + (i + k) * stride + c0);
+            for (int k = 0; k < 8; k++) {
+                r[k] = _mm256_loadu_ps(interleaved + (i + k) * stride + c0);
+                finite[k] = _mm256_fmadd_ps(r[k], zero, finite[k]);
+            }
             transpose8(r);
             for (int k = 0; k < 8; k++) _mm256_storeu_ps(channels[c0 + k] + i, r[k]);
         }
         for (; i < frames; i++)
-            for (int k = 0; k < 8; k++) channels[c0 + k][i] = interleaved[i * stride + c0 + k];
+            for (int k = 0; k < 8; k++) {
+                const float x = interleaved[i * stride + c0 + k];
+                tailFinite += x * 0.0f;
+                channels[c0 + k][i] = x;
+            }
     }
     for (int c = c0; c < channelCount; c++)
-        for (ptrdiff_t i = 0; i < frames; i++) channels[c][i] = interleaved[i * stride + c];
+        for (ptrdiff_t i = 0; i < frames; i++) {
+            const float x = interleaved[i * stride + c];
+            tailFinite += x * 0.0f;
+            channels[c][i] = x;
+        }
+    __m256 all = tailFinite == 0.0f ? zero : _mm256_set1_ps(tailFinite);
+    for (int k = 0; k < 8; k++) all = _mm256_add_ps(all, finite[k]);
+    // NaN compares unordered with itself: any NaN lane means a non-finite sample.
+    return _mm256_movemask_ps(_mm256_cmp_ps(all, all, _CMP_UNORD_Q)) == 0;
 }
 
 TARGET void synk_lanes_from_channels_f32_avx2(const float *const *channels, int laneCount, ptrdiff_t start, ptrdiff_t count,
@@ -291,7 +311,7 @@ TARGET void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, doub
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
 
-void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
+int synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
     (void)interleaved; (void)frames; (void)channelCount; (void)channels;
     __builtin_trap();
 }

@@ -48,12 +48,32 @@ public enum Interleaving {
     public static func split(
         _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]? = nil
     ) -> [[Float]] {
+        splitFindingNonFinite(interleaved, frames: frames, channelCount: channelCount, scales: scales).channels
+    }
+
+    /// ``split(_:frames:channelCount:scales:)``, and whether every sample of the result is finite. The AVX2
+    /// path finds that in the same pass over the frames; the others scan each channel once (as a reader would
+    /// anyway before filtering).
+    public static func splitCheckingFinite(
+        _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]? = nil
+    ) -> (channels: [[Float]], allFinite: Bool) {
+        let (channels, known) = splitFindingNonFinite(interleaved, frames: frames, channelCount: channelCount, scales: scales)
+        let allFinite = known ?? channels.allSatisfy { SampleScan.firstNonFiniteIndex(in: $0) == nil }
+        return (channels, allFinite)
+    }
+
+    /// The split, and whether every sample is finite when the path it took found out (nil otherwise).
+    private static func splitFindingNonFinite(
+        _ interleaved: UnsafePointer<Float>, frames: Int, channelCount: Int, scales: [Float]?
+    ) -> (channels: [[Float]], allFinite: Bool?) {
         precondition(scales == nil || scales!.count == channelCount, "one scale per channel")
         if VectorKernels.enabled, frames > 0, channelCount >= 8, scales?.allSatisfy({ $0 == 1 }) ?? true {
             // Eight channels at a time by 8×8 transposes, straight into the new arrays.
-            return makeChannels(count: channelCount, length: frames) { targets in
-                synk_deinterleave_f32_avx2(interleaved, frames, Int32(channelCount), targets.map { Optional($0) })
+            var finite: Int32 = 1
+            let channels = makeChannels(count: channelCount, length: frames) { targets in
+                finite = synk_deinterleave_f32_avx2(interleaved, frames, Int32(channelCount), targets.map { Optional($0) })
             }
+            return (channels, finite != 0)
         }
         var channels = (0..<channelCount).map { _ in
             [Float](unsafeUninitializedCapacity: frames) { _, initialised in initialised = frames }
@@ -75,7 +95,7 @@ public enum Interleaving {
             }
             start += count
         }
-        return channels
+        return (channels, nil)
     }
 
     /// `count` new arrays of `length` floats, uninitialised until `fill` writes every element through the pointers

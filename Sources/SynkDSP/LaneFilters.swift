@@ -36,18 +36,18 @@ final class SpecialisedLaneFilter<Scalar: LaneScalar>: LaneFiltering {
     init(_ filter: LaneZeroPhaseFilter<Scalar>) { self.filter = filter }
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
-        filter.process(input, count: count, into: &output)
+    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>) {
+        filter.process(input, count: count, into: output)
     }
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func finish(into output: inout [ChannelLanes]) { filter.finish(into: &output) }
+    func finish(into output: LaneFrames<ChannelLanes>) { filter.finish(into: output) }
 }
 
 /// A streaming lane filter: one output frame per input frame, after some latency.
 protocol LaneFiltering: AnyObject {
-    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes])
-    func finish(into output: inout [ChannelLanes])
+    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>)
+    func finish(into output: LaneFrames<ChannelLanes>)
 }
 
 extension SecondOrderSections {
@@ -78,6 +78,12 @@ extension SecondOrderSections {
 /// forward-backward impulse response has decayed below 1e-12 of its energy), it reaches the block with the
 /// same error as the truncated FFT kernel. So the filter keeps the forward-filtered signal of one block plus
 /// K samples, runs the backward pass over them, emits the block, and carries the last K samples over.
+/// Blocks start at fixed multiples of ``blockLength`` from the first frame, so the output does not depend on
+/// how the caller splits the input.
+///
+/// **Memory traffic.** In single precision the forward pass reads the caller's frames and writes the forward
+/// buffer; the backward pass writes the emitted frames straight into the output (its K frames of run-up go to
+/// scratch). Nothing is copied or zero-filled on the way.
 ///
 /// Output sample i is available once input sample i + K has arrived (as for ``ZeroPhaseFilter``).
 /// Concatenated outputs of ``process(_:count:into:)`` and ``finish(into:)`` have exactly one frame per input
@@ -93,7 +99,8 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     private var forwardState: [Lanes]
     private var backwardState: [Lanes]
     /// Forward-filtered frames not yet emitted (the first is output frame `outputCount`).
-    private var forward: [Lanes] = []
+    private let forward: LaneFrames<Lanes>
+    /// The backward pass's run-up over the K frames after a block (and, in double precision, the block).
     private var backward: [Lanes] = []
     /// Raw input frames held until K + 1 have arrived, for the leading reflection.
     private var head: [Lanes] = []
@@ -109,7 +116,7 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         blockLength = max(4096, 8 * lookAhead)
         forwardState = Array(repeating: .zero, count: 2 * sections.sections.count)
         backwardState = forwardState
-        forward.reserveCapacity(blockLength + lookAhead + 1)
+        forward = LaneFrames(capacity: 4 * (blockLength + lookAhead + 1))
         tail.reserveCapacity(2 * (lookAhead + 1))
     }
 
@@ -118,15 +125,26 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     }
 
     /// Feeds `count` frames; appends the frames completed so far to `output`.
-    func process(_ raw: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
+    func process(_ raw: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>) {
         guard count > 0 else { return }
         inputCount += count
-        // Frames are converted to the filter's precision straight into the buffer they are filtered in.
         if started {
-            let offset = forward.count
-            Self.appendConverted(raw, count: count, to: &forward)
-            forward.withUnsafeBufferPointer { keepTail($0.baseAddress! + offset, count: count) }
-            filterInPlace(from: offset)
+            if Scalar.self == Float.self {
+                // Filtered from the caller's frames straight into the forward buffer.
+                UnsafeRawPointer(raw).withMemoryRebound(to: Lanes.self, capacity: count) { same in
+                    keepTail(same, count: count)
+                    forward.append(count) { target in
+                        forwardState.withUnsafeMutableBufferPointer { state in
+                            LaneBiquads.run(sections, state: state.baseAddress!, same, target, count: count, reversed: false)
+                        }
+                    }
+                }
+            } else {
+                let offset = forward.count
+                forward.append(count) { target in for i in 0..<count { target[i] = Lanes(raw[i]) } }
+                keepTail(forward.base + offset, count: count)
+                filterInPlace(from: offset)
+            }
         } else {
             let offset = head.count
             Self.appendConverted(raw, count: count, to: &head)
@@ -138,14 +156,14 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         }
         var emitted = 0
         while forward.count - emitted >= blockLength + lookAhead {
-            emitBlock(from: emitted, count: blockLength, into: &output)
+            emitBlock(from: emitted, count: blockLength, into: output)
             emitted += blockLength
         }
-        if emitted > 0 { forward.removeFirst(emitted) }
+        forward.removeFirst(emitted)
     }
 
     /// Ends the signal: appends the remaining frames and resets for a new signal.
-    func finish(into output: inout [ChannelLanes]) {
+    func finish(into output: LaneFrames<ChannelLanes>) {
         defer { reset() }
         guard inputCount > 0 else { return }
         if !started {
@@ -162,12 +180,12 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         }
         let pending = forward.count
         scratch.withUnsafeBufferPointer { filterForward($0.baseAddress!, count: $0.count) }
-        emitBlock(from: 0, count: pending, into: &output)
+        emitBlock(from: 0, count: pending, into: output)
     }
 
     private func reset() {
         for i in forwardState.indices { forwardState[i] = .zero }
-        forward.removeAll(keepingCapacity: true)
+        forward.removeAll()
         head.removeAll()
         tail.removeAll(keepingCapacity: true)
         started = false
@@ -193,13 +211,13 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         scratch.removeAll(keepingCapacity: true)
         for j in stride(from: lookAhead, through: 1, by: -1) { scratch.append(2 * first - head[min(j, head.count - 1)]) }
         scratch.withUnsafeBufferPointer { filterForward($0.baseAddress!, count: $0.count) }
-        forward.removeAll(keepingCapacity: true)
+        forward.removeAll()
     }
 
     private func filterForward(_ input: UnsafePointer<Lanes>, count: Int) {
         guard count > 0 else { return }
         let offset = forward.count
-        forward.append(contentsOf: UnsafeBufferPointer(start: input, count: count))
+        forward.append(contentsOf: input, count: count)
         filterInPlace(from: offset)
     }
 
@@ -207,28 +225,44 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     private func filterInPlace(from offset: Int) {
         let count = forward.count - offset
         guard count > 0 else { return }
-        forward.withUnsafeMutableBufferPointer { buffer in
-            forwardState.withUnsafeMutableBufferPointer { state in
-                LaneBiquads.run(sections, state: state.baseAddress!, buffer.baseAddress! + offset,
-                                buffer.baseAddress! + offset, count: count, reversed: false)
-            }
+        let frames = forward.base + offset
+        forwardState.withUnsafeMutableBufferPointer { state in
+            LaneBiquads.run(sections, state: state.baseAddress!, frames, frames, count: count, reversed: false)
         }
     }
 
     /// Backward pass from forward frame `start + count + K − 1` (zero state; or the last frame, at the end)
     /// down to `start`; emits frames `start ..< start + count`.
-    private func emitBlock(from start: Int, count: Int, into output: inout [ChannelLanes]) {
+    ///
+    /// The pass runs in two calls, the run-up after the block into scratch and then the block itself: every
+    /// section sees the same samples in the same order with its state carried over, so this is the arithmetic
+    /// of one pass.
+    private func emitBlock(from start: Int, count: Int, into output: LaneFrames<ChannelLanes>) {
         let total = min(forward.count - start, count + lookAhead)
         guard count > 0, total > 0 else { return }
-        if backward.count < total { backward = Array(repeating: .zero, count: total) }
+        let runUp = total - count
+        let needed = Scalar.self == Float.self ? runUp : total
+        if backward.count < needed { backward = Array(repeating: .zero, count: needed) }
         for i in backwardState.indices { backwardState[i] = .zero }
-        forward.withUnsafeBufferPointer { source in
-            backward.withUnsafeMutableBufferPointer { target in
-                backwardState.withUnsafeMutableBufferPointer { s in
-                    LaneBiquads.run(sections, state: s.baseAddress!, source.baseAddress! + start, target.baseAddress!,
-                                    count: total, reversed: true)
+        let source = UnsafePointer(forward.base + start)
+        backwardState.withUnsafeMutableBufferPointer { s in
+            let state = s.baseAddress!
+            if Scalar.self == Float.self {
+                if runUp > 0 {
+                    backward.withUnsafeMutableBufferPointer { target in
+                        LaneBiquads.run(sections, state: state, source + count, target.baseAddress!, count: runUp, reversed: true)
+                    }
                 }
-                Self.appendConverted(UnsafePointer(target.baseAddress!), count: count, to: &output)
+                output.append(count) { target in
+                    UnsafeMutableRawPointer(target).withMemoryRebound(to: Lanes.self, capacity: count) { same in
+                        LaneBiquads.run(sections, state: state, source, same, count: count, reversed: true)
+                    }
+                }
+            } else {
+                backward.withUnsafeMutableBufferPointer { target in
+                    LaneBiquads.run(sections, state: state, source, target.baseAddress!, count: total, reversed: true)
+                    output.append(count) { out in for i in 0..<count { out[i] = ChannelLanes(target[i]) } }
+                }
             }
         }
     }
@@ -242,17 +276,6 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         } else {
             target.reserveCapacity(target.count + count)
             for i in 0..<count { target.append(Lanes(source[i])) }
-        }
-    }
-
-    /// Appends `count` frames converted to single precision (one bulk copy when they are single precision).
-    private static func appendConverted(_ source: UnsafePointer<Lanes>, count: Int, to target: inout [ChannelLanes]) {
-        if Scalar.self == Float.self {
-            UnsafeRawPointer(source).withMemoryRebound(to: ChannelLanes.self, capacity: count) { same in
-                target.append(contentsOf: UnsafeBufferPointer(start: same, count: count))
-            }
-        } else {
-            for i in 0..<count { target.append(ChannelLanes(source[i])) }
         }
     }
 }
@@ -382,91 +405,86 @@ final class LaneMovingRMS {
 
     /// Input j completes output j − h (its window is [j − 2h, j]). `vectorKernel: false` keeps the Swift loop
     /// (the reference the AVX2 kernel is tested against).
-    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes],
+    func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>,
                  vectorKernel: Bool = VectorKernels.enabled) {
-        if vectorKernel {
-            processWithKernel(input, count: count, into: &output)
-            return
-        }
-        let width = self.width, halfWidth = self.halfWidth
-        var sum = self.sum, inputCount = self.inputCount
         let produced = max(0, inputCount + count - halfWidth) - max(0, inputCount - halfWidth)
-        let start = output.count
-        output.append(contentsOf: repeatElement(ChannelLanes.zero, count: produced))
-        let fullWindow = 1 / Double(width)
-        output.withUnsafeMutableBufferPointer { out in
-            squares.withUnsafeMutableBufferPointer { ring in
-                var slot = inputCount % width
-                var written = start
-                for n in 0..<count {
-                    let value = Sums(input[n])
-                    let j = inputCount
-                    if j >= width { sum -= ring[slot] }
-                    let square = value * value
-                    ring[slot] = square
-                    sum += square
-                    inputCount += 1
-                    if slot == width - 1 {
-                        var exact = Sums.zero
-                        for k in 0..<width { exact += ring[k] }
-                        sum = exact
-                    }
-                    let i = j - halfWidth
-                    if i >= 0 {
-                        let mean: Sums
-                        if i >= halfWidth {
-                            mean = sum * fullWindow
-                        } else {
-                            mean = sum / Double(j - max(0, i - halfWidth) + 1)
-                        }
-                        // The root in single precision (the result's precision): a quarter of the cost of eight
-                        // double-precision roots per frame, at most one unit in the last place apart.
-                        let meanSquare = ChannelLanes(mean)
-                        out[written] = meanSquare.replacing(with: 0, where: meanSquare .< 0).squareRoot()
-                        written += 1
-                    }
-                    slot += 1
-                    if slot == width { slot = 0 }
-                }
-            }
-        }
+        let run = vectorKernel ? processWithKernel : processWithSwiftLoop
+        // While the first window fills nothing is produced, and the loop writes nowhere.
+        var spare = ChannelLanes.zero
+        let written = produced > 0
+            ? { var w = 0; output.append(produced) { w = run(input, count, $0) }; return w }()
+            : withUnsafeMutablePointer(to: &spare) { run(input, count, $0) }
+        precondition(written == produced, "the loop completes exactly the frames the window allows")
         outputCount += produced
-        self.sum = sum
-        self.inputCount = inputCount
     }
 
-    private func processWithKernel(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: inout [ChannelLanes]) {
-        let produced = max(0, inputCount + count - halfWidth) - max(0, inputCount - halfWidth)
-        let start = output.count
-        output.append(contentsOf: repeatElement(ChannelLanes.zero, count: produced))
+    /// Returns the frames written to `out`.
+    private func processWithSwiftLoop(_ input: UnsafePointer<ChannelLanes>, _ count: Int, _ out: UnsafeMutablePointer<ChannelLanes>) -> Int {
+        let width = self.width, halfWidth = self.halfWidth
+        var sum = self.sum, inputCount = self.inputCount
+        let fullWindow = 1 / Double(width)
+        var written = 0
+        squares.withUnsafeMutableBufferPointer { ring in
+            var slot = inputCount % width
+            for n in 0..<count {
+                let value = Sums(input[n])
+                let j = inputCount
+                if j >= width { sum -= ring[slot] }
+                let square = value * value
+                ring[slot] = square
+                sum += square
+                inputCount += 1
+                if slot == width - 1 {
+                    var exact = Sums.zero
+                    for k in 0..<width { exact += ring[k] }
+                    sum = exact
+                }
+                let i = j - halfWidth
+                if i >= 0 {
+                    let mean: Sums
+                    if i >= halfWidth {
+                        mean = sum * fullWindow
+                    } else {
+                        mean = sum / Double(j - max(0, i - halfWidth) + 1)
+                    }
+                    // The root in single precision (the result's precision): a quarter of the cost of eight
+                    // double-precision roots per frame, at most one unit in the last place apart.
+                    let meanSquare = ChannelLanes(mean)
+                    out[written] = meanSquare.replacing(with: 0, where: meanSquare .< 0).squareRoot()
+                    written += 1
+                }
+                slot += 1
+                if slot == width { slot = 0 }
+            }
+        }
+        self.sum = sum
+        self.inputCount = inputCount
+        return written
+    }
+
+    /// Returns the frames written to `target`.
+    private func processWithKernel(_ input: UnsafePointer<ChannelLanes>, _ count: Int, _ target: UnsafeMutablePointer<ChannelLanes>) -> Int {
         var seen = inputCount
-        func run(into target: UnsafeMutablePointer<ChannelLanes>) -> Int {
-            squares.withUnsafeMutableBufferPointer { ring in
-                withUnsafeMutablePointer(to: &sum) { sum in
-                    UnsafeMutableRawPointer(ring.baseAddress!).withMemoryRebound(to: Double.self, capacity: 8 * ring.count) { ring in
-                        UnsafeMutableRawPointer(sum).withMemoryRebound(to: Double.self, capacity: 8) { sum in
-                            UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in
-                                UnsafeMutableRawPointer(target).withMemoryRebound(to: Float.self, capacity: 8 * max(1, produced)) { y in
-                                    synk_moving_rms_f32x8_avx2(ring, halfWidth, sum, &seen, x, count, y)
-                                }
+        let produced = max(0, inputCount + count - halfWidth) - max(0, inputCount - halfWidth)
+        let written = squares.withUnsafeMutableBufferPointer { ring in
+            withUnsafeMutablePointer(to: &sum) { sum in
+                UnsafeMutableRawPointer(ring.baseAddress!).withMemoryRebound(to: Double.self, capacity: 8 * ring.count) { ring in
+                    UnsafeMutableRawPointer(sum).withMemoryRebound(to: Double.self, capacity: 8) { sum in
+                        UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in
+                            UnsafeMutableRawPointer(target).withMemoryRebound(to: Float.self, capacity: 8 * max(1, produced)) { y in
+                                synk_moving_rms_f32x8_avx2(ring, halfWidth, sum, &seen, x, count, y)
                             }
                         }
                     }
                 }
             }
         }
-        // While the first window fills nothing is produced, and `output` may have no storage to point into.
-        var spare = ChannelLanes.zero
-        let written = produced > 0
-            ? output.withUnsafeMutableBufferPointer { run(into: $0.baseAddress! + start) }
-            : withUnsafeMutablePointer(to: &spare) { run(into: $0) }
-        precondition(written == produced, "the kernel completes exactly the frames the window allows")
         inputCount = seen
-        outputCount += produced
+        return written
     }
 
     /// The last h outputs: windows shrink at the end.
-    func finish(into output: inout [ChannelLanes]) {
+    func finish(into output: LaneFrames<ChannelLanes>) {
         let n = inputCount
         while outputCount < n {
             let i = outputCount
@@ -495,10 +513,10 @@ final class LaneConditioner {
     private let factor: Int
     /// Index (in envelope frames) of the next frame to keep, relative to the frames seen so far.
     private var phase = 0
-    private var frames: [ChannelLanes] = []
-    private var filtered: [ChannelLanes] = []
-    private var enveloped: [ChannelLanes] = []
-    private var smoothed: [ChannelLanes] = []
+    private let frames = LaneFrames<ChannelLanes>(capacity: passFrames)
+    private let filtered = LaneFrames<ChannelLanes>(capacity: passFrames)
+    private let enveloped = LaneFrames<ChannelLanes>(capacity: passFrames)
+    private let smoothed = LaneFrames<ChannelLanes>(capacity: passFrames)
 
     private enum Envelope {
         case movingRMS(LaneMovingRMS)
@@ -551,23 +569,20 @@ final class LaneConditioner {
         while start < total {
             let count = min(Self.passFrames, total - start)
             let transposed = VectorKernels.enabled && channels.allSatisfy { $0.count >= start + count }
-            // The transposes write every lane of every frame, so frames of the right length need no clearing.
-            if !transposed || frames.count != count {
-                frames.removeAll(keepingCapacity: true)
-                frames.append(contentsOf: repeatElement(ChannelLanes.zero, count: count))
-            }
+            frames.removeAll()
             if transposed {
-                // 8×8 transposes from the channel arrays into the frames.
+                // 8×8 transposes from the channel arrays into the frames: they write every lane of every frame.
                 Self.withBasePointers(channels) { pointers in
-                    frames.withUnsafeMutableBufferPointer { target in
-                        UnsafeMutableRawPointer(target.baseAddress!).withMemoryRebound(to: Float.self, capacity: 8 * count) { out in
+                    frames.append(count) { target in
+                        UnsafeMutableRawPointer(target).withMemoryRebound(to: Float.self, capacity: 8 * count) { out in
                             synk_lanes_from_channels_f32_avx2(pointers, Int32(pointers.count), start, count, out)
                         }
                     }
                 }
             } else {
                 // Tile by tile, so that the frames being filled stay in the first-level cache across channels.
-                frames.withUnsafeMutableBufferPointer { target in
+                frames.append(count) { target in
+                    target.initialize(repeating: .zero, count: count)
                     var tile = 0
                     while tile < count {
                         let tileEnd = min(count, tile + Interleaving.tileFrames)
@@ -589,7 +604,7 @@ final class LaneConditioner {
 
     /// Ends every channel; returns the remaining samples and resets for a new recording.
     func finish() -> [[Float]] {
-        frames.removeAll(keepingCapacity: true)
+        frames.removeAll()
         return run(finishing: true)
     }
 
@@ -603,41 +618,43 @@ final class LaneConditioner {
     }
 
     private func run(finishing: Bool) -> [[Float]] {
-        filtered.removeAll(keepingCapacity: true)
-        enveloped.removeAll(keepingCapacity: true)
-        smoothed.removeAll(keepingCapacity: true)
+        filtered.removeAll()
+        enveloped.removeAll()
+        smoothed.removeAll()
+        var stage = frames
         if let filter {
-            frames.withUnsafeBufferPointer { filter.process($0.baseAddress!, count: $0.count, into: &filtered) }
-            if finishing { filter.finish(into: &filtered) }
-        } else {
-            swap(&frames, &filtered)
+            filter.process(stage.base, count: stage.count, into: filtered)
+            if finishing { filter.finish(into: filtered) }
+            stage = filtered
         }
-        guard let envelope else { return split(filtered, keepingEvery: 1) }
+        guard let envelope else { return split(stage, keepingEvery: 1) }
         switch envelope {
         case .movingRMS(let rms):
-            filtered.withUnsafeBufferPointer { rms.process($0.baseAddress!, count: $0.count, into: &enveloped) }
-            if finishing { rms.finish(into: &enveloped) }
+            rms.process(stage.base, count: stage.count, into: enveloped)
+            if finishing { rms.finish(into: enveloped) }
         case .linear(let lowPass):
-            for i in filtered.indices { let v = filtered[i]; filtered[i] = v.replacing(with: -v, where: v .< 0) }
-            filtered.withUnsafeBufferPointer { lowPass.process($0.baseAddress!, count: $0.count, into: &enveloped) }
-            if finishing { lowPass.finish(into: &enveloped) }
+            let rectified = stage.base
+            for i in 0..<stage.count { let v = rectified[i]; rectified[i] = v.replacing(with: -v, where: v .< 0) }
+            lowPass.process(stage.base, count: stage.count, into: enveloped)
+            if finishing { lowPass.finish(into: enveloped) }
         }
+        stage = enveloped
         if let antiAlias {
-            enveloped.withUnsafeBufferPointer { antiAlias.process($0.baseAddress!, count: $0.count, into: &smoothed) }
-            if finishing { antiAlias.finish(into: &smoothed) }
-        } else {
-            swap(&enveloped, &smoothed)
+            antiAlias.process(stage.base, count: stage.count, into: smoothed)
+            if finishing { antiAlias.finish(into: smoothed) }
+            stage = smoothed
         }
-        let result = split(smoothed, keepingEvery: factor)
+        let result = split(stage, keepingEvery: factor)
         if finishing { phase = 0 }
         return result
     }
 
     /// Frames `phase`, `phase + M`, … of `frames`, one array per channel.
-    private func split(_ frames: [ChannelLanes], keepingEvery m: Int) -> [[Float]] {
+    private func split(_ frames: LaneFrames<ChannelLanes>, keepingEvery m: Int) -> [[Float]] {
         let kept = phase < frames.count ? (frames.count - 1 - phase) / m + 1 : 0
         var result = [[Float]](repeating: [], count: laneCount)
-        frames.withUnsafeBufferPointer { source in
+        do {
+            let source = frames.base
             for c in 0..<laneCount {
                 result[c] = [Float](unsafeUninitializedCapacity: kept) { out, initialised in
                     var i = phase

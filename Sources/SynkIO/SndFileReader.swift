@@ -160,13 +160,16 @@ public final class SndFileReader: SampleSource {
             throw .input(path, "truncated: header declares \(header.frameCount) frames, data holds \(position + got)\(reason)",
                          hint: "the file was cut short; copy it again from the source")
         }
-        let channels = interleaved.withUnsafeBufferPointer { source in
-            Interleaving.split(source.baseAddress!, frames: got, channelCount: channelCount, scales: scales)
+        // Finiteness comes out of the de-interleaving pass; only a block with a bad sample is searched again.
+        let (channels, allFinite) = interleaved.withUnsafeBufferPointer { source in
+            Interleaving.splitCheckingFinite(source.baseAddress!, frames: got, channelCount: channelCount, scales: scales)
         }
-        for (c, samples) in channels.enumerated() {
-            if let bad = SampleScan.firstNonFiniteIndex(in: samples) {
-                throw .input(path, "sample is \(samples[bad]) (not a finite number)",
-                             place: "channel \(header.channels[c].label), frame \(position + bad)")
+        if !allFinite {
+            for (c, samples) in channels.enumerated() {
+                if let bad = SampleScan.firstNonFiniteIndex(in: samples) {
+                    throw .input(path, "sample is \(samples[bad]) (not a finite number)",
+                                 place: "channel \(header.channels[c].label), frame \(position + bad)")
+                }
             }
         }
         let block = SignalBlock(firstFrame: position, channels: channels, allFinite: true)

@@ -26,6 +26,29 @@ struct SampleLayoutTests {
         }
     }
 
+    @Test("splitCheckingFinite says whether every sample is finite, wherever a NaN or infinity sits (transposed tiles, frame tail, channel tail)",
+          arguments: [Float.nan, .infinity, -.infinity])
+    func splitCheckingFinite(bad: Float) {
+        for (channels, frames) in [3, 8, 17].flatMap({ c in [7, 8, 300].map { (c, $0) } }) {
+            let clean = Self.interleaved(frames: frames, channels: channels)
+            let (out, allFinite) = clean.withUnsafeBufferPointer {
+                Interleaving.splitCheckingFinite($0.baseAddress!, frames: frames, channelCount: channels)
+            }
+            #expect(allFinite, "\(channels) channels, \(frames) frames")
+            #expect(out == clean.withUnsafeBufferPointer { Interleaving.split($0.baseAddress!, frames: frames, channelCount: channels) })
+            // First, last, and a sample inside every region the kernel treats differently.
+            for position in Set([0, clean.count - 1, (frames / 2) * channels + channels / 2, (frames - 1) * channels, channels - 1]) {
+                var dirty = clean
+                dirty[position] = bad
+                let (split, finite) = dirty.withUnsafeBufferPointer {
+                    Interleaving.splitCheckingFinite($0.baseAddress!, frames: frames, channelCount: channels)
+                }
+                #expect(!finite, "\(bad) at \(position) of \(channels) × \(frames)")
+                #expect(split[position % channels][position / channels].isNaN == bad.isNaN)
+            }
+        }
+    }
+
     @Test("merge is the inverse of split, and divides by the divisors")
     func merge() {
         let channels = (0..<11).map { c in (0..<513).map { Float($0 * 1000 + c) } }

@@ -72,18 +72,18 @@ struct LaneFilterTests {
         let frames = (0..<x.count).map { i in ChannelLanes((0..<8).map { lane in x[(i + 31 * lane) % x.count] * Float(lane + 1) }) }
         func rms(vectorKernel: Bool, blocks: [Int]) -> [ChannelLanes] {
             let filter = LaneMovingRMS(halfWidth: halfWidth)
-            var out: [ChannelLanes] = []
+            let out = LaneFrames<ChannelLanes>()
             var start = 0
             frames.withUnsafeBufferPointer { input in
                 for length in blocks + [frames.count] {
                     let count = min(length, frames.count - start)
                     guard count > 0 else { continue }
-                    filter.process(input.baseAddress! + start, count: count, into: &out, vectorKernel: vectorKernel)
+                    filter.process(input.baseAddress! + start, count: count, into: out, vectorKernel: vectorKernel)
                     start += count
                 }
             }
-            filter.finish(into: &out)
-            return out
+            filter.finish(into: out)
+            return out.array
         }
         let reference = rms(vectorKernel: false, blocks: [frames.count])
         #expect(reference.count == frames.count)

@@ -48,8 +48,10 @@ double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 
 /// Splits `frames` interleaved frames of `channelCount` floats into one array per channel
 /// (`channels[c][i] = interleaved[i·channelCount + c]`), eight channels at a time by 8×8 transposes.
+/// Returns 1 when every sample is finite and 0 when some sample is NaN or infinite, found in the same pass
+/// (x·0 summed per row: 0 for a finite sample, NaN otherwise), so that readers need no second scan.
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
-void synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels);
+int synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels);
 
 /// The inverse for up to eight channels: frame i of `frames` (eight floats) gets `channels[k][start + i]` in lane k
 /// for k < laneCount and 0 in the other lanes, for i in 0..<count.
