@@ -28,7 +28,27 @@ int synk_kernels_have_avx2_fma(void) {
     return (b >> 5) & 1;
 }
 
+int synk_kernels_have_avx512(void) {
+    if (!synk_kernels_have_avx2_fma()) return 0;
+    unsigned a, b, c, d;
+    __cpuid_count(7, 0, a, b, c, d);
+    const int foundation = (b >> 16) & 1, doubleQuad = (b >> 17) & 1;
+    if (!(foundation && doubleQuad)) return 0;
+    // The operating system must save the opmask and all 512-bit registers (XCR0 bits 5, 6 and 7) too.
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return (lo & 0xE6) == 0xE6;
+}
+
+int synk_kernels_use_avx512(void) {
+    const char *choice = getenv("SYNK_KERNELS");
+    if (choice && (strcmp(choice, "swift") == 0 || strcmp(choice, "avx2") == 0)) return 0;
+    return synk_kernels_have_avx512();
+}
+
 #define TARGET __attribute__((target("avx2,fma")))
+#define TARGET512 __attribute__((target("avx512f,avx512dq,avx2,fma")))
 
 // One section's coefficients broadcast to eight lanes, and its state.
 typedef struct {
@@ -90,6 +110,105 @@ void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, 
         source = output;
     }
     if (sectionCount == 0 && output != input) {
+        for (ptrdiff_t i = 0; i < 8 * count; i++) output[i] = input[i];
+    }
+}
+
+// Four sections in two 512-bit registers, each holding two sections side by side (lanes 0-7 and 8-15), skewed
+// in time so that one register step advances both. Section k of the four works on sample t − 2k at step t:
+// its input is the output section k − 1 made two steps earlier. That makes the move between register halves a
+// dependency two steps long, so it stays off each step's critical path (one fused multiply-add per section).
+// Every lane runs exactly the operations of `section_step`, so the results equal the AVX2 sweeps bit for bit.
+typedef struct {
+    __m512 b0, c1, c2, a1, a2;
+    __m512 z1, z2;
+} pair_sections;
+
+TARGET512 static inline pair_sections load_pair(const synk_biquad_f32 *p, const float *state) {
+    const synk_biquad_f32 *q = p + 1;
+    pair_sections s;
+    s.b0 = _mm512_insertf32x8(_mm512_set1_ps(p->b0), _mm256_set1_ps(q->b0), 1);
+    s.c1 = _mm512_insertf32x8(_mm512_set1_ps(p->c1), _mm256_set1_ps(q->c1), 1);
+    s.c2 = _mm512_insertf32x8(_mm512_set1_ps(p->c2), _mm256_set1_ps(q->c2), 1);
+    s.a1 = _mm512_insertf32x8(_mm512_set1_ps(p->a1), _mm256_set1_ps(q->a1), 1);
+    s.a2 = _mm512_insertf32x8(_mm512_set1_ps(p->a2), _mm256_set1_ps(q->a2), 1);
+    // state: z1, z2 of the first section, then z1, z2 of the second (eight floats each).
+    s.z1 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(state)), _mm256_loadu_ps(state + 16), 1);
+    s.z2 = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(state + 8)), _mm256_loadu_ps(state + 24), 1);
+    return s;
+}
+
+TARGET512 static inline void store_pair(const pair_sections *s, float *state) {
+    _mm256_storeu_ps(state, _mm512_castps512_ps256(s->z1));
+    _mm256_storeu_ps(state + 8, _mm512_castps512_ps256(s->z2));
+    _mm256_storeu_ps(state + 16, _mm512_extractf32x8_ps(s->z1, 1));
+    _mm256_storeu_ps(state + 24, _mm512_extractf32x8_ps(s->z2, 1));
+}
+
+// One step of both halves; `active` selects the halves whose state advances (all of them between the ends).
+TARGET512 static inline __m512 pair_step(pair_sections *s, __m512 x, __mmask16 active) {
+    const __m512 y = _mm512_fmadd_ps(s->b0, x, s->z1);
+    const __m512 z1 = _mm512_fnmadd_ps(s->a1, s->z1, _mm512_fmadd_ps(s->c1, x, s->z2));
+    const __m512 z2 = _mm512_fnmadd_ps(s->a2, s->z1, _mm512_mul_ps(s->c2, x));
+    s->z1 = _mm512_mask_mov_ps(s->z1, active, z1);
+    s->z2 = _mm512_mask_mov_ps(s->z2, active, z2);
+    return y;
+}
+
+TARGET512 static inline __m512 pair_step_all(pair_sections *s, __m512 x) {
+    const __m512 y = _mm512_fmadd_ps(s->b0, x, s->z1);
+    const __m512 z1 = _mm512_fnmadd_ps(s->a1, s->z1, _mm512_fmadd_ps(s->c1, x, s->z2));
+    s->z2 = _mm512_fnmadd_ps(s->a2, s->z1, _mm512_mul_ps(s->c2, x));
+    s->z1 = z1;
+    return y;
+}
+
+// Lanes of section k (0...3) at step t: active when it has a sample, 0 ≤ t − 2k < count.
+static inline __mmask16 halves(ptrdiff_t t, ptrdiff_t count, int low, int high) {
+    const int lowActive = t - 2 * low >= 0 && t - 2 * low < count, highActive = t - 2 * high >= 0 && t - 2 * high < count;
+    return (__mmask16)((lowActive ? 0x00FF : 0) | (highActive ? 0xFF00 : 0));
+}
+
+TARGET512 static void sweep4(const synk_biquad_f32 *sections, float *state, const float *input, float *output,
+                             ptrdiff_t count, int reversed) {
+    pair_sections first = load_pair(sections, state), second = load_pair(sections + 2, state + 32);
+    const ptrdiff_t step = reversed ? -1 : 1, origin = reversed ? count - 1 : 0;
+    // Outputs of the two previous steps: y[t−1] and y[t−2] of each register.
+    __m512 y1Previous = _mm512_setzero_ps(), y1Before = _mm512_setzero_ps();
+    __m512 y2Previous = _mm512_setzero_ps(), y2Before = _mm512_setzero_ps();
+    // The ends (t < 6, t ≥ count), where some sections have no sample yet or any more, run masked.
+#define SYNK_SWEEP4_STEP(FULL)                                                                                        \
+    {                                                                                                                \
+        const __m256 x = t < count ? _mm256_loadu_ps(input + 8 * (origin + step * t)) : _mm256_setzero_ps();          \
+        const __m512 in1 = _mm512_insertf32x8(_mm512_castps256_ps512(x), _mm512_castps512_ps256(y1Before), 1);        \
+        const __m512 in2 = _mm512_shuffle_f32x4(y1Before, y2Before, _MM_SHUFFLE(1, 0, 3, 2));                        \
+        const __m512 y1 = FULL ? pair_step_all(&first, in1) : pair_step(&first, in1, halves(t, count, 0, 1));       \
+        const __m512 y2 = FULL ? pair_step_all(&second, in2) : pair_step(&second, in2, halves(t, count, 2, 3));     \
+        if (t >= 6) _mm256_storeu_ps(output + 8 * (origin + step * (t - 6)), _mm512_extractf32x8_ps(y2, 1));        \
+        y1Before = y1Previous; y1Previous = y1;                                                                      \
+        y2Before = y2Previous; y2Previous = y2;                                                                      \
+    }
+    ptrdiff_t t = 0;
+    for (; t < 6 && t < count; t++) SYNK_SWEEP4_STEP(0)
+    for (; t < count; t++) SYNK_SWEEP4_STEP(1)
+    for (; t < count + 6; t++) SYNK_SWEEP4_STEP(0)
+#undef SYNK_SWEEP4_STEP
+    store_pair(&first, state);
+    store_pair(&second, state + 32);
+}
+
+void synk_biquads_f32x8_avx512(const synk_biquad_f32 *sections, int sectionCount, float *state,
+                               const float *input, float *output, ptrdiff_t count, int reversed) {
+    if (count <= 0) return;
+    int s = 0;
+    const float *source = input;
+    for (; s + 4 <= sectionCount; s += 4) {
+        sweep4(&sections[s], state + 16 * s, source, output, count, reversed);
+        source = output;
+    }
+    if (s < sectionCount) {
+        synk_biquads_f32x8_avx2(&sections[s], sectionCount - s, state + 16 * s, source, output, count, reversed);
+    } else if (sectionCount == 0 && output != input) {
         for (ptrdiff_t i = 0; i < 8 * count; i++) output[i] = input[i];
     }
 }
@@ -310,6 +429,14 @@ TARGET void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, doub
 #else
 
 int synk_kernels_have_avx2_fma(void) { return 0; }
+int synk_kernels_have_avx512(void) { return 0; }
+int synk_kernels_use_avx512(void) { return 0; }
+
+void synk_biquads_f32x8_avx512(const synk_biquad_f32 *sections, int sectionCount, float *state,
+                               const float *input, float *output, ptrdiff_t count, int reversed) {
+    (void)sections; (void)sectionCount; (void)state; (void)input; (void)output; (void)count; (void)reversed;
+    __builtin_trap();
+}
 
 int synk_deinterleave_f32_avx2(const float *interleaved, ptrdiff_t frames, int channelCount, float *const *channels) {
     (void)interleaved; (void)frames; (void)channelCount; (void)channels;

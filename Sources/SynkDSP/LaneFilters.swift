@@ -291,11 +291,13 @@ enum LaneBiquads {
     /// Filters `count` frames from `input` into `output` (which may be the same memory), forward in time or,
     /// with `reversed`, from the last frame to the first. `state` holds (z1, z2) per section and is updated.
     /// Single-precision cascades run in the AVX2+FMA kernel of `CSynkKernels` when ``VectorKernels/enabled``;
-    /// `vectorKernel: false` keeps the Swift loops (the reference the kernel is tested against).
+    /// `vectorKernel: false` keeps the Swift loops (the reference the kernel is tested against). With
+    /// `wideSweeps` (``VectorKernels/wideSweeps``) whole fours of sections run in the AVX-512 sweeps, which give
+    /// the AVX2 kernel's results bit for bit.
     static func run<Scalar: LaneScalar>(
         _ sections: [Biquad], state: UnsafeMutablePointer<SIMD8<Scalar>>,
         _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool,
-        vectorKernel: Bool = VectorKernels.enabled
+        vectorKernel: Bool = VectorKernels.enabled, wideSweeps: Bool = VectorKernels.wideSweeps
     ) {
         guard count > 0 else { return }
         if vectorKernel, Scalar.self == Float.self, !sections.isEmpty {
@@ -307,7 +309,11 @@ enum LaneBiquads {
             UnsafeMutableRawPointer(state).withMemoryRebound(to: Float.self, capacity: 16 * sections.count) { z in
                 UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in
                     UnsafeMutableRawPointer(output).withMemoryRebound(to: Float.self, capacity: 8 * count) { y in
-                        synk_biquads_f32x8_avx2(coefficients, Int32(coefficients.count), z, x, y, count, reversed ? 1 : 0)
+                        if wideSweeps {
+                            synk_biquads_f32x8_avx512(coefficients, Int32(coefficients.count), z, x, y, count, reversed ? 1 : 0)
+                        } else {
+                            synk_biquads_f32x8_avx2(coefficients, Int32(coefficients.count), z, x, y, count, reversed ? 1 : 0)
+                        }
                     }
                 }
             }

@@ -64,6 +64,39 @@ struct LaneFilterTests {
         }
     }
 
+    @Test("The AVX-512 sweeps (four sections in two registers, skewed in time) equal the AVX2 sweeps bit for bit: 1-10 sections, forward and reversed, in place, any length, state carried across calls",
+          .enabled(if: VectorKernels.wideSweepsAvailable, "the processor has no AVX-512: the AVX2 sweeps are the only kernel"),
+          arguments: [1, 3, 4, 5, 8, 10])
+    func wideSweepsEqualAVX2Sweeps(sectionCount: Int) throws {
+        let sections = try Butterworth(order: 10, band: .bandPass(20...450)).sections(sampleRate: 2000).sections
+            + (try Butterworth(order: 10, band: .lowPass(50)).sections(sampleRate: 2000).sections)
+        let chosen = Array(sections.prefix(sectionCount))
+        let x = Fixtures.floats("noise_2k.f32")
+        for length in [1, 2, 5, 6, 7, 13, 4097] {
+            let frames = (0..<length).map { i in ChannelLanes((0..<8).map { lane in x[(i + 97 * lane) % x.count] * Float(lane + 1) }) }
+            for reversed in [false, true] {
+                var results: [[ChannelLanes]] = []
+                var states: [[ChannelLanes]] = []
+                for wide in [false, true] {
+                    // In place, in two calls of uneven length.
+                    var buffer = frames
+                    var state = (0..<(2 * chosen.count)).map { ChannelLanes(repeating: Float($0) * 1e-3) }
+                    let split = length / 3
+                    for range in [0..<split, split..<length] where !range.isEmpty {
+                        buffer.withUnsafeMutableBufferPointer { b in
+                            LaneBiquads.run(chosen, state: &state, b.baseAddress! + range.lowerBound, b.baseAddress! + range.lowerBound,
+                                            count: range.count, reversed: reversed, vectorKernel: true, wideSweeps: wide)
+                        }
+                    }
+                    results.append(buffer)
+                    states.append(state)
+                }
+                #expect(results[0] == results[1], "\(chosen.count) sections, \(length) frames, reversed \(reversed)")
+                #expect(states[0] == states[1], "\(chosen.count) sections, \(length) frames, reversed \(reversed): state")
+            }
+        }
+    }
+
     @Test("The AVX2 moving RMS equals the Swift loop within 1e-6 relative, for any half-width and block split",
           .enabled(if: kernelHardware, "the processor has no AVX2+FMA: the Swift loop is the only path"),
           arguments: [0, 1, 100, 999])

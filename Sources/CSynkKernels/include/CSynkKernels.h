@@ -27,12 +27,26 @@ int synk_kernels_have_avx2_fma(void);
 /// SYNK_KERNELS is not "swift" (which keeps the Swift loops, e.g. to compare results across machines).
 int synk_kernels_enabled(void);
 
+/// 1 when the processor and the operating system support AVX-512 F and DQ (and AVX2 and FMA), else 0.
+int synk_kernels_have_avx512(void);
+
+/// 1 when the AVX-512 biquad sweeps are to be used: the processor has them and SYNK_KERNELS is neither "swift"
+/// nor "avx2" (which keeps the AVX2 sweeps).
+int synk_kernels_use_avx512(void);
+
 /// Runs the cascade `sections[0..<sectionCount]` over `count` frames of eight float lanes (frame i is
 /// `input[8i ..< 8i+8]`), forward in time or, when `reversed` is non-zero, from the last frame to the first.
 /// `output` may equal `input`. `state` holds z1 and z2 (eight lanes each) per section and is updated.
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 void synk_biquads_f32x8_avx2(const synk_biquad_f32 *sections, int sectionCount, float *state,
                              const float *input, float *output, ptrdiff_t count, int reversed);
+
+/// `synk_biquads_f32x8_avx2` with four sections per sweep in two 512-bit registers (two sections side by side,
+/// skewed in time), for the sections in whole fours; the rest as in the AVX2 sweeps. Every lane runs the same
+/// operations in the same order, so the results are bit for bit those of `synk_biquads_f32x8_avx2`.
+/// Call only when `synk_kernels_have_avx512()` returned 1.
+void synk_biquads_f32x8_avx512(const synk_biquad_f32 *sections, int sectionCount, float *state,
+                               const float *input, float *output, ptrdiff_t count, int reversed);
 
 /// The centred moving RMS of eight float lanes, as `LaneMovingRMS.process` computes it: input frame j completes
 /// output frame j − h; `ring` holds the last `2h + 1` squares (double, eight lanes each), `sum` (eight doubles)
