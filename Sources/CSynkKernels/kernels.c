@@ -281,6 +281,44 @@ TARGET double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t coun
     return sum;
 }
 
+// Four lags per pass over x: each lag keeps the two accumulators and the summation order of synk_dot_f64_avx2,
+// so every sum equals that function's bit for bit; x is loaded once for the four, and the eight independent
+// accumulators keep both FMA ports busy where one lag alone waits on its two chains.
+TARGET static inline double reduce_dot(__m256d lo, __m256d hi, const double *x, const double *y, ptrdiff_t from, ptrdiff_t count) {
+    const __m256d s = _mm256_add_pd(lo, hi);
+    const __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+    for (ptrdiff_t j = from; j < count; j++) sum += x[j] * y[j];
+    return sum;
+}
+
+// Written out lag by lag so that the eight accumulators stay in registers whatever the compiler unrolls.
+TARGET static inline void dot4_lags(const double *x, const double *y, ptrdiff_t count, double *sums) {
+    __m256d lo0 = _mm256_setzero_pd(), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0, lo3 = lo0, hi3 = lo0;
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m256d xl = _mm256_loadu_pd(x + i), xh = _mm256_loadu_pd(x + i + 4);
+        lo0 = _mm256_fmadd_pd(xl, _mm256_loadu_pd(y + i), lo0);
+        hi0 = _mm256_fmadd_pd(xh, _mm256_loadu_pd(y + i + 4), hi0);
+        lo1 = _mm256_fmadd_pd(xl, _mm256_loadu_pd(y + i + 1), lo1);
+        hi1 = _mm256_fmadd_pd(xh, _mm256_loadu_pd(y + i + 5), hi1);
+        lo2 = _mm256_fmadd_pd(xl, _mm256_loadu_pd(y + i + 2), lo2);
+        hi2 = _mm256_fmadd_pd(xh, _mm256_loadu_pd(y + i + 6), hi2);
+        lo3 = _mm256_fmadd_pd(xl, _mm256_loadu_pd(y + i + 3), lo3);
+        hi3 = _mm256_fmadd_pd(xh, _mm256_loadu_pd(y + i + 7), hi3);
+    }
+    sums[0] = reduce_dot(lo0, hi0, x, y, i, count);
+    sums[1] = reduce_dot(lo1, hi1, x, y + 1, i, count);
+    sums[2] = reduce_dot(lo2, hi2, x, y + 2, i, count);
+    sums[3] = reduce_dot(lo3, hi3, x, y + 3, i, count);
+}
+
+TARGET void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums) {
+    int k = 0;
+    for (; k + 4 <= lags; k += 4) dot4_lags(x, y + k, count, sums + k);
+    for (; k < lags; k++) sums[k] = synk_dot_f64_avx2(x, y + k, count);
+}
+
 // Transposes the 8×8 block r[0..7] (rows) in place into columns.
 TARGET static inline void transpose8(__m256 r[8]) {
     const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -431,6 +469,11 @@ TARGET void synk_block_statistics_f32_avx2(const float *x, ptrdiff_t count, doub
 int synk_kernels_have_avx2_fma(void) { return 0; }
 int synk_kernels_have_avx512(void) { return 0; }
 int synk_kernels_use_avx512(void) { return 0; }
+
+void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums) {
+    (void)x; (void)y; (void)count; (void)lags; (void)sums;
+    __builtin_trap();
+}
 
 void synk_biquads_f32x8_avx512(const synk_biquad_f32 *sections, int sectionCount, float *state,
                                const float *input, float *output, ptrdiff_t count, int reversed) {

@@ -120,3 +120,29 @@ struct CorrelationKernelTests {
         #expect(abs(peak.coefficient - 1) < 1e-9)
     }
 }
+
+@Suite("Lagged dot products: all lags of a chunk at once are the per-lag dot products, bit for bit")
+struct CorrelationLaggedDotTests {
+    @Test("laggedDots equals dot(x, y + k) for every lag k, for chunk lengths around the 8-sample blocks and 1-83 lags")
+    func laggedDotsEqualPerLagDots() {
+        var rng = TestRandom(seed: 11)
+        let x = rng.ar1(count: 1_100, phi: 0.9)
+        let y = rng.ar1(count: 1_300, phi: 0.7)
+        var sums = [Double](repeating: .nan, count: 83)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                for count in [1, 7, 8, 9, 15, 16, 17, 1_024, 1_099] {
+                    for lags in [1, 3, 4, 5, 8, 81, 83] {
+                        sums.withUnsafeMutableBufferPointer {
+                            SIMDReductions.laggedDots(xp.baseAddress!, yp.baseAddress!, count, lags: lags, into: $0.baseAddress!)
+                        }
+                        for k in 0..<lags {
+                            let single = SIMDReductions.dot(xp.baseAddress!, yp.baseAddress! + k, count)
+                            #expect(sums[k].bitPattern == single.bitPattern, "\(count) samples, lag \(k) of \(lags)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

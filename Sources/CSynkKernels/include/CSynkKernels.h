@@ -60,6 +60,10 @@ ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, double *
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 
+/// `sums[k] = synk_dot_f64_avx2(x, y + k, count)` for k in 0..<lags, bit for bit, four lags per pass over x.
+/// Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums);
+
 /// Splits `frames` interleaved frames of `channelCount` floats into one array per channel
 /// (`channels[c][i] = interleaved[i·channelCount + c]`), eight channels at a time by 8×8 transposes.
 /// Returns 1 when every sample is finite and 0 when some sample is NaN or infinite, found in the same pass

@@ -271,15 +271,19 @@ public enum EnvelopeCorrelation {
         let y: UnsafeMutablePointer<Double>
         /// x head, x tail, y head, y tail, `maxLag` samples each.
         let edges: UnsafeMutablePointer<Float>
+        /// One chunk's Σxy for every lag.
+        let lagged: UnsafeMutablePointer<Double>
         init(chunk: Int, maxLag: Int) {
             x = .allocate(capacity: chunk)
             y = .allocate(capacity: chunk + 2 * maxLag)
             edges = .allocate(capacity: max(1, 4 * maxLag))
+            lagged = .allocate(capacity: 2 * maxLag + 1)
         }
         deinit {
             x.deallocate()
             y.deallocate()
             edges.deallocate()
+            lagged.deallocate()
         }
     }
 
@@ -338,6 +342,13 @@ public enum EnvelopeCorrelation {
             let y0 = max(lo, c0 - maxLag), y1 = min(hi, c1 + maxLag)
             let yc = y.samples(y0..<y1)
             for i in 0..<(y1 - y0) { scratch.y[i] = Double(yc[i]) - meanY }
+            if c0 - maxLag >= lo && c1 + maxLag <= hi {
+                // Inside the segment every lag pairs the whole chunk: all lags in one pass, the same sums.
+                SIMDReductions.laggedDots(scratch.x, scratch.y, c1 - c0, lags: 2 * maxLag + 1, into: scratch.lagged)
+                for k in 0...(2 * maxLag) { sxy[k] += scratch.lagged[k] }
+                c0 = c1
+                continue
+            }
             for lag in -maxLag...maxLag {
                 // i in [c0, c1) with i + lag in [lo, hi).
                 let i0 = max(c0, lo - lag), i1 = min(c1, hi - lag)

@@ -71,6 +71,14 @@ enum SIMDReductions {
         return swiftDot(a, b, count)
     }
 
+    /// `sums[k] = dot(x, y + k, count)` for k in 0..<lags, the same values bit for bit; the AVX2+FMA kernel
+    /// takes four lags per pass over x.
+    static func laggedDots(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ count: Int, lags: Int,
+                           into sums: UnsafeMutablePointer<Double>) {
+        if vectorKernel { return synk_lagged_dots_f64_avx2(x, y, count, Int32(lags), sums) }
+        for k in 0..<lags { sums[k] = swiftDot(x, y + k, count) }
+    }
+
     /// ``dot(_:_:_:)`` in Swift: the reference, and the path on processors without AVX2+FMA.
     static func swiftDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ count: Int) -> Double {
         var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
