@@ -145,21 +145,15 @@ TARGET512 static inline void store_pair(const pair_sections *s, float *state) {
     _mm256_storeu_ps(state + 24, _mm512_extractf32x8_ps(s->z2, 1));
 }
 
-// One step of both halves; `active` selects the halves whose state advances (all of them between the ends).
+// One step of both halves: section_step's operations, in the same order, on sixteen lanes (that sameness is what
+// makes the results bit-identical). `active` selects the halves whose state advances (all of them between the
+// ends, where the constant mask folds away).
 TARGET512 static inline __m512 pair_step(pair_sections *s, __m512 x, __mmask16 active) {
     const __m512 y = _mm512_fmadd_ps(s->b0, x, s->z1);
     const __m512 z1 = _mm512_fnmadd_ps(s->a1, s->z1, _mm512_fmadd_ps(s->c1, x, s->z2));
     const __m512 z2 = _mm512_fnmadd_ps(s->a2, s->z1, _mm512_mul_ps(s->c2, x));
     s->z1 = _mm512_mask_mov_ps(s->z1, active, z1);
     s->z2 = _mm512_mask_mov_ps(s->z2, active, z2);
-    return y;
-}
-
-TARGET512 static inline __m512 pair_step_all(pair_sections *s, __m512 x) {
-    const __m512 y = _mm512_fmadd_ps(s->b0, x, s->z1);
-    const __m512 z1 = _mm512_fnmadd_ps(s->a1, s->z1, _mm512_fmadd_ps(s->c1, x, s->z2));
-    s->z2 = _mm512_fnmadd_ps(s->a2, s->z1, _mm512_mul_ps(s->c2, x));
-    s->z1 = z1;
     return y;
 }
 
@@ -182,8 +176,8 @@ TARGET512 static void sweep4(const synk_biquad_f32 *sections, float *state, cons
         const __m256 x = t < count ? _mm256_loadu_ps(input + 8 * (origin + step * t)) : _mm256_setzero_ps();          \
         const __m512 in1 = _mm512_insertf32x8(_mm512_castps256_ps512(x), _mm512_castps512_ps256(y1Before), 1);        \
         const __m512 in2 = _mm512_shuffle_f32x4(y1Before, y2Before, _MM_SHUFFLE(1, 0, 3, 2));                        \
-        const __m512 y1 = FULL ? pair_step_all(&first, in1) : pair_step(&first, in1, halves(t, count, 0, 1));       \
-        const __m512 y2 = FULL ? pair_step_all(&second, in2) : pair_step(&second, in2, halves(t, count, 2, 3));     \
+        const __m512 y1 = pair_step(&first, in1, FULL ? 0xFFFF : halves(t, count, 0, 1));                          \
+        const __m512 y2 = pair_step(&second, in2, FULL ? 0xFFFF : halves(t, count, 2, 3));                         \
         if (t >= 6) _mm256_storeu_ps(output + 8 * (origin + step * (t - 6)), _mm512_extractf32x8_ps(y2, 1));        \
         y1Before = y1Previous; y1Previous = y1;                                                                      \
         y2Before = y2Previous; y2Previous = y2;                                                                      \
