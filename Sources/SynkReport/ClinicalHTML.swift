@@ -144,10 +144,10 @@ public enum ClinicalHTML {
         for (slot, side) in sides {
             var series: [PlotSeries] = []
             for (role, muscle, dashed) in [("driver", pair.driver, false), ("follower", pair.follower, true)] {
-                guard let envelope = traces.envelope(muscle, side) else { continue }
-                let i0 = max(0, Int(t0 * fs)), i1 = min(envelope.count, Int(t1 * fs) + 1)
-                guard i1 > i0 else { continue }
-                let x = (i0..<i1).map { Double($0) / fs }, y = (i0..<i1).map { Double(envelope[$0]) }
+                guard let count = traces.sampleCount(muscle, side) else { continue }
+                let i0 = max(0, Int(t0 * fs)), i1 = min(count, Int(t1 * fs) + 1)
+                guard i1 > i0, let (x, y) = traces.plotPoints(muscle, side, samples: i0..<i1) else { continue }
+                // The plotted points hold every bucket's extremes, so their peak is the trace's.
                 peak = max(peak, y.filter(\.isFinite).max() ?? 0)
                 series.append(PlotSeries(name: "\(role) \(muscle.rawValue)-\(side == .left ? "L" : "R")", x: x, y: y,
                                          color: role == "driver" ? Palette.healthy : Palette.affected, dashed: dashed))

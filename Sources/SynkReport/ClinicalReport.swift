@@ -46,29 +46,115 @@ public enum StudyClassifier {
 public struct SynkinesisTraces: Sendable {
     /// Envelope sample rate, Hz.
     public var sampleRate: Double
-    /// `envelopes["OOc-left"]`, µV.
+    /// `envelopes["OOc-left"]`, µV: traces given as arrays (``init(sampleRate:envelopes:)``).
     public var envelopes: [String: [Float]]
+    /// Traces left in the conditioned recording's storage (``init(conditioned:result:)``): a long recording's
+    /// envelopes stay in their temporary files and a figure reads only the samples it plots, a chunk at a time.
+    private var storage: EnvelopeStorage?
+    private var storedChannels: [String: Int] = [:]
 
     public init(sampleRate: Double, envelopes: [String: [Float]]) {
         self.sampleRate = sampleRate
         self.envelopes = envelopes
     }
 
-    /// Takes the envelopes of the channels `result.montage` kept (recording channel indices).
-    public init(conditioned: ConditionedRecording, result: SynkinesisResult) {
-        sampleRate = conditioned.envelopes.sampleRate
-        var map: [String: [Float]] = [:]
-        for channel in result.montage {
-            if let k = conditioned.channelIndices.firstIndex(of: channel.channelIndex), k < conditioned.envelopes.channelCount {
-                map[Self.key(channel.muscle, channel.side)] = conditioned.envelopes.storage.samples(channel: k)
-            }
+    /// Traces left in `storage`: `channels` gives each muscle and side its channel there.
+    public init(sampleRate: Double, storage: EnvelopeStorage, channels: [(muscle: Muscle, side: Side, channel: Int)]) {
+        self.sampleRate = sampleRate
+        envelopes = [:]
+        self.storage = storage
+        for entry in channels where entry.channel >= 0 && entry.channel < storage.channelCount {
+            storedChannels[Self.key(entry.muscle, entry.side)] = entry.channel
         }
-        envelopes = map
+    }
+
+    /// Takes the envelopes of the channels `result.montage` kept (recording channel indices), without copying them.
+    public init(conditioned: ConditionedRecording, result: SynkinesisResult) {
+        let channels = result.montage.compactMap { channel -> (muscle: Muscle, side: Side, channel: Int)? in
+            guard let k = conditioned.channelIndices.firstIndex(of: channel.channelIndex) else { return nil }
+            return (channel.muscle, channel.side, k)
+        }
+        self.init(sampleRate: conditioned.envelopes.sampleRate, storage: conditioned.envelopes.storage, channels: channels)
     }
 
     public static func key(_ muscle: Muscle, _ side: Side) -> String { "\(muscle.rawValue)-\(side.rawValue)" }
 
-    public func envelope(_ muscle: Muscle, _ side: Side) -> [Float]? { envelopes[Self.key(muscle, side)] }
+    /// The whole envelope (read into memory when it was left in storage).
+    public func envelope(_ muscle: Muscle, _ side: Side) -> [Float]? {
+        let key = Self.key(muscle, side)
+        if let envelope = envelopes[key] { return envelope }
+        guard let storage, let k = storedChannels[key] else { return nil }
+        return storage.samples(channel: k)
+    }
+
+    /// Samples in the envelope of `muscle` on `side`, if there is one.
+    public func sampleCount(_ muscle: Muscle, _ side: Side) -> Int? {
+        let key = Self.key(muscle, side)
+        if let envelope = envelopes[key] { return envelope.count }
+        guard let storage, let k = storedChannels[key] else { return nil }
+        return storage.count(channel: k)
+    }
+
+    /// The points a line plot draws of samples `range` (seconds on x, µV on y): every sample when there are at
+    /// most `maximum`, else exactly the points ``LinePlot/thin(x:y:maximum:)`` keeps (each of `maximum`/2
+    /// buckets' first minimum and first maximum, in time order). The samples are read a bucket at a time, so
+    /// memory holds the points, not the trace.
+    public func plotPoints(_ muscle: Muscle, _ side: Side, samples range: Range<Int>, maximum: Int = 600) -> (x: [Double], y: [Double])? {
+        let key = Self.key(muscle, side)
+        let fs = sampleRate
+        if let envelope = envelopes[key] {
+            let clipped = range.clamped(to: 0..<envelope.count)
+            return envelope.withUnsafeBufferPointer { buffer in
+                Self.points(clipped, maximum: maximum, fs: fs, piece: 1 << 16) { r in UnsafePointer(buffer.baseAddress! + r.lowerBound) }
+            }
+        }
+        guard let storage, let k = storedChannels[key] else { return nil }
+        let reader = storage.reader(k)
+        let clipped = range.clamped(to: 0..<reader.count)
+        return Self.points(clipped, maximum: maximum, fs: fs, piece: min(1 << 16, reader.preferredChunk)) { reader.samples($0) }
+    }
+
+    /// ``plotPoints(_:_:samples:maximum:)`` over `range`, reading at most `piece` samples at a time through `read`.
+    private static func points(_ range: Range<Int>, maximum: Int, fs: Double, piece: Int,
+                               read: (Range<Int>) -> UnsafePointer<Float>) -> (x: [Double], y: [Double]) {
+        let n = range.count
+        var xs: [Double] = [], ys: [Double] = []
+        let piece = max(1, piece)
+        guard n > maximum, maximum >= 4 else {
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let end = min(range.upperBound, start + piece)
+                let samples = read(start..<end)
+                for i in start..<end { xs.append(Double(i) / fs); ys.append(Double(samples[i - start])) }
+                start = end
+            }
+            return (xs, ys)
+        }
+        let buckets = maximum / 2
+        for b in 0..<buckets {
+            let lo = b * n / buckets, hi = (b + 1) * n / buckets
+            guard hi > lo else { continue }
+            var iMin = lo, iMax = lo
+            var yMin = 0.0, yMax = 0.0
+            var start = lo
+            while start < hi {
+                let end = min(hi, start + piece)
+                let samples = read((range.lowerBound + start)..<(range.lowerBound + end))
+                if start == lo { yMin = Double(samples[0]); yMax = yMin }
+                for i in start..<end {
+                    let y = Double(samples[i - start])
+                    if y < yMin { iMin = i; yMin = y }
+                    if y > yMax { iMax = i; yMax = y }
+                }
+                start = end
+            }
+            for (i, y) in [(iMin, yMin), (iMax, yMax)].sorted(by: { $0.0 < $1.0 }) {
+                xs.append(Double(range.lowerBound + i) / fs)
+                ys.append(y)
+            }
+        }
+        return (xs, ys)
+    }
 }
 
 /// What the report could measure on one recording.

@@ -78,6 +78,20 @@ struct ReportTests {
         }
     }
 
+    @Test("two runs of synk report write the same bytes (no per-process hash seed or clock in the page)")
+    func reportIsReproducible() throws {
+        let dir = try CLI.temporaryDirectory()
+        let session = Self.sample.appendingPathComponent("sub-01_ses-1_sunnybrook.h5").path
+        let pages = try (1...2).map { run -> Data in
+            let html = dir.appendingPathComponent("report-\(run).html").path
+            let report = try CLI.run(["report", session, "-o", html], timeout: 180)
+            #expect(report.status == 0, "\(report.stderr)")
+            return try Data(contentsOf: URL(fileURLWithPath: html))
+        }
+        #expect(!pages[0].isEmpty)
+        #expect(pages[0] == pages[1])
+    }
+
     @Test("a two-session report with ENoG and blink renders in headless Chromium to PNG and PDF")
     func rendersInChromium() throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }

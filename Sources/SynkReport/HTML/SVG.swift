@@ -166,7 +166,6 @@ public struct LinePlot: Sendable {
         }
         s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH + 32))\" class=\"label\" text-anchor=\"middle\">\(xmlEscape(xLabel))</text>"
         s += "<text transform=\"translate(14,\(f(top + plotH / 2))) rotate(-90)\" class=\"label\" text-anchor=\"middle\">\(xmlEscape(yLabel))</text>"
-        s += "<clipPath id=\"c\(abs(title.hashValue % 100000))\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\"/></clipPath>"
         for (value, label) in references where value >= y0 && value <= y1 {
             s += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(f(sy(value)))\" y2=\"\(f(sy(value)))\" class=\"reference\"/>"
             s += "<text x=\"\(left + plotW - 3)\" y=\"\(f(sy(value) - 3))\" class=\"tick\" text-anchor=\"end\">\(xmlEscape(label))</text>"
