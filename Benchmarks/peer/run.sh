@@ -35,19 +35,21 @@ cc -O2 -o "$work/lower_bound" "$here/../lower-bound/lower_bound.c" -lsndfile -lf
 swiftc -O -module-name EnvelopeCorrelations -I "$work/kernels" "$root"/Sources/SynkAnalysis/Correlation/*.swift \
     "$here/envelope-correlations/main.swift" "$work/kernels/kernels.o" -o "$work/envelope-correlations"
 
-# measure NAME COMMAND...: runs under /usr/bin/time -v, prints and records "seconds peak_MB".
+# measure NAME COMMAND...: runs under /usr/bin/time -v, prints and records "seconds peak_MB" of the fastest run
+# (and prints its CPU time: user + system, the system part being mostly page faults for the scipy peer).
 measure() {
     local name="$1"; shift
-    local best_s="" best_mb=""
+    local best_s="" best_mb="" best_cpu=""
     for _ in $(seq "$repeat"); do
         /usr/bin/time -v "$@" >"$work/$name.stdout" 2>"$work/$name.time" || {
             local rc=$?; if [ $rc -ne 1 ]; then cat "$work/$name.time" >&2; echo "$name failed ($rc)" >&2; exit 1; fi; }
-        local wall mb
+        local wall mb cpu
         wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$work/$name.time")
         mb=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/$name.time")
-        if [ -z "$best_s" ] || awk -v a="$wall" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then best_s=$wall; best_mb=$mb; fi
+        cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "CPU %.2f s user + %.2f s system", u, s}' "$work/$name.time")
+        if [ -z "$best_s" ] || awk -v a="$wall" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then best_s=$wall; best_mb=$mb; best_cpu=$cpu; fi
     done
-    printf '%-34s %8.2f s  %8.1f MB peak RSS\n' "$name" "$best_s" "$best_mb"
+    printf '%-34s %8.2f s  %8.1f MB peak RSS  (%s)\n' "$name" "$best_s" "$best_mb" "$best_cpu"
     echo "$best_s $best_mb" >"$work/$name.result"
 }
 result() { cut -d' ' -f"$2" "$work/$1.result"; }
