@@ -42,8 +42,9 @@ int synk_kernels_have_avx512(void) {
 }
 
 int synk_kernels_use_avx512(void) {
+    if (!synk_kernels_enabled()) return 0;
     const char *choice = getenv("SYNK_KERNELS");
-    if (choice && (strcmp(choice, "swift") == 0 || strcmp(choice, "avx2") == 0)) return 0;
+    if (choice && strcmp(choice, "avx2") == 0) return 0;
     return synk_kernels_have_avx512();
 }
 
@@ -261,23 +262,7 @@ TARGET ptrdiff_t synk_moving_rms_f32x8_avx2(double *ring, ptrdiff_t halfWidth, d
     return written;
 }
 
-TARGET double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    ptrdiff_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
-        s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
-    }
-    __m256d s = _mm256_add_pd(s0, s1);
-    __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
-    double sum = _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
-    for (; i < count; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-// Four lags per pass over x: each lag keeps the two accumulators and the summation order of synk_dot_f64_avx2,
-// so every sum equals that function's bit for bit; x is loaded once for the four, and the eight independent
-// accumulators keep both FMA ports busy where one lag alone waits on its two chains.
+// The two four-lane partial sums of a dot product added up, then the samples after the last whole eight.
 TARGET static inline double reduce_dot(__m256d lo, __m256d hi, const double *x, const double *y, ptrdiff_t from, ptrdiff_t count) {
     const __m256d s = _mm256_add_pd(lo, hi);
     const __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
@@ -286,6 +271,19 @@ TARGET static inline double reduce_dot(__m256d lo, __m256d hi, const double *x, 
     return sum;
 }
 
+TARGET double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    ptrdiff_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        s0 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i), _mm256_loadu_pd(b + i), s0);
+        s1 = _mm256_fmadd_pd(_mm256_loadu_pd(a + i + 4), _mm256_loadu_pd(b + i + 4), s1);
+    }
+    return reduce_dot(s0, s1, a, b, i, count);
+}
+
+// Four lags per pass over x: each lag keeps the two accumulators and the summation order of synk_dot_f64_avx2,
+// so every sum equals that function's bit for bit; x is loaded once for the four, and the eight independent
+// accumulators keep both FMA ports busy where one lag alone waits on its two chains.
 // Written out lag by lag so that the eight accumulators stay in registers whatever the compiler unrolls.
 TARGET static inline void dot4_lags(const double *x, const double *y, ptrdiff_t count, double *sums) {
     __m256d lo0 = _mm256_setzero_pd(), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0, lo3 = lo0, hi3 = lo0;

@@ -91,6 +91,7 @@ extension SecondOrderSections {
 final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
     typealias Lanes = SIMD8<Scalar>
     let sections: [Biquad]
+    private let cascade: LaneBiquads.Cascade
     /// K: look-ahead of the backward pass and length of each end reflection.
     let lookAhead: Int
     /// Frames emitted per backward pass (plus K of overlap): large against K so the overlap costs little.
@@ -112,6 +113,7 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
 
     init(sections: SecondOrderSections, lookAhead: Int) {
         self.sections = sections.sections
+        cascade = LaneBiquads.Cascade(sections.sections)
         self.lookAhead = lookAhead
         blockLength = max(4096, 8 * lookAhead)
         forwardState = Array(repeating: .zero, count: 2 * sections.sections.count)
@@ -135,7 +137,7 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
                     keepTail(same, count: count)
                     forward.append(count) { target in
                         forwardState.withUnsafeMutableBufferPointer { state in
-                            LaneBiquads.run(sections, state: state.baseAddress!, same, target, count: count, reversed: false)
+                            LaneBiquads.run(cascade, state: state.baseAddress!, same, target, count: count, reversed: false)
                         }
                     }
                 }
@@ -227,7 +229,7 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
         guard count > 0 else { return }
         let frames = forward.base + offset
         forwardState.withUnsafeMutableBufferPointer { state in
-            LaneBiquads.run(sections, state: state.baseAddress!, frames, frames, count: count, reversed: false)
+            LaneBiquads.run(cascade, state: state.baseAddress!, frames, frames, count: count, reversed: false)
         }
     }
 
@@ -250,17 +252,17 @@ final class LaneZeroPhaseFilter<Scalar: LaneScalar>: LaneFiltering {
             if Scalar.self == Float.self {
                 if runUp > 0 {
                     backward.withUnsafeMutableBufferPointer { target in
-                        LaneBiquads.run(sections, state: state, source + count, target.baseAddress!, count: runUp, reversed: true)
+                        LaneBiquads.run(cascade, state: state, source + count, target.baseAddress!, count: runUp, reversed: true)
                     }
                 }
                 output.append(count) { target in
                     UnsafeMutableRawPointer(target).withMemoryRebound(to: Lanes.self, capacity: count) { same in
-                        LaneBiquads.run(sections, state: state, source, same, count: count, reversed: true)
+                        LaneBiquads.run(cascade, state: state, source, same, count: count, reversed: true)
                     }
                 }
             } else {
                 backward.withUnsafeMutableBufferPointer { target in
-                    LaneBiquads.run(sections, state: state, source, target.baseAddress!, count: total, reversed: true)
+                    LaneBiquads.run(cascade, state: state, source, target.baseAddress!, count: total, reversed: true)
                     output.append(count) { out in for i in 0..<count { out[i] = ChannelLanes(target[i]) } }
                 }
             }
@@ -299,12 +301,35 @@ enum LaneBiquads {
         _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool,
         vectorKernel: Bool = VectorKernels.enabled, wideSweeps: Bool = VectorKernels.wideSweeps
     ) {
-        guard count > 0 else { return }
-        if vectorKernel, Scalar.self == Float.self, !sections.isEmpty {
-            let coefficients = sections.map { p in
+        run(Cascade(sections), state: state, input, output, count: count, reversed: reversed,
+            vectorKernel: vectorKernel, wideSweeps: wideSweeps)
+    }
+
+    /// A cascade with its coefficients also in the kernels' form, converted once per filter rather than on
+    /// every call (a filter runs its cascade several times per block).
+    struct Cascade {
+        let sections: [Biquad]
+        let kernelForm: [synk_biquad_f32]
+
+        init(_ sections: [Biquad]) {
+            self.sections = sections
+            kernelForm = sections.map { p in
                 synk_biquad_f32(b0: Float(p.b0), c1: Float(p.b1 - p.a1 * p.b0), c2: Float(p.b2 - p.a2 * p.b0),
                                 a1: Float(p.a1), a2: Float(p.a2))
             }
+        }
+    }
+
+    /// ``run(_:state:_:_:count:reversed:vectorKernel:wideSweeps:)`` of a cascade converted beforehand.
+    static func run<Scalar: LaneScalar>(
+        _ cascade: Cascade, state: UnsafeMutablePointer<SIMD8<Scalar>>,
+        _ input: UnsafePointer<SIMD8<Scalar>>, _ output: UnsafeMutablePointer<SIMD8<Scalar>>, count: Int, reversed: Bool,
+        vectorKernel: Bool = VectorKernels.enabled, wideSweeps: Bool = VectorKernels.wideSweeps
+    ) {
+        guard count > 0 else { return }
+        let sections = cascade.sections
+        if vectorKernel, Scalar.self == Float.self, !sections.isEmpty {
+            let coefficients = cascade.kernelForm
             // SIMD8<Float> is eight contiguous floats: the kernel's frame layout.
             UnsafeMutableRawPointer(state).withMemoryRebound(to: Float.self, capacity: 16 * sections.count) { z in
                 UnsafeRawPointer(input).withMemoryRebound(to: Float.self, capacity: 8 * count) { x in

@@ -25,11 +25,6 @@ final class LaneFrames<Element: SIMD> {
         storage = .allocate(capacity: self.capacity)
     }
 
-    convenience init<S: Sequence>(_ frames: S) where S.Element == Element {
-        self.init()
-        for frame in frames { append(frame) }
-    }
-
     deinit { storage.deallocate() }
 
     /// The first frame held; `count` frames are valid from here until the next append or removal.

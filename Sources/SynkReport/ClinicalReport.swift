@@ -79,14 +79,6 @@ public struct SynkinesisTraces: Sendable {
 
     public static func key(_ muscle: Muscle, _ side: Side) -> String { "\(muscle.rawValue)-\(side.rawValue)" }
 
-    /// The whole envelope (read into memory when it was left in storage).
-    public func envelope(_ muscle: Muscle, _ side: Side) -> [Float]? {
-        let key = Self.key(muscle, side)
-        if let envelope = envelopes[key] { return envelope }
-        guard let storage, let k = storedChannels[key] else { return nil }
-        return storage.samples(channel: k)
-    }
-
     /// Samples in the envelope of `muscle` on `side`, if there is one.
     public func sampleCount(_ muscle: Muscle, _ side: Side) -> Int? {
         let key = Self.key(muscle, side)
