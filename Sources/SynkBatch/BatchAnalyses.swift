@@ -3,6 +3,7 @@ import SynkCore
 import SynkIO
 import SynkDSP
 import SynkAnalysis
+import SynkMeasure
 import SynkReport
 
 /// The per-file manifest options the analyses honour (manifest column names).
@@ -36,9 +37,9 @@ extension BatchItem {
         return value.hasPrefix("/") ? value : URL(fileURLWithPath: rootDirectory).appendingPathComponent(value).standardizedFileURL.path
     }
 
-    /// Reading options from the manifest (`rate`); BIDS sidecars next to the file are applied.
-    public func readOptions() throws(SynkError) -> ReadOptions {
-        var options = ReadOptions()
+    /// `base` with the manifest's `rate` for this file, if it gives one.
+    public func readOptions(base: ReadOptions = ReadOptions()) throws(SynkError) -> ReadOptions {
+        var options = base
         if let text = self.options[BatchOption.rate] {
             guard let rate = Double(text), rate.isFinite, rate > 0 else {
                 throw .input(relativePath, "the manifest's rate '\(text)' is not a positive number of Hz", place: "manifest")
@@ -48,12 +49,16 @@ extension BatchItem {
         return options
     }
 
+    /// The file as the analyses read it: its absolute path, reported by its dataset-relative path, with the
+    /// digest the batch already computed.
+    public func input(sha256: String) -> InputFile {
+        InputFile(absolutePath, reportedAs: relativePath, sha256: sha256)
+    }
+
     /// The manifest's `affected` side, if given.
     public func affectedSide() throws(SynkError) -> AffectedSide? {
         guard let text = options[BatchOption.affected] else { return nil }
-        do { return try SynkinesisWiring.parseAffected(text) } catch {
-            throw .input(relativePath, "the manifest's affected side '\(text)' is not left, right or none", place: "manifest")
-        }
+        return try AffectedSide(parsing: text, file: relativePath, place: "manifest")
     }
 }
 
@@ -70,40 +75,36 @@ func canonicalJSON<T: Encodable>(_ value: T) -> String {
 /// Not applicable to evoked-response recordings: files with stimuli and no task events.
 public struct SynkinesisBatchAnalysis: BatchAnalysis {
     public static let tableName = "synkinesis_pairs"
-    public var conditioning: ConditioningDescription
-    public var synkinesisParameters: SynkinesisParameters
+    /// The settings every file is measured with; the manifest's per-file columns (side, montage, events, rate)
+    /// override them file by file.
+    public var settings: SynkinesisSettings
 
-    public init(conditioning: ConditioningDescription = .default, parameters: SynkinesisParameters = SynkinesisParameters()) {
-        self.conditioning = conditioning
-        self.synkinesisParameters = parameters
+    public init(settings: SynkinesisSettings = SynkinesisSettings()) {
+        self.settings = settings
     }
 
     public var name: String { "synkinesis" }
 
     public var parameters: [String: String] {
-        ["conditioning": canonicalJSON(conditioning), "parameters": canonicalJSON(synkinesisParameters)]
+        ["conditioning": canonicalJSON(settings.conditioning), "parameters": canonicalJSON(settings.parameters),
+         "quality": canonicalJSON(settings.quality), "sidecars": String(settings.reading.applyBIDSSidecars)]
     }
 
     public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
-        let source = try RecordingReader.open(item.absolutePath, options: item.readOptions())
-        let header = source.header
-        if !header.stimuli.isEmpty && header.events.isEmpty && item.optionPath(BatchOption.events) == nil {
+        var settings = self.settings
+        settings.reading = try item.readOptions(base: settings.reading)
+        settings.montageFile = item.optionPath(BatchOption.montage) ?? settings.montageFile
+        settings.eventsFile = item.optionPath(BatchOption.events) ?? settings.eventsFile
+        settings.affectedSide = try item.affectedSide() ?? settings.affectedSide
+        let header = try RecordingReader.open(item.absolutePath, options: settings.reading).header
+        if !header.stimuli.isEmpty && header.events.isEmpty && settings.eventsFile == nil {
             return .notApplicable("an evoked-response recording (stimuli, no task events)")
         }
-        let result = try SynkinesisWiring.run(
-            source: source, file: item.absolutePath, reportedPath: item.relativePath,
-            montagePath: item.optionPath(BatchOption.montage), eventsPath: item.optionPath(BatchOption.events),
-            affected: try item.affectedSide(), conditioning: conditioning, parameters: synkinesisParameters, sha256: sha256)
+        let result = try Synkinesis.measure(file: item.input(sha256: sha256), settings: settings)
         return BatchOutput(
-            resultJSON: try Self.json(result),
+            resultJSON: Data(try JSONOutput.encoded(result).utf8),
             tables: [Self.tableName: BatchTable(columns: SynkinesisRendering.csvColumns, rows: SynkinesisRendering.csvRows(result))],
-            qualityFailed: SynkinesisPipeline.qualityFailed(result))
-    }
-
-    static func json<T: Encodable>(_ value: T) throws(SynkError) -> Data {
-        do { return Data(try JSONOutput.text(value).utf8) } catch {
-            throw SynkError(.output, "could not encode the result as JSON: \(error)")
-        }
+            qualityFailed: result.qualityFailed)
     }
 }
 
@@ -114,55 +115,90 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
 /// 1 kHz synkinesis recordings, nor to blink-reflex studies (every stimulus supraorbital).
 public struct NerveConductionBatchAnalysis: BatchAnalysis {
     public static let tableName = "ncs_responses"
-    public var ncsParameters: NerveConductionParameters
-    public var norms: NormativeTable
+    public var settings: NerveConductionSettings
 
-    public init(parameters: NerveConductionParameters = NerveConductionParameters(), norms: NormativeTable = .standard) {
-        self.ncsParameters = parameters
-        self.norms = norms
+    public init(settings: NerveConductionSettings = NerveConductionSettings()) {
+        self.settings = settings
     }
 
     public var name: String { "ncs" }
 
     public var parameters: [String: String] {
-        ["parameters": canonicalJSON(ncsParameters), "norms": canonicalJSON(norms)]
+        ["parameters": canonicalJSON(settings.parameters), "norms": canonicalJSON(settings.norms),
+         "sidecars": String(settings.reading.applyBIDSSidecars)]
     }
 
     public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
-        let source = try RecordingReader.open(item.absolutePath, options: item.readOptions())
-        if source.header.sampleRate < ncsParameters.minimumSampleRateHz {
-            return .notApplicable("sampled at \(source.header.sampleRate) Hz, below the \(ncsParameters.minimumSampleRateHz) Hz nerve conduction needs")
-        }
-        var recording = try RecordingReader.read(item.absolutePath, options: item.readOptions())
-        if let stimuli = item.optionPath(BatchOption.stimuli) { recording.header.stimuli = try StimuliFile.read(stimuli) }
-        let sites = Set(recording.header.stimuli.map { $0.site?.lowercased() ?? "" })
-        if sites == ["supraorbital"] {
-            return .notApplicable("a blink-reflex study (every stimulus supraorbital): use synk blink")
-        }
-        if let affected = try item.affectedSide() { recording.header.affectedSide = affected }
-        var result = try NerveConductionAnalysis.analyze(recording, parameters: ncsParameters, norms: norms)
-        result.input = InputDescription(path: item.relativePath, sha256: sha256, header: recording.header)
+        var settings = self.settings
+        settings.reading = try item.readOptions(base: settings.reading)
+        settings.stimuliFile = item.optionPath(BatchOption.stimuli) ?? settings.stimuliFile
+        settings.affectedSide = try item.affectedSide() ?? settings.affectedSide
+        var header = try RecordingReader.open(item.absolutePath, options: settings.reading).header
+        if let path = settings.stimuliFile { header.stimuli = try StimuliFile.read(path) }
+        if let reason = NerveConduction.inapplicability(header, settings: settings) { return .notApplicable(reason) }
+        let result = try NerveConduction.measure(file: item.input(sha256: sha256), settings: settings)
         return BatchOutput(
-            resultJSON: try SynkinesisBatchAnalysis.json(result),
+            resultJSON: Data(try JSONOutput.encoded(result).utf8),
             tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))],
+            qualityFailed: !result.excludedChannels.isEmpty)
+    }
+}
+
+/// The blink reflex per file: the result JSON of `synk blink --format json` and the table `blink_components`
+/// (the columns of `synk blink --format csv`).
+///
+/// Applicable to blink-reflex studies only (``StudyClassifier``: supraorbital stimulation, or an OOc/OOr/PLA
+/// montage with stimuli, at a rate the analysis accepts).
+public struct BlinkReflexBatchAnalysis: BatchAnalysis {
+    public static let tableName = "blink_components"
+    public var settings: BlinkReflexSettings
+
+    public init(settings: BlinkReflexSettings = BlinkReflexSettings()) {
+        self.settings = settings
+    }
+
+    public var name: String { "blink" }
+
+    public var parameters: [String: String] {
+        ["parameters": canonicalJSON(settings.parameters), "norms": canonicalJSON(settings.norms),
+         "sidecars": String(settings.reading.applyBIDSSidecars)]
+    }
+
+    public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+        var settings = self.settings
+        settings.reading = try item.readOptions(base: settings.reading)
+        settings.stimuliFile = item.optionPath(BatchOption.stimuli) ?? settings.stimuliFile
+        settings.affectedSide = try item.affectedSide() ?? settings.affectedSide
+        var header = try RecordingReader.open(item.absolutePath, options: settings.reading).header
+        if let path = settings.stimuliFile { header.stimuli = try StimuliFile.read(path) }
+        if let reason = BlinkReflex.inapplicability(header, settings: settings) { return .notApplicable(reason) }
+        let result = try BlinkReflex.measure(file: item.input(sha256: sha256), settings: settings)
+        return BatchOutput(
+            resultJSON: Data(try JSONOutput.encoded(result).utf8),
+            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.blinkColumns, rows: NerveConductionRendering.blinkRows(result))],
             qualityFailed: !result.excludedChannels.isEmpty)
     }
 }
 
 /// The analyses `synk batch --analyses` knows, by name.
 public enum BatchAnalyses {
-    public static let names = ["synkinesis", "ncs"]
+    public static let names = ["synkinesis", "ncs", "blink"]
 
-    /// Parses a comma-separated list such as `synkinesis,ncs`; a `.usage` error for an unknown name.
-    public static func parse(_ list: String) throws(SynkError) -> [any BatchAnalysis] {
+    /// Parses a comma-separated list such as `synkinesis,ncs`, each analysis with its settings; a `.usage` error
+    /// for an unknown name.
+    public static func parse(
+        _ list: String, synkinesis: SynkinesisSettings = SynkinesisSettings(),
+        nerveConduction: NerveConductionSettings = NerveConductionSettings(), blinkReflex: BlinkReflexSettings = BlinkReflexSettings()
+    ) throws(SynkError) -> [any BatchAnalysis] {
         var analyses: [any BatchAnalysis] = []
         var seen = Set<String>()
         for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
             guard seen.insert(name).inserted else { continue }
             switch name {
-            case "synkinesis": analyses.append(SynkinesisBatchAnalysis())
-            case "ncs": analyses.append(NerveConductionBatchAnalysis())
-            default: throw .usage("unknown analysis '\(name)'", hint: "use \(names.joined(separator: ", "))")
+            case "synkinesis": analyses.append(SynkinesisBatchAnalysis(settings: synkinesis))
+            case "ncs": analyses.append(NerveConductionBatchAnalysis(settings: nerveConduction))
+            case "blink": analyses.append(BlinkReflexBatchAnalysis(settings: blinkReflex))
+            default: throw .usage("unknown analysis '\(SynkError.clipped(name))'", hint: "use \(names.joined(separator: ", "))")
             }
         }
         guard !analyses.isEmpty else { throw .usage("--analyses needs at least one of \(names.joined(separator: ", "))") }

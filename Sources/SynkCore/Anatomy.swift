@@ -182,3 +182,20 @@ public struct ChannelPlacement: Sendable, Hashable, Codable {
         }
     }
 }
+
+/// The muscle codes synk uses, with their anatomical names and nerve branches, for help texts and reports.
+public enum MuscleGlossary {
+    /// One line per code: `OOc  orbicularis oculi (zygomatic branch)`.
+    public static var lines: [String] {
+        Muscle.allCases.map { muscle in
+            let branch = muscle.branch.map { "\($0.rawValue.replacingOccurrences(of: "_", with: " ")) branch" } ?? "trigeminal nerve, not facial"
+            return muscle.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0) + "\(muscle.name) (\(branch))"
+        }
+    }
+
+    /// The glossary as a help paragraph.
+    public static var text: String {
+        "Muscle codes (labels such as OOc-L, ZYG_R or \"orbicularis oculi left\" are recognised):\n"
+            + lines.map { "  " + $0 }.joined(separator: "\n")
+    }
+}

@@ -69,6 +69,12 @@ public struct SynkError: Error, CustomStringConvertible, Sendable, Equatable {
         return line.replacingOccurrences(of: "\n", with: " ")
     }
 
+    /// `text` cut to `limit` characters with an ellipsis, for quoting user input in a message: a bad field of
+    /// megabytes is not echoed whole.
+    public static func clipped(_ text: String, limit: Int = 80) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…"
+    }
+
     /// The same error with the file filled in when it was not known where it was thrown.
     public func withFile(_ path: String) -> SynkError {
         var copy = self

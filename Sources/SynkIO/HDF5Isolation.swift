@@ -143,6 +143,37 @@ public enum HDF5Isolation {
         }
     }
 
+    /// Makes every later HDF5 read of this process run through `synk __check-hdf5` (the hidden child command of
+    /// the `synk` executable at `synkExecutable`) first, as the `synk` command itself does: a libhdf5 crash or hang
+    /// on a corrupt file then becomes a one-line input error instead of taking the caller's process down.
+    ///
+    /// Library users who read HDF5 files they did not make should call this once at start-up with the path of an
+    /// installed `synk` (or ``isolateUsingInstalledSynk()``).
+    public static func isolate(usingSynkExecutable synkExecutable: String) {
+        install(childProcessCheck(executable: synkExecutable) { path, dataset, rate in
+            var arguments = ["__check-hdf5", "--memory-limit-mib", "\(childAddressSpaceLimitMiB)"]
+            if let dataset { arguments += ["--dataset", dataset] }
+            if let rate { arguments += ["--rate", "\(rate)"] }
+            // After `--` a path that starts with a dash is still a path.
+            return arguments + ["--", path]
+        })
+    }
+
+    /// ``isolate(usingSynkExecutable:)`` with the first executable `synk` on `PATH`; false (nothing installed)
+    /// when there is none.
+    @discardableResult
+    public static func isolateUsingInstalledSynk(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        let directories = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for directory in directories where !directory.isEmpty {
+            let candidate = directory + "/synk"
+            if FileManager.default.isExecutableFile(atPath: candidate) {
+                isolate(usingSynkExecutable: candidate)
+                return true
+            }
+        }
+        return false
+    }
+
     /// 30 s plus 1 s per 4 MiB: a valid file is read far faster (tens of MB/s even on a slow disk).
     public static let defaultTimeout: @Sendable (Int) -> Double = { size in 30 + Double(size) / 4_194_304 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SynkCore
 import SynkAnalysis
+import SynkMeasure
 
 /// Renders a ``ClinicalReport`` as one self-contained HTML page (inline CSS and SVG, no scripts, no network).
 ///

@@ -1,13 +1,9 @@
 import Foundation
 import SynkCore
 import SynkAnalysis
+import SynkMeasure
 
-/// What instrument a recording belongs to, decided from its content.
-public enum StudyKind: String, Sendable, Codable, Hashable, CaseIterable {
-    case synkinesis
-    case nerveConduction = "nerve_conduction"
-    case blinkReflex = "blink_reflex"
-
+extension StudyKind {
     /// How the report names the instrument.
     public var title: String {
         switch self {
@@ -15,30 +11,6 @@ public enum StudyKind: String, Sendable, Codable, Hashable, CaseIterable {
         case .nerveConduction: "Nerve conduction (ENoG)"
         case .blinkReflex: "Blink reflex"
         }
-    }
-}
-
-/// Classifies a recording by what it contains, so that a report can take a patient's files in any order.
-///
-/// The rule, in order:
-/// 1. A recording is **evoked** when it lists stimuli or has a trigger channel *and* runs at
-///    ≥ ``evokedMinimumSampleRateHz`` (CMAP and blink latencies need sub-0.2 ms resolution; facial sEMG
-///    sessions run at 1-4 kHz). Anything else is a **synkinesis** session.
-/// 2. An evoked recording is a **blink reflex** study when any stimulus site names the supraorbital nerve,
-///    or, when no stimulus has a site, when its EMG channels are only OOc, OOr and PLA (the blink montage).
-/// 3. Every other evoked recording is a **nerve-conduction** study.
-public enum StudyClassifier {
-    public static let evokedMinimumSampleRateHz = 5000.0
-    static let blinkMuscles: Set<Muscle> = [.OOc, .OOr, .PLA]
-
-    public static func classify(_ header: RecordingHeader) -> StudyKind {
-        let hasStimuli = !header.stimuli.isEmpty || header.channels.contains { $0.kind == .trigger }
-        guard hasStimuli, header.sampleRate >= evokedMinimumSampleRateHz else { return .synkinesis }
-        let sites = header.stimuli.compactMap { $0.site?.lowercased() }
-        if sites.contains(where: { $0.contains("supraorbital") || $0.contains("supra-orbital") }) { return .blinkReflex }
-        let muscles = Set(header.channels.filter { $0.kind == .emg }.compactMap(\.muscle))
-        if sites.isEmpty, !muscles.isEmpty, muscles.isSubset(of: blinkMuscles), muscles.contains(.OOc) { return .blinkReflex }
-        return .nerveConduction
     }
 }
 
@@ -189,7 +161,7 @@ public struct ClinicalStudy: Sendable {
     /// True when a channel failed a quality check or the analysis could not run (the command exits 1).
     public var qualityFailed: Bool {
         if case .notMeasured = finding { return true }
-        if let result = synkinesis { return SynkinesisPipeline.qualityFailed(result) }
+        if let result = synkinesis { return result.qualityFailed }
         return channelQuality.contains { !$0.flags.isEmpty && isEMG($0.channel) }
     }
 
@@ -422,5 +394,21 @@ public enum ClinicalFormat {
 
     public static func branchName(_ branch: Branch) -> String {
         branch == .marginalMandibular ? "marginal mandibular" : branch.rawValue
+    }
+}
+
+extension ClinicalStudy {
+    /// The report's view of a measured study; `norms` is the table evoked studies were checked against.
+    public init(_ study: MeasuredStudy, norms: NormativeTable?) {
+        let finding: ClinicalFinding
+        switch study.measurement {
+        case .synkinesis(let result, let conditioned): finding = .synkinesis(result, SynkinesisTraces(conditioned: conditioned, result: result))
+        case .nerveConduction(let result, let waveforms): finding = .nerveConduction(result, waveforms)
+        case .blinkReflex(let result): finding = .blinkReflex(result)
+        case .notMeasured(let error): finding = .notMeasured(error)
+        }
+        let evoked = study.kind != .synkinesis
+        self.init(input: study.input, header: study.header, kind: study.kind, finding: finding,
+                  quality: study.quality, norms: evoked ? norms : nil)
     }
 }

@@ -69,6 +69,6 @@ struct SimulatedSynkinesisTests {
             // PLA has no left channel and MEN no right one: no side comparison, and nothing from the bad channel.
             #expect(pair.synkineticCorrelation == nil)
         }
-        #expect(SynkinesisPipeline.qualityFailed(result))
+        #expect(result.qualityFailed)
     }
 }

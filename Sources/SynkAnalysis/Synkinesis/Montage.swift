@@ -27,12 +27,26 @@ public struct MontageChannel: Sendable, Hashable, Codable {
 
 /// A gap in the montage: a muscle recorded on one side only, or a channel whose muscle/side is unknown.
 public struct MontageGap: Sendable, Hashable, Codable {
+    /// Why a muscle, side or channel is missing from the analysis.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A muscle recorded on one side only: no side comparison for it.
+        case missingSide = "missing_side"
+        /// A channel whose muscle or side is unknown: not analysed.
+        case unmapped
+        /// A channel left out because it failed a quality check (the command exits 1).
+        case excludedByQuality = "excluded_by_quality"
+        /// A note on how the montage was read (e.g. one-sided recordings analysed as one side).
+        case note
+    }
+
+    public var kind: Kind
     public var muscle: Muscle?
     public var missingSide: Side?
     public var label: String?
     public var reason: String
 
-    public init(muscle: Muscle?, missingSide: Side?, label: String?, reason: String) {
+    public init(kind: Kind, muscle: Muscle?, missingSide: Side?, label: String?, reason: String) {
+        self.kind = kind
         self.muscle = muscle
         self.missingSide = missingSide
         self.label = label
@@ -40,7 +54,27 @@ public struct MontageGap: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case muscle, missingSide = "missing_side", label, reason
+        case muscle, missingSide = "missing_side", label, reason, kind
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(muscle, forKey: .muscle)
+        try c.encodeIfPresent(missingSide, forKey: .missingSide)
+        try c.encodeIfPresent(label, forKey: .label)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(kind, forKey: .kind)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        muscle = try c.decodeIfPresent(Muscle.self, forKey: .muscle)
+        missingSide = try c.decodeIfPresent(Side.self, forKey: .missingSide)
+        label = try c.decodeIfPresent(String.self, forKey: .label)
+        reason = try c.decode(String.self, forKey: .reason)
+        // Results written before the kind was recorded: infer it from what is present.
+        kind = try c.decodeIfPresent(Kind.self, forKey: .kind)
+            ?? (reason.contains("excluded:") ? .excludedByQuality : label == nil ? (muscle == nil ? .note : .missingSide) : .unmapped)
     }
 }
 
@@ -94,7 +128,7 @@ public struct Montage: Sendable, Hashable, Codable {
         let muscles = Set(channels.map(\.muscle)).sorted()
         for muscle in muscles {
             for side in Side.allCases where !channels.contains(where: { $0.muscle == muscle && $0.side == side }) {
-                gaps.append(MontageGap(muscle: muscle, missingSide: side, label: nil,
+                gaps.append(MontageGap(kind: .missingSide, muscle: muscle, missingSide: side, label: nil,
                                        reason: "\(muscle.rawValue) has no \(side.rawValue) channel: no side comparison for it"))
             }
         }
@@ -123,7 +157,7 @@ public struct Montage: Sendable, Hashable, Codable {
         for (index, info) in infos.enumerated() where info.kind == .emg {
             let placement = ChannelPlacement(label: info.label)
             guard let muscle = info.muscle ?? placement.muscle, let side = info.side ?? placement.side else {
-                unmapped.append(MontageGap(muscle: info.muscle ?? placement.muscle, missingSide: nil, label: info.label,
+                unmapped.append(MontageGap(kind: .unmapped, muscle: info.muscle ?? placement.muscle, missingSide: nil, label: info.label,
                                            reason: "channel \(info.label): muscle or side unknown, not analysed"))
                 continue
             }

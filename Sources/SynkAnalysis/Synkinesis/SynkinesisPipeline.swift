@@ -125,7 +125,7 @@ public enum SynkinesisPipeline {
                 kept.append(moved)
                 keptEnvelopes.append(k)
             } else {
-                gaps.append(MontageGap(muscle: channel.muscle, missingSide: channel.side, label: channel.label,
+                gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: channel.side, label: channel.label,
                                        reason: "channel \(channel.label) excluded: \(q.explanations.joined(separator: "; "))"))
             }
         }
@@ -135,7 +135,7 @@ public enum SynkinesisPipeline {
         }
         // Gaps of the form "X has no left channel" are derived again from the channels kept.
         let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
-                                 unmapped: gaps.filter { $0.label != nil || $0.missingSide == nil })
+                                 unmapped: gaps.filter { $0.kind != .missingSide })
         let envelopes = conditioned.envelopes.selecting(keptEnvelopes)
         var result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: usable, tasks: tasks,
                                                     parameters: parameters, file: file)
@@ -150,12 +150,6 @@ public enum SynkinesisPipeline {
         result.quality = conditioned.quality
         result.conditioning = conditioning
         return (result, conditioned)
-    }
-
-    /// Whether a result should make the command exit with the quality status (1): an EMG channel of the
-    /// montage was excluded.
-    public static func qualityFailed(_ result: SynkinesisResult) -> Bool {
-        result.montageGaps.contains { $0.reason.contains("excluded:") }
     }
 }
 

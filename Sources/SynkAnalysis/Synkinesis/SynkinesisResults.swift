@@ -232,3 +232,12 @@ public struct SynkinesisResult: Sendable, Hashable, Codable {
         case input, quality, conditioning
     }
 }
+
+extension SynkinesisResult {
+    /// True when an EMG channel of the montage failed a quality check and was left out: the result is complete
+    /// for the channels kept, and the command exits 1 (documented exit code) so that scripts notice.
+    public var qualityFailed: Bool { montageGaps.contains { $0.kind == .excludedByQuality } }
+
+    /// The montage channels left out for quality, with the reason.
+    public var excludedChannels: [MontageGap] { montageGaps.filter { $0.kind == .excludedByQuality } }
+}

@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
-import SynkCore
-import SynkIO
-import SynkSim
-import SynkReport
+import Synk
 
-extension Synk {
+extension SynkCommand {
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a simulated recording whose truth is known, with the ground truth as JSON beside it.",

@@ -1,14 +1,14 @@
 import ArgumentParser
 import Foundation
-import SynkCore
-import SynkBatch
+import Synk
 
-extension Synk {
+extension SynkCommand {
     struct Batch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Analyse a whole dataset: in parallel, resumably, and sharded across a Slurm array.",
             usage: """
-            synk batch DATASET -o RESULTS/ [--analyses synkinesis,ncs] [--jobs N] [--resume] [--shard I/N]
+            synk batch DATASET -o RESULTS/ [--analyses synkinesis,ncs,blink] [--jobs N] [--resume] [--shard I/N]
+                       [--band 20:450] [--envelope rms:100ms] [--notch 50:3] [--max-lag 100ms] [--norms N]
             synk batch merge RESULTS/
             """,
             discussion: """
@@ -18,9 +18,13 @@ extension Synk {
 
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
             written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
-            errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
-            apply to (ncs below 5 kHz or on a blink study, synkinesis on a recording with stimuli and no tasks) is listed in \
+            blink_components.csv, errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
+            apply to (ncs below 5 kHz or on a blink study, blink on anything but a blink study, synkinesis on a recording \
+            with stimuli and no tasks) is listed in \
             not_applicable.csv, not as an error.
+
+            The signal and analysis settings (--band, --envelope, --notch, --max-lag, --norms …) apply to every \
+            file and are part of each record's fingerprint.
 
             --resume skips every (file, analysis) whose record matches the file's SHA-256, the parameters and \
             the synk version; a run killed at any moment, even with kill -9, resumes without loss or repetition. \
@@ -42,7 +46,7 @@ extension Synk {
     }
 }
 
-extension Synk.Batch {
+extension SynkCommand.Batch {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
@@ -70,9 +74,24 @@ extension Synk.Batch {
         @Flag(name: .customLong("no-merge"), help: "Do not merge the tables after an unsharded run.")
         var noMerge = false
 
+        @OptionGroup(title: "Synkinesis settings (every file; the manifest's columns override side, montage, events)")
+        var synkinesis: SynkinesisOptions
+
+        @Option(help: ArgumentHelp("A clinic's own normative table (JSON) for ncs and blink.", valueName: "FILE"))
+        var norms: String?
+
+        @Flag(name: .long, help: "Ignore EMG-BIDS sidecars (*_channels.tsv, *_emg.json, *_events.tsv) next to the files.")
+        var noSidecars = false
+
         func run() throws {
             let environment = ProcessInfo.processInfo.environment
-            let selected = try BatchAnalyses.parse(analyses)
+            let reading = ReadOptions(applyBIDSSidecars: !noSidecars)
+            let normativeTable = try norms.map { path throws(SynkError) in try NormativeTable.load(path: path) } ?? .standard
+            let selected = try BatchAnalyses.parse(
+                analyses,
+                synkinesis: synkinesis.settings(reading: reading),
+                nerveConduction: NerveConductionSettings(reading: reading, norms: normativeTable),
+                blinkReflex: BlinkReflexSettings(reading: reading, norms: normativeTable))
             let chosenShard: Shard? = try shard.map { text throws(SynkError) in try Shard(parsing: text) } ?? Shard.fromSlurm(environment: environment)
             if let jobs, jobs < 1 { throw SynkError.usage("--jobs must be at least 1") }
             let all = try DatasetScanner.scan(dataset)

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import SynkCore
+import Synk
 
 /// The `synk` command: facial surface-EMG in, clinical measurements out.
 @main
-struct Synk: ParsableCommand {
+struct SynkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synk",
         abstract: "Facial surface-EMG analysis: synkinetic correlation and facial nerve conduction.",
@@ -57,12 +57,6 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .long, help: "Ignore EMG-BIDS sidecars (*_channels.tsv, *_emg.json, *_events.tsv) next to the file.")
     var noSidecars = false
 
-    var readOptions: ReadOptionsValue { ReadOptionsValue(dataset: dataset, rate: rate, sidecars: !noSidecars) }
-}
-
-/// A plain carrier so the CLI layer stays free of SynkIO types in option declarations.
-struct ReadOptionsValue {
-    var dataset: String?
-    var rate: Double?
-    var sidecars: Bool
+    /// How to read the recording, as the library takes it.
+    var reading: ReadOptions { ReadOptions(dataset: dataset, sampleRate: rate, applyBIDSSidecars: !noSidecars) }
 }

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import SynkCore
-import SynkIO
+import Synk
 
-extension Synk {
+extension SynkCommand {
     /// The child half of ``HDF5Isolation``: parses an HDF5 file as a real read would and reports how it went.
     /// Not for users (hidden from help); `synk` runs it on itself before parsing an HDF5 file in-process.
     struct CheckHDF5: ParsableCommand {
@@ -34,13 +33,7 @@ extension Synk {
     static func isolateHDF5Parsing() {
         if ProcessInfo.processInfo.environment["SYNK_TRUST_HDF5"] == "1" { return }
         guard let executable = ownExecutable() else { return }
-        HDF5Isolation.install(HDF5Isolation.childProcessCheck(executable: executable) { path, dataset, rate in
-            var arguments = ["__check-hdf5", "--memory-limit-mib", "\(HDF5Isolation.childAddressSpaceLimitMiB)"]
-            if let dataset { arguments += ["--dataset", dataset] }
-            if let rate { arguments += ["--rate", "\(rate)"] }
-            // After `--` a path that starts with a dash is still a path.
-            return arguments + ["--", path]
-        })
+        HDF5Isolation.isolate(usingSynkExecutable: executable)
     }
 
     /// The running binary: `/proc/self/exe` on Linux (right even when synk was started through a symlink

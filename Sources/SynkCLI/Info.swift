@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
-import SynkCore
-import SynkIO
-import SynkAnalysis
-import SynkReport
+import Synk
 
-extension Synk {
+extension SynkCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Describe a recording: format, rate, duration, channels, units and signal quality.",
@@ -31,24 +28,14 @@ extension Synk {
         var verbose = false
 
         func run() throws {
-            let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
-            let criteria = QualityCriteria()
-            var quality = QualityAccumulator(header: source.header, criteria: criteria)
-            do {
-                while let block = try source.readBlock(maxFrames: 65_536) { quality.add(block) }
-            } catch { throw error.withFile(file) }
-            let sha = try SHA256.hexOfFile(atPath: file)
-            let report = InfoReport(header: source.header, input: InputDescription(path: file, sha256: sha, header: source.header),
-                                    quality: quality.finish(), criteria: criteria)
+            let inspection = try Inspection.inspect(file: InputFile(file), reading: input.reading)
+            let report = InfoReport(header: inspection.header, input: inspection.input, quality: inspection.quality,
+                                    criteria: inspection.criteria)
             if json {
-                print(try JSONOutput.text(report), terminator: "")
+                print(try JSONOutput.encoded(report), terminator: "")
             } else {
                 print(report.text(verbose: verbose), terminator: "")
             }
         }
     }
-}
-
-extension ReadOptionsValue {
-    var synkIO: ReadOptions { ReadOptions(dataset: dataset, sampleRate: rate, applyBIDSSidecars: sidecars) }
 }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import SynkCore
-import SynkIO
-import SynkAnalysis
-import SynkReport
+import Synk
 
 /// Options shared by the evoked-response commands.
 struct EvokedOptions: ParsableArguments {
@@ -22,18 +19,22 @@ struct EvokedOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
     var output: String?
 
-    /// Reads the recording and applies the stimuli and side given on the command line.
-    func recording(_ file: String, input: InputOptions) throws(SynkError) -> (Recording, InputDescription) {
-        var recording = try RecordingReader.read(file, options: input.readOptions.synkIO)
-        if let stimuli { recording.header.stimuli = try StimuliFile.read(stimuli) }
-        if let affected { recording.header.affectedSide = try AnalysisOptions.parseAffected(affected) }
-        let sha = try SHA256.hexOfFile(atPath: file)
-        return (recording, InputDescription(path: file, sha256: sha, header: recording.header))
+    /// The side given on the command line, parsed.
+    func affectedSide() throws(SynkError) -> AffectedSide? {
+        try affected.map { text throws(SynkError) in try AffectedSide(parsing: text) }
     }
 
     func normativeTable() throws(SynkError) -> NormativeTable {
         guard let norms else { return .standard }
         return try NormativeTable.load(path: norms)
+    }
+
+    func nerveConductionSettings(reading: ReadOptions) throws(SynkError) -> NerveConductionSettings {
+        NerveConductionSettings(reading: reading, stimuliFile: stimuli, affectedSide: try affectedSide(), norms: try normativeTable())
+    }
+
+    func blinkReflexSettings(reading: ReadOptions) throws(SynkError) -> BlinkReflexSettings {
+        BlinkReflexSettings(reading: reading, stimuliFile: stimuli, affectedSide: try affectedSide(), norms: try normativeTable())
     }
 
     /// Renders a result in the chosen format and writes it (atomically with `-o`).
@@ -42,14 +43,13 @@ struct EvokedOptions: ParsableArguments {
         switch format {
         case .text: rendered = text(result)
         case .csv: rendered = csv(result)
-        case .json:
-            do { rendered = try JSONOutput.text(result) } catch { throw SynkError(.output, "could not encode the result: \(error)") }
+        case .json: rendered = try JSONOutput.encoded(result)
         }
         try Output.emit(rendered, to: output)
     }
 }
 
-extension Synk {
+extension SynkCommand {
     struct NCS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ncs",
@@ -76,10 +76,8 @@ extension Synk {
         @OptionGroup var input: InputOptions
 
         func run() throws {
-            let norms = try evoked.normativeTable()
-            let (recording, description) = try evoked.recording(file, input: input)
-            var result = try NerveConductionAnalysis.analyze(recording, norms: norms)
-            result.input = description
+            let settings = try evoked.nerveConductionSettings(reading: input.reading)
+            let result = try SynkMeasure.NerveConduction.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
             // As for synkinesis: the result is written, and exit 1 says a channel was left out for quality.
             if !result.excludedChannels.isEmpty { throw ExitCode(1) }
@@ -107,10 +105,8 @@ extension Synk {
         @OptionGroup var input: InputOptions
 
         func run() throws {
-            let norms = try evoked.normativeTable()
-            let (recording, description) = try evoked.recording(file, input: input)
-            var result = try BlinkReflexAnalysis.analyze(recording, norms: norms)
-            result.input = description
+            let settings = try evoked.blinkReflexSettings(reading: input.reading)
+            let result = try SynkMeasure.BlinkReflex.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
             if !result.excludedChannels.isEmpty { throw ExitCode(1) }
         }

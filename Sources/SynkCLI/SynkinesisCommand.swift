@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Synk
+
+/// Output formats of the analysis commands.
+enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv
+}
+
+extension SynkCommand {
+    struct Synkinesis: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure synkinetic correlation: affected versus healthy side, per task and muscle pair.",
+            discussion: """
+            For each task (from --events, BIDS events.tsv, HDF5 /events or EDF+ annotations; detected from \
+            activation bursts when none are given) and each driver → follower pair, on each side: envelope \
+            correlation r, peak cross-correlation and lag, follower RMS, active time and co-activation. Per pair: \
+            the synkinetic correlation index r(affected) − r(healthy) with a 95 % CI and p from Fisher's z with \
+            Bartlett's effective sample size, and the amplitude ratio affected/healthy flagged against the \
+            published cut-offs (1.62 ocular→oral, 1.79 oral→ocular; Bernardes 2018).
+
+            Montage (channel → muscle and side), in order: --montage (JSON or BIDS channels.tsv), BIDS sidecars, \
+            channel metadata in the file, labels such as OOc-L, ZYG_R, "orbicularis oculi left".
+            Channels failing a quality check (flat, clipped, NaN gaps, mains-dominated) are excluded and the \
+            output says why; the exit status is then 1.
+
+            \(MuscleGlossary.text)
+
+            Examples:
+              synk synkinesis session1.h5 --affected left
+              synk synkinesis rec.wav --montage montage.json --events tasks.tsv --format json -o result.json
+            """
+        )
+
+        @Argument(help: "The recording.")
+        var file: String
+
+        @OptionGroup(title: "Montage, tasks and side") var study: SynkinesisStudyOptions
+        @OptionGroup(title: "Signal and analysis settings") var analysis: SynkinesisOptions
+
+        @Option(help: "Output format: text, json or csv.")
+        var format: ResultFormat = .text
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
+        var output: String?
+
+        @OptionGroup var input: InputOptions
+
+        func run() throws {
+            let settings = try analysis.settings(reading: input.reading, study: study)
+            let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
+            try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            if result.qualityFailed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Where the montage, the tasks and the affected side come from when the files do not say (or say wrong).
+struct SynkinesisStudyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv.", valueName: "FILE"))
+    var montage: String?
+
+    @Option(help: ArgumentHelp("Task events: onset, duration, trial_type columns (TSV or CSV), seconds from the first sample.", valueName: "FILE"))
+    var events: String?
+
+    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage).", valueName: "SIDE"))
+    var affected: String?
+}
+
+/// The signal and analysis settings of a synkinesis measurement, shared by `synk synkinesis`, `synk report` and
+/// `synk batch` so that all three accept, validate and describe them the same way. Text is parsed by the library's
+/// parsers (one place), before any file is read.
+struct SynkinesisOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Envelope: rms:WINDOW (e.g. rms:100ms) or linear:CUTOFF (e.g. linear:6hz).", valueName: "METHOD"))
+    var envelope = "rms:100ms"
+
+    @Option(name: .customLong("envelope-rate"), help: ArgumentHelp("Rate the envelopes are decimated to before correlation.", valueName: "Hz"))
+    var envelopeRate = 200.0
+
+    @Option(help: ArgumentHelp("Pass band of the zero-phase 4th-order Butterworth filter (LOW:HIGH Hz).", valueName: "LOW:HIGH"))
+    var band = "20:450"
+
+    @Option(help: ArgumentHelp("Mains notch FREQ or comb FREQ:HARMONICS (opt-in: facial EMG has real power near 50-64 Hz).", valueName: "FREQ[:N]"))
+    var notch: String?
+
+    @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag searched by the cross-correlation (e.g. 100ms).", valueName: "TIME"))
+    var maxLag = "100ms"
+
+    /// The conditioning and analysis parameters these options describe.
+    func conditioningAndParameters() throws(SynkError) -> (ConditioningDescription, SynkinesisParameters) {
+        var parameters = SynkinesisParameters()
+        let lag = try DurationText.seconds(maxLag, option: "--max-lag")
+        guard lag >= 0 else { throw .usage("--max-lag must not be negative, not '\(maxLag)'") }
+        parameters.maxLagSeconds = lag
+        guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
+        let mains = try notch.map { text throws(SynkError) in try MainsFilter(parsing: text) }
+        let conditioning = ConditioningDescription(
+            bandPass: try Butterworth.parsingBand(band, order: 4), notch: mains?.parts.notch, comb: mains?.parts.comb,
+            envelope: try EnvelopeMethod(parsing: envelope), decimation: Decimation(targetRate: envelopeRate))
+        return (conditioning, parameters)
+    }
+
+    /// The whole settings value of one synkinesis measurement, validated.
+    func settings(reading: ReadOptions, study: SynkinesisStudyOptions? = nil) throws(SynkError) -> SynkinesisSettings {
+        let (conditioning, parameters) = try conditioningAndParameters()
+        let settings = SynkinesisSettings(
+            reading: reading, montageFile: study?.montage, eventsFile: study?.events,
+            affectedSide: try study?.affected.map { text throws(SynkError) in try AffectedSide(parsing: text) },
+            conditioning: conditioning, parameters: parameters)
+        try settings.validate()
+        return settings
+    }
+}
+
+enum SynkinesisOutput {
+    static func render(_ result: SynkinesisResult, format: ResultFormat) throws(SynkError) -> String {
+        switch format {
+        case .text: return SynkinesisRendering.text(result)
+        case .csv: return SynkinesisRendering.csv(result)
+        case .json: return try JSONOutput.encoded(result)
+        }
+    }
+}
+
+/// Writes command output to a file atomically, or to standard output.
+enum Output {
+    static func emit(_ text: String, to path: String?) throws(SynkError) {
+        if let path {
+            try AtomicOutput.write(text: text, to: path)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
