@@ -92,7 +92,7 @@ public enum DatasetScanner {
         }
         let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
         guard let headerLine = lines.first else { throw .input(path, "empty manifest") }
-        let columns = splitCSV(headerLine).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let columns = CSVText.split(headerLine).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let pathColumn = columns.firstIndex(of: "path") else {
             throw .input(path, "the manifest has no 'path' column", place: "line 1")
         }
@@ -100,7 +100,7 @@ public enum DatasetScanner {
         var items: [BatchItem] = []
         var seen = Set<String>()
         for (index, line) in lines.enumerated().dropFirst() {
-            let cells = splitCSV(line)
+            let cells = CSVText.split(line)
             guard cells.count == columns.count else {
                 throw .input(path, "\(cells.count) fields where the header has \(columns.count)", place: "line \(index + 1)")
             }
@@ -119,30 +119,6 @@ public enum DatasetScanner {
         return items.sorted { $0.relativePath < $1.relativePath }
     }
 
-    /// Splits one CSV line, honouring double quotes.
-    static func splitCSV(_ line: String) -> [String] {
-        var cells: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        while let ch = iterator.next() {
-            if ch == "\"" {
-                if quoted, let next = iterator.next() {
-                    if next == "\"" { current.append("\"") } else {
-                        quoted = false
-                        if next == "," { cells.append(current); current = "" } else { current.append(next) }
-                    }
-                } else { quoted.toggle() }
-            } else if ch == ",", !quoted {
-                cells.append(current)
-                current = ""
-            } else {
-                current.append(ch)
-            }
-        }
-        cells.append(current)
-        return cells
-    }
 }
 
 /// A deterministic 1/N share of a dataset: item i belongs to shard i mod N (items sorted by path).

@@ -5,7 +5,7 @@ import SynkCore
 ///
 /// Times are `frame / sampleRate` in seconds; samples are printed with the shortest decimal text that
 /// reads back as the same `Float`, so ``TextRecordingReader`` restores them exactly. A NaN sample is
-/// written as an empty cell (which reads back as NaN). Labels containing a comma or a quote are quoted.
+/// written as an empty cell (which reads back as NaN). Labels are quoted as RFC 4180 says (``CSVText``).
 /// The file is written to a temporary path and appears only when ``finish()`` succeeds.
 public final class CSVWriter: SampleSink {
     public let path: String
@@ -29,10 +29,9 @@ public final class CSVWriter: SampleSink {
         }
         self.file = file
         let columns = ["time_s"] + header.channels.map { channel in
-            let name = channel.unit.symbol.isEmpty ? channel.label : "\(channel.label) [\(channel.unit.symbol)]"
-            return name.contains(",") || name.contains("\"") ? "\"\(name.replacingOccurrences(of: "\"", with: "'"))\"" : name
+            channel.unit.symbol.isEmpty ? channel.label : "\(channel.label) [\(channel.unit.symbol)]"
         }
-        bytes.append(contentsOf: (columns.joined(separator: ",") + "\n").utf8)
+        bytes.append(contentsOf: (CSVText.line(columns) + "\n").utf8)
         try flush()
     }
 

@@ -386,24 +386,9 @@ enum TextHeaderParser {
         return value.isFinite
     }
 
-    /// Splits one header line at `delimiter`, honouring double quotes.
+    /// Splits one header line at `delimiter`, honouring double quotes (RFC 4180), each cell trimmed.
     static func splitQuoted(_ line: String, delimiter: Character) -> [String] {
-        var cells: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        while let character = iterator.next() {
-            if character == "\"" {
-                quoted.toggle()
-            } else if character == delimiter, !quoted {
-                cells.append(current.trimmingCharacters(in: .whitespaces))
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        cells.append(current.trimmingCharacters(in: .whitespaces))
-        return cells
+        CSVText.split(line, delimiter: delimiter).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// Units known in parentheses; `Zygomaticus (right)` keeps its parentheses as part of the label.

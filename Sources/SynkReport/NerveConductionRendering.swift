@@ -33,7 +33,7 @@ public enum NerveConductionRendering {
     }
 
     public static func csv(_ result: NerveConductionResult) -> String {
-        ([csvColumns] + csvRows(result)).map(CSVText.line).joined(separator: "\n") + "\n"
+        ([csvColumns] + csvRows(result)).map { CSVText.line($0) }.joined(separator: "\n") + "\n"
     }
 
     public static func text(_ result: NerveConductionResult) -> String {
@@ -88,7 +88,7 @@ public enum NerveConductionRendering {
     }
 
     public static func blinkCSV(_ result: BlinkReflexResult) -> String {
-        ([blinkColumns] + blinkRows(result)).map(CSVText.line).joined(separator: "\n") + "\n"
+        ([blinkColumns] + blinkRows(result)).map { CSVText.line($0) }.joined(separator: "\n") + "\n"
     }
 
     public static func blinkText(_ result: BlinkReflexResult) -> String {

@@ -61,7 +61,7 @@ public enum SynkinesisRendering {
     }
 
     public static func csv(_ result: SynkinesisResult) -> String {
-        ([csvColumns] + csvRows(result)).map(CSVText.line).joined(separator: "\n") + "\n"
+        ([csvColumns] + csvRows(result)).map { CSVText.line($0) }.joined(separator: "\n") + "\n"
     }
 
     static func fixed(_ x: Double?, _ digits: Int = 2) -> String {
@@ -118,15 +118,5 @@ public enum SynkinesisRendering {
         lines.append("")
         lines.append("method: envelope \(method.envelope) at \(TextFormat.number(method.envelopeSampleRateHz)) Hz; max lag ±\(TextFormat.number(method.settings.maxLagSeconds * 1000)) ms; index = r(affected) − r(healthy), 95 % CI (Zou) with Bartlett n_eff; * = amplitude ratio above the Bernardes 2018 cut-off (1.62 ocular→oral, 1.79 oral→ocular)")
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// CSV quoting (RFC 4180) shared by every CSV the report module writes.
-public enum CSVText {
-    public static func line(_ cells: [String]) -> String {
-        cells.map { cell in
-            cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-        }.joined(separator: ",")
     }
 }

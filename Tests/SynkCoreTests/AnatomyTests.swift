@@ -48,3 +48,46 @@ struct AnatomyTests {
         #expect(error.description == "a.wav: invalid sample rate 0.0 Hz")
     }
 }
+
+@Suite("Text forms of settings and CSV cells")
+struct SettingTextTests {
+    @Test("affected side: every spelling the CLI, manifests, montages and sidecars use, one parser")
+    func affectedSide() throws {
+        for (text, side) in [("left", AffectedSide.left), ("L", .left), ("links", .left), ("Right", .right), ("R", .right),
+                             ("none", .none), ("healthy", .none), ("control", .none)] {
+            #expect(try AffectedSide(parsing: text) == side)
+        }
+        #expect(throws: SynkError.usage("--affected takes left, right or none, not 'up'")) { try AffectedSide(parsing: "up") }
+        do {
+            _ = try AffectedSide(parsing: "sideways", file: "manifest.csv", place: "line 3")
+            Issue.record("accepted 'sideways'")
+        } catch {
+            #expect(error.kind == .input && error.file == "manifest.csv" && error.place == "line 3")
+        }
+    }
+
+    @Test("durations: 100ms, 0.1s and 0.1 are all 0.1 s; junk and infinities are not durations")
+    func durations() {
+        #expect(DurationText.seconds("100ms") == 0.1)
+        #expect(DurationText.seconds("0.1s") == 0.1)
+        #expect(DurationText.seconds("0.1") == 0.1)
+        #expect(DurationText.seconds("-5ms") == -0.005)
+        #expect(DurationText.seconds("fast") == nil)
+        #expect(DurationText.seconds("infs") == nil)
+    }
+
+    @Test("a quoted message field is cut, so a 5 MB bad value is not echoed whole")
+    func clipped() {
+        #expect(SynkError.clipped(String(repeating: "x", count: 5_000_000)).count == 81)
+        #expect(SynkError.clipped("short") == "short")
+    }
+
+    @Test("CSV cells: RFC 4180 quoting, and splitting undoes it")
+    func csv() {
+        let cells = ["plain", "a,b", "say \"hi\"", "", "two\nlines"]
+        let line = CSVText.line(cells)
+        #expect(line == "plain,\"a,b\",\"say \"\"hi\"\"\",,\"two\nlines\"")
+        #expect(CSVText.split(line) == cells)
+        #expect(CSVText.split("a\tb c\t\"d\te\"", delimiter: "\t") == ["a", "b c", "d\te"])
+    }
+}

@@ -24,7 +24,7 @@ struct CSVWriterTests {
         }
     }
 
-    @Test("Written and read back: labels, units, rate and every sample bit for bit", arguments: [1000.0, 2048.0, 44_100.0])
+    @Test("Written and read back: labels (quoted as RFC 4180 says), units, rate and every sample bit for bit", arguments: [1000.0, 2048.0, 44_100.0])
     func roundTrip(rate: Double) throws {
         let folder = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -33,7 +33,7 @@ struct CSVWriterTests {
         let channels = [
             ChannelInfo.labelled("OOc-L", unit: .microvolt),
             ChannelInfo(label: "Gonio, knee", unit: PhysicalUnit(parsing: "deg"), kind: .auxiliary),
-            ChannelInfo(label: "raw", unit: .unknown),
+            ChannelInfo(label: "raw \"B\"", unit: .unknown),
         ]
         let original = try Recording(
             header: RecordingHeader(sampleRate: rate, frameCount: frames, channels: channels),
@@ -51,13 +51,13 @@ struct CSVWriterTests {
         #expect(FileManager.default.fileExists(atPath: path))
 
         let firstLine = try String(contentsOfFile: path, encoding: .utf8).prefix { $0 != "\n" }
-        #expect(firstLine == "time_s,OOc-L [uV],\"Gonio, knee [deg]\",raw")
+        #expect(firstLine == "time_s,OOc-L [uV],\"Gonio, knee [deg]\",\"raw \"\"B\"\"\"")
 
         #expect(try FormatSniffer.family(ofFileAt: path).1 == .csv)
         let back = try TextRecordingReader(path: path, format: .csv).readAll(blockFrames: 256)
         #expect(abs(back.sampleRate - rate) <= 1e-9 * rate)
         #expect(back.frameCount == frames)
-        #expect(back.channels.map(\.label) == ["OOc-L", "Gonio, knee", "raw"])
+        #expect(back.channels.map(\.label) == ["OOc-L", "Gonio, knee", "raw \"B\""])
         #expect(back.channels.map(\.unit.symbol) == ["uV", "deg", ""])
         #expect(back.channels[0].muscle == .OOc && back.channels[0].side == .left)
         for c in 0..<3 {

@@ -1,14 +1,8 @@
 import Testing
 import SynkReport
 
-@Suite("Text, CSV and plot formatting")
+@Suite("Text and plot formatting")
 struct FormattingTests {
-    @Test("CSV cells are quoted exactly when RFC 4180 requires it")
-    func csv() {
-        #expect(CSVText.line(["a", "b c", "1.5"]) == "a,b c,1.5")
-        #expect(CSVText.line(["x,y", "say \"hi\"", "two\nlines"]) == "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"")
-    }
-
     @Test("XML escaping of the five special characters")
     func xml() {
         #expect(xmlEscape("<OOc & \"ZYG\" 'L'>") == "&lt;OOc &amp; &quot;ZYG&quot; &#39;L&#39;&gt;")
