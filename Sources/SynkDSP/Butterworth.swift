@@ -16,15 +16,6 @@ public enum FilterBand: Sendable, Hashable {
         }
     }
 
-    /// scipy's `btype`.
-    public var scipyName: String {
-        switch self {
-        case .lowPass: "lowpass"
-        case .highPass: "highpass"
-        case .bandPass: "bandpass"
-        case .bandStop: "bandstop"
-        }
-    }
 }
 
 extension FilterBand: Codable {

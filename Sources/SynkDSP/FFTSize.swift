@@ -17,12 +17,4 @@ public enum FFTSize {
         }
         return best
     }
-
-    /// Whether `n` has no prime factor other than 2, 3 and 5.
-    public static func isFast(_ n: Int) -> Bool {
-        guard n >= 1 else { return false }
-        var m = n
-        for p in [2, 3, 5] { while m % p == 0 { m /= p } }
-        return m == 1
-    }
 }

@@ -100,12 +100,6 @@ enum TextCells {
         return false
     }
 
-    /// Whether every cell is empty: the line holds only delimiters and blanks (`,,,,` or tabs only).
-    static func hasOnlyDelimiters(_ line: UnsafeBufferPointer<UInt8>, delimiter: UInt8?) -> Bool {
-        for byte in line where !isBlank(byte) && byte != delimiter { return false }
-        return true
-    }
-
     /// Splits `line` at `delimiter` into cell ranges (reusing `cells`); `nil` splits at runs of blanks.
     static func split(_ line: UnsafeBufferPointer<UInt8>, delimiter: UInt8?, into cells: inout [Range<Int>]) {
         cells.removeAll(keepingCapacity: true)

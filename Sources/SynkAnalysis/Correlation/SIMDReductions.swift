@@ -95,32 +95,4 @@ enum SIMDReductions {
         }
         return s
     }
-
-    /// Σa, Σb, Σa², Σb², Σab of a[i], b[i] for i in 0..<count (the per-lag sums of a cross-correlation).
-    static func pairSums(
-        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ count: Int
-    ) -> (sa: Double, sb: Double, saa: Double, sbb: Double, sab: Double) {
-        var va = SIMD4<Double>(), vb = SIMD4<Double>(), vaa = SIMD4<Double>(), vbb = SIMD4<Double>(), vab = SIMD4<Double>()
-        var i = 0
-        while i + 4 <= count {
-            let x = load4(a, i), y = load4(b, i)
-            va += x
-            vb += y
-            vaa += x * x
-            vbb += y * y
-            vab += x * y
-            i += 4
-        }
-        var sa = va.sum(), sb = vb.sum(), saa = vaa.sum(), sbb = vbb.sum(), sab = vab.sum()
-        while i < count {
-            let x = a[i], y = b[i]
-            sa += x
-            sb += y
-            saa += x * x
-            sbb += y * y
-            sab += x * y
-            i += 1
-        }
-        return (sa, sb, saa, sbb, sab)
-    }
 }
