@@ -159,10 +159,12 @@ public struct BatchRunner: Sendable {
         self.resume = resume
     }
 
-    /// The fingerprint of everything besides the input bytes that determines a result.
+    /// The fingerprint of everything besides the input bytes that determines a result: the analysis, its settings,
+    /// the file's manifest options and the synk version (a new version may compute a different result).
     public static func fingerprint(_ analysis: any BatchAnalysis, item: BatchItem) -> String {
         let settings = analysis.parameters.merging(item.options.mapKeys { "option." + $0 }) { a, _ in a }
-        let canonical = ([analysis.name] + settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }).joined(separator: "\n")
+        let canonical = ([analysis.name, "synk_version=" + SynkVersion.current]
+            + settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }).joined(separator: "\n")
         return String(SHA256.hex(of: Array(canonical.utf8)).prefix(16))
     }
 
