@@ -21,12 +21,12 @@ struct LaneFilterTests {
         return out
     }
 
-    @Test("Band-pass 20-450 Hz at 2 kHz (single precision) matches sosfiltfilt within 1e-3 RMS")
+    @Test("Band-pass 20-450 Hz at 2 kHz (single precision) matches sosfiltfilt within 1e-4 RMS")
     func bandPass() throws {
         let x = Fixtures.floats("noise_2k.f32")
         let conditioning = ConditioningDescription(envelope: nil, decimation: nil)
         let out = try Self.conditioned([x, x.map { -$0 }], conditioning, rate: 2000, block: 4096)
-        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("bandpass_2k.f32"), sampleRate: 2000)
+        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("bandpass_2k.f32"), sampleRate: 2000, tolerance: 1e-4)
         // The second lane carries the negated signal: exactly the negated output (lanes do not mix).
         #expect(out[1] == out[0].map { -$0 })
     }
@@ -132,7 +132,7 @@ struct LaneFilterTests {
         }
     }
 
-    @Test("High-pass 20 Hz at 20 kHz (poles close to 1: double precision) matches sosfiltfilt within 1e-3 RMS")
+    @Test("High-pass 20 Hz at 20 kHz (poles close to 1: double precision) matches sosfiltfilt within 1e-6 RMS")
     func highPassAt20kHz() throws {
         let x = Fixtures.floats("noise_20k.f32")
         let design = Butterworth(order: 4, band: .highPass(20))
@@ -140,7 +140,7 @@ struct LaneFilterTests {
         #expect(kernel.sections.smallestPoleDistanceFromOne < singlePrecisionPoleDistance)
         #expect(makeLaneFilter(kernel, singlePrecisionAllowed: true) is SpecialisedLaneFilter<Double>)
         let out = try Self.conditioned([x], ConditioningDescription(bandPass: design, envelope: nil, decimation: nil), rate: 20_000, block: 3000)
-        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("highpass_20k.f32"), sampleRate: 20_000)
+        ZeroPhaseFilterTests.expectMatchesScipy(out[0], Fixtures.floats("highpass_20k.f32"), sampleRate: 20_000, tolerance: 1e-6)
     }
 
     @Test("Linear 6 Hz envelope and 2 kHz → 100 Hz decimation match their scipy references")
@@ -156,7 +156,7 @@ struct LaneFilterTests {
         let x = Fixtures.floats("rms_100ms.f32")
         let decimated = try Self.conditioned([x], ConditioningDescription(bandPass: nil, envelope: .movingRMS(window: 0.0001),
                                                                          decimation: Decimation(targetRate: 100)), rate: 2000, block: 777)
-        EnvelopeTests.expectMatches(decimated[0], Fixtures.floats("decimate_100.f32"), edge: 100)
+        EnvelopeTests.expectMatches(decimated[0], Fixtures.floats("decimate_100.f32"), edge: 100, tolerance: 3e-4)
     }
 
     @Test("Channels reach the lanes unchanged on both paths (AVX2 transposes and Swift), for 1-8 lanes",

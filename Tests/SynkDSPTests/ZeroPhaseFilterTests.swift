@@ -7,14 +7,16 @@ import Testing
 struct ZeroPhaseFilterTests {
     static let bandPass = FilterDesign.butterworth(Butterworth(order: 4, band: .bandPass(20...450)))
 
-    /// Outside the first and last second, |ours − scipy| ≤ 1e-3 × RMS of scipy's output.
-    static func expectMatchesScipy(_ ours: [Float], _ scipy: [Float], sampleRate: Double, edgeSeconds: Double = 1) {
+    /// Outside the first and last second, |ours − scipy| ≤ `tolerance` × RMS of scipy's output. The FFT path
+    /// measures 1.5e-6 to 1.8e-5 (single-precision blocks); the lane biquads up to 2.1e-5 in single precision and 2.4e-8
+    /// in double precision.
+    static func expectMatchesScipy(_ ours: [Float], _ scipy: [Float], sampleRate: Double, edgeSeconds: Double = 1, tolerance: Double = 1e-5) {
         #expect(ours.count == scipy.count)
         let edge = Int(edgeSeconds * sampleRate)
         let interior = edge..<(scipy.count - edge)
         let scale = Fixtures.rms(scipy, interior)
         let worst = Fixtures.maxDifference(ours, scipy, interior)
-        #expect(worst <= 1e-3 * scale, "max difference \(worst) vs tolerance \(1e-3 * scale)")
+        #expect(worst <= tolerance * scale, "max difference \(worst) vs tolerance \(tolerance * scale)")
     }
 
     @Test("Band-pass 20-450 Hz order 4 at 2 kHz")
@@ -29,7 +31,8 @@ struct ZeroPhaseFilterTests {
         let x = Fixtures.floats("noise_20k.f32")
         let design = FilterDesign.butterworth(Butterworth(order: 4, band: .highPass(20)))
         let y = try ZeroPhaseFilter(design: design, sampleRate: 20_000).filter(x)
-        Self.expectMatchesScipy(y, Fixtures.floats("highpass_20k.f32"), sampleRate: 20_000)
+        // 20 Hz at 20 kHz in single-precision FFT blocks: measured 1.8e-5.
+        Self.expectMatchesScipy(y, Fixtures.floats("highpass_20k.f32"), sampleRate: 20_000, tolerance: 1e-4)
     }
 
     @Test("Notch 50 Hz, Q 30 at 2 kHz (long ringing: compared outside the first and last 2 s)")
