@@ -2,8 +2,8 @@
 # `make test` sets everything up and runs the test suite. Both install the Debian packages first.
 
 DEBIAN_PACKAGES := libfftw3-dev libsndfile1-dev libhdf5-dev libedf-dev pkg-config
-# The report test renders HTML to PNG and PDF in a real browser.
-TEST_PACKAGES := chromium
+# The report tests print the HTML to PDF in a real browser and read page one back (pdftotext).
+TEST_PACKAGES := chromium poppler-utils
 SWIFT ?= swift
 SYNK := .build/release/synk
 DEMO_OUT := demo-out

@@ -58,7 +58,8 @@ public struct MeasuredStudy: Sendable {
         case synkinesis(SynkinesisResult, ConditionedRecording)
         /// The ENoG result and the averaged waveform of every response.
         case nerveConduction(NerveConductionResult, [CMAPWaveform])
-        case blinkReflex(BlinkReflexResult)
+        /// The blink-reflex result and the rectified average of every orbicularis oculi channel (for figures).
+        case blinkReflex(BlinkReflexResult, [BlinkWaveform])
         /// The analysis could not run; the error says why.
         case notMeasured(SynkError)
     }
@@ -119,7 +120,7 @@ public enum Study {
                     let blink = settings.blinkReflex
                     var result = try BlinkReflexAnalysis.analyze(recording, parameters: blink.parameters, norms: blink.norms)
                     result.input = description
-                    measurement = .blinkReflex(result)
+                    measurement = .blinkReflex(result, BlinkWaveform.averages(recording, parameters: blink.parameters))
                 }
             } catch {
                 measurement = .notMeasured(error.withFile(file.path))

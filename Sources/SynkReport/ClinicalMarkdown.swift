@@ -12,9 +12,29 @@ public enum ClinicalMarkdown {
         lines.append("")
         lines.append("- **Patient:** \(report.patient ?? "not stated")")
         lines.append("- **Affected side:** \(report.affectedSide?.rawValue ?? "not stated")")
-        lines.append("- **Sessions:** " + report.sessions.map { "\($0.label) (\($0.date.map(ClinicalFormat.day) ?? "undated"))" }.joined(separator: ", "))
+        lines.append("- **Date of onset:** \(report.context.onset.map(ClinicalLanguage.date) ?? "not stated")")
+        if let examiner = report.context.examiner { lines.append("- **Examiner:** \(examiner)") }
+        if let indication = report.context.indication { lines.append("- **Indication:** \(indication)") }
+        lines.append("- **Sessions:** " + report.sessions.map { s in
+            let days = report.daysSinceOnset(s.date).map { ", day \($0)" } ?? ""
+            let g = report.context.grades(for: s).map { g in
+                [g.houseBrackmannRoman.map { "HB \($0)" }, g.sunnybrookComposite.map { "Sunnybrook \(ClinicalHTML.grade($0))" },
+                 g.sunnybrookSynkinesis.map { "synkinesis \(ClinicalHTML.grade($0))" }, g.eFACETotal.map { "eFACE \(ClinicalHTML.grade($0))" }]
+                    .compactMap { $0 }.joined(separator: ", ")
+            }.map { "; \($0)" } ?? ""
+            return "\(s.dateText) (\(s.label)\(days)\(g))"
+        }.joined(separator: "; "))
         lines.append("- **Instruments:** " + report.instruments.map(\.title).joined(separator: "; "))
-        lines.append("- **Data quality:** " + report.studies.map { "\(ClinicalHTML.fileName($0.input.path)): \($0.qualityLine)" }.joined(separator: " | "))
+        lines.append("")
+        lines.append("## Conclusion")
+        lines.append("")
+        lines += ClinicalHTML.conclusionSentences(report).map { "- \($0)" }
+        let problems = report.studies.flatMap { study in study.problems.map { "\(ClinicalHTML.fileName(study.input.path)): \($0.channel.map { "\($0) " } ?? "")\($0.sentence)" } }
+        if !problems.isEmpty {
+            lines.append("")
+            lines.append("Data quality:")
+            lines += problems.map { "- \($0)" }
+        }
         for (index, session) in report.sessions.enumerated() {
             lines.append("")
             lines.append("## Session \(index + 1): \(session.label) — \(ClinicalFormat.dateTime(session.date))")
@@ -26,7 +46,7 @@ public enum ClinicalMarkdown {
                 switch study.finding {
                 case .synkinesis(let result, _): synkinesis(result, into: &lines)
                 case .nerveConduction(let result, _): nerveConduction(result, into: &lines)
-                case .blinkReflex(let result): blink(result, into: &lines)
+                case .blinkReflex(let result, _): blink(result, into: &lines)
                 case .notMeasured(let error):
                     lines.append("")
                     lines.append("**Not measured:** \(error.problem)\(error.hint.map { " (\($0))" } ?? "")")
@@ -53,17 +73,18 @@ public enum ClinicalMarkdown {
 
     static func synkinesis(_ result: SynkinesisResult, into lines: inout [String]) {
         lines.append("")
-        lines.append("Affected side \(result.affectedSide); \(result.pairs.filter(\.flag).count) of \(result.pairs.count) pairs above the amplitude-ratio cut-off.")
+        let synkinetic = result.pairs.filter { pairDecision($0).verdict == .synkinesis }.count
+        lines.append("Affected side \(result.affectedSide); \(synkinetic) of \(result.pairs.count) pairs synkinetic by the analysis' decision.")
         for gap in result.montageGaps { lines.append("- not measured: \(gap.reason)") }
         for gap in result.taskGaps { lines.append("- not measured: \(gap.label): \(gap.reason)") }
-        let pairs = PairPriority.ordered(result.pairs).filter { $0.flag || $0.correlationFlag || PairPriority.isPriority($0) }
+        let pairs = PairPriority.ordered(result.pairs).filter { pairDecision($0).verdict == .synkinesis || PairPriority.isPriority($0) }
         guard !pairs.isEmpty else { return }
         lines.append("")
-        lines += table(["task", "pair", "pattern", "r aff", "r healthy", "index", "95 % CI", "ratio", "flags"], pairs.map { p in
-            [p.task, "\(p.driver.rawValue)→\(p.follower.rawValue)", PairPriority.patternName(p.pattern), ClinicalFormat.fixed(p.affected?.r),
-             ClinicalFormat.fixed(p.healthy?.r), ClinicalFormat.fixed(p.synkineticCorrelation),
-             "[\(ClinicalFormat.fixed(p.ci95?.first)), \(ClinicalFormat.fixed(p.ci95?.last))]", ClinicalFormat.fixed(p.amplitudeRatio),
-             [p.flag ? (p.flagReason ?? "ratio") : nil, p.correlationFlag ? "index CI above 0" : nil].compactMap { $0 }.joined(separator: "; ")]
+        lines += table(["pair", "pattern", "amplitude ratio", "cut-off", "decision", "index", "95 % CI"], pairs.map { p in
+            let d = pairDecision(p)
+            return [ClinicalLanguage.pair(p), PairPriority.patternName(p.pattern), ClinicalFormat.fixed(d.value), ClinicalFormat.fixed(d.cutoff),
+                    d.verdict.words, ClinicalFormat.fixed(p.synkineticCorrelation),
+                    "[\(ClinicalFormat.fixed(p.ci95?.first)), \(ClinicalFormat.fixed(p.ci95?.last))]"]
         })
     }
 
@@ -75,7 +96,7 @@ public enum ClinicalMarkdown {
             return [ClinicalFormat.branchName(r.branch), r.side.rawValue, r.muscle.rawValue, ClinicalFormat.fixed(r.onsetLatencyMs),
                     ClinicalFormat.fixed(r.peakLatencyMs), ClinicalFormat.fixed(r.amplitudePeakToPeakMillivolt),
                     affected ? ClinicalFormat.fixed(b?.enogPercent, 1) : "", affected ? ClinicalFormat.fixed(b?.degenerationPercent, 1) : "",
-                    (r.flags + (affected ? b?.flags ?? [] : [])).joined(separator: ", ")]
+                    (r.flags + (affected ? b?.flags ?? [] : [])).map(ClinicalLanguage.flag).joined(separator: "; ")]
         })
         lines.append("")
         lines.append("Normative table: \(result.normativeTable).")
@@ -86,7 +107,7 @@ public enum ClinicalMarkdown {
         lines += table(["component", "stimulated", "recorded", "onset ms", "amp p-p mV", "sweeps", "flags"], (result.components + result.spread).map { c in
             [c.component, c.stimulatedSide.rawValue, "\(c.muscle.rawValue) \(c.recordedSide.rawValue) (\(c.ipsilateral ? "ipsi" : "contra"))",
              ClinicalFormat.fixed(c.onsetLatencyMs), ClinicalFormat.fixed(c.amplitudePeakToPeakMillivolt, 3), "\(c.sweepsWithResponse)/\(c.sweeps)",
-             c.flags.joined(separator: ", ")]
+             c.flags.filter { !(c.muscle != .OOc && $0 == "missing") }.map(ClinicalLanguage.flag).joined(separator: "; ")]
         })
     }
 

@@ -125,7 +125,7 @@ public struct SynkinesisTraces: Sendable {
 public enum ClinicalFinding: Sendable {
     case synkinesis(SynkinesisResult, SynkinesisTraces?)
     case nerveConduction(NerveConductionResult, [CMAPWaveform])
-    case blinkReflex(BlinkReflexResult)
+    case blinkReflex(BlinkReflexResult, [BlinkWaveform])
     /// The analysis could not run; the error says why (the report shows it).
     case notMeasured(SynkError)
 }
@@ -153,7 +153,10 @@ public struct ClinicalStudy: Sendable {
 
     public var synkinesis: SynkinesisResult? { if case .synkinesis(let r, _) = finding { r } else { nil } }
     public var nerveConduction: NerveConductionResult? { if case .nerveConduction(let r, _) = finding { r } else { nil } }
-    public var blinkReflex: BlinkReflexResult? { if case .blinkReflex(let r) = finding { r } else { nil } }
+    public var blinkReflex: BlinkReflexResult? { if case .blinkReflex(let r, _) = finding { r } else { nil } }
+
+    /// The first 8 hex digits of the input's SHA-256: the study's tag in row keys.
+    public var tag: String { String(input.sha256.prefix(8)) }
 
     /// Channel quality from the result or the study.
     public var channelQuality: [ChannelQuality] { synkinesis?.quality ?? quality ?? [] }
@@ -167,25 +170,33 @@ public struct ClinicalStudy: Sendable {
 
     func isEMG(_ label: String) -> Bool { header.channels.first { $0.label == label }?.kind == .emg }
 
-    /// One line: which channels were usable and why the others were not.
-    public var qualityLine: String {
-        var parts: [String] = []
-        let emg = header.channels.filter { $0.kind == .emg }.map(\.label)
+    /// EMG channels of the recording.
+    public var emgChannels: [String] { header.channels.filter { $0.kind == .emg }.map(\.label) }
+
+    /// One sentence per problem: each unusable EMG channel with why, montage gaps, an analysis that could not run.
+    public var problems: [(channel: String?, sentence: String)] {
+        var lines: [(String?, String)] = []
         let quality = Dictionary(channelQuality.map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
-        let bad = emg.filter { !(quality[$0]?.flags.isEmpty ?? true) }
-        let good = emg.filter { !bad.contains($0) }
-        if channelQuality.isEmpty {
-            parts.append("\(emg.count) EMG channel\(emg.count == 1 ? "" : "s") (quality not assessed)")
-        } else {
-            parts.append("\(good.count) of \(emg.count) EMG channels usable")
-        }
-        for label in bad {
-            parts.append("\(label) not usable: \(quality[label]!.explanations.joined(separator: "; "))")
+        for label in emgChannels {
+            guard let q = quality[label], !q.flags.isEmpty else { continue }
+            let why = q.explanations.isEmpty ? q.flags.map { ClinicalLanguage.flag($0.rawValue) } : q.explanations
+            lines.append((label, "not usable: " + why.joined(separator: "; ")))
         }
         if let result = synkinesis {
-            for gap in result.montageGaps where !gap.reason.contains("excluded:") { parts.append(gap.reason) }
+            for gap in result.montageGaps where !gap.reason.contains("excluded:") { lines.append((nil, gap.reason)) }
         }
-        if case .notMeasured(let error) = finding { parts.append("analysis not possible: \(error.description)") }
+        if case .notMeasured(let error) = finding { lines.append((nil, "analysis not possible: \(error.problem)\(error.hint.map { " (\($0))" } ?? "")")) }
+        return lines
+    }
+
+    /// One line: which channels were usable and why the others were not.
+    public var qualityLine: String {
+        let emg = emgChannels
+        let problems = self.problems
+        let bad = Set(problems.compactMap(\.channel))
+        var parts = [channelQuality.isEmpty ? "\(emg.count) EMG channel\(emg.count == 1 ? "" : "s") (quality not assessed)"
+                                            : "\(emg.count - bad.count) of \(emg.count) EMG channels usable"]
+        parts += problems.map { ($0.channel.map { "\($0) " } ?? "") + $0.sentence }
         return parts.joined(separator: " · ")
     }
 }
@@ -196,8 +207,14 @@ public struct ClinicalSession: Sendable {
     public var date: Date?
     public var studies: [ClinicalStudy]
 
+    public var synkinesisStudy: ClinicalStudy? { studies.first { $0.synkinesis != nil } }
     public var synkinesis: SynkinesisResult? { studies.lazy.compactMap(\.synkinesis).first }
+    public var nerveConductionStudy: ClinicalStudy? { studies.first { $0.nerveConduction != nil } }
     public var nerveConduction: NerveConductionResult? { studies.lazy.compactMap(\.nerveConduction).first }
+    public var blinkReflex: BlinkReflexResult? { studies.lazy.compactMap(\.blinkReflex).first }
+
+    /// "2 Mar 2026", or the label when the session is undated.
+    public var dateText: String { date.map(ClinicalLanguage.date) ?? label }
 }
 
 /// A patient's clinical report: sessions in date order, each with the studies recorded at it.
@@ -205,12 +222,15 @@ public struct ClinicalReport: Sendable {
     public var patient: String?
     public var affectedSide: AffectedSide?
     public var sessions: [ClinicalSession]
+    public var context: ClinicalContext
     public var synkVersion: String = SynkVersion.current
 
     /// Groups studies into sessions (by the header's session identifier, else the recording day, else the
     /// file) and orders the sessions by their earliest `startTime` (undated sessions last, in argument order).
-    public init(studies: [ClinicalStudy], patient: String? = nil, affectedSide: AffectedSide? = nil) {
-        self.patient = patient ?? studies.lazy.compactMap(\.header.subject).first
+    /// `patient` (else the context's patient id, else the recordings' subject) names the patient.
+    public init(studies: [ClinicalStudy], patient: String? = nil, affectedSide: AffectedSide? = nil, context: ClinicalContext = ClinicalContext()) {
+        self.context = context
+        self.patient = patient ?? context.patientID ?? studies.lazy.compactMap(\.header.subject).first
         self.affectedSide = affectedSide ?? studies.lazy.compactMap(\.header.affectedSide).first
         var order: [String] = []
         var groups: [String: [ClinicalStudy]] = [:]
@@ -244,9 +264,16 @@ public struct ClinicalReport: Sendable {
     public var qualityFailed: Bool { studies.contains(where: \.qualityFailed) }
     public var instruments: [StudyKind] { StudyKind.allCases.filter { kind in studies.contains { $0.kind == kind } } }
     public var progress: ProgressSummary { ProgressSummary(sessions: sessions) }
+
+    /// Days from the date of onset to `date`, when both are known.
+    public func daysSinceOnset(_ date: Date?) -> Int? {
+        guard let onset = context.onset, let date else { return nil }
+        return ClinicalLanguage.days(from: onset, to: date)
+    }
 }
 
-/// Clinically important first: flagged pairs, then ocular↔oral priority pairs, then by |index|.
+/// Clinically important first: pairs the decision calls synkinetic, then ocular↔oral priority pairs, then by how
+/// far the decision's measure lies from "sides alike".
 public enum PairPriority {
     /// The patterns the clinic watches (domain.md §2): ocular→oral, oral→ocular, and eye closure dragging
     /// platysma or mentalis.
@@ -258,20 +285,23 @@ public enum PairPriority {
         pattern == "ocular_to_oral" || pattern == "oral_to_ocular" || (driver == .OOc && (follower == .PLA || follower == .MEN))
     }
 
-    public static func ordered(_ pairs: [SynkinesisPair]) -> [SynkinesisPair] {
-        pairs.sorted { a, b in
-            let fa = a.flag || a.correlationFlag, fb = b.flag || b.correlationFlag
-            if fa != fb { return fa }
-            if isPriority(a) != isPriority(b) { return isPriority(a) }
-            let ia = abs(a.synkineticCorrelation ?? -1), ib = abs(b.synkineticCorrelation ?? -1)
-            if ia != ib { return ia > ib }
-            return a.follower < b.follower
-        }
+    /// How far a decision's measure is from "sides alike" (a ratio of 2 and of 0.5 are equally far).
+    static func distance(_ decision: PairDecision) -> Double {
+        guard let v = decision.value, v.isFinite else { return -1 }
+        if decision.multiplicative { return v > 0 ? abs(log(v)) : -1 }
+        return abs(v)
     }
 
-    /// The pairs of a task worth a plot: flagged or priority, at most `limit`.
-    public static func plotted(_ pairs: [SynkinesisPair], limit: Int = 2) -> [SynkinesisPair] {
-        Array(ordered(pairs).filter { $0.flag || $0.correlationFlag || isPriority($0) }.prefix(limit))
+    public static func ordered(_ pairs: [SynkinesisPair]) -> [SynkinesisPair] {
+        pairs.sorted { a, b in
+            let da = pairDecision(a), db = pairDecision(b)
+            let fa = da.verdict == .synkinesis, fb = db.verdict == .synkinesis
+            if fa != fb { return fa }
+            if isPriority(a) != isPriority(b) { return isPriority(a) }
+            let ia = distance(da), ib = distance(db)
+            if ia != ib { return ia > ib }
+            return (a.task, a.follower) < (b.task, b.follower)
+        }
     }
 
     public static func patternName(_ pattern: String) -> String {
@@ -283,15 +313,40 @@ public enum PairPriority {
     }
 }
 
-/// One pair's synkinetic correlation index over the sessions.
-public struct PairTrend: Sendable, Hashable {
+/// One pair over the sessions: the decision and its measure at each, and how the measure changed.
+public struct PairProgress: Sendable {
     public var task: String
     public var driver: Muscle
     public var follower: Muscle
     public var pattern: String
-    /// One value per session (`nil`: not measured at that session).
-    public var values: [Double?]
-    public var flaggedAnywhere: Bool
+    /// One entry per session (`nil`: not measured at that session).
+    public var pairs: [SynkinesisPair?]
+    /// The tag (SHA-256 prefix) of the synkinesis study each pair comes from.
+    public var tags: [String?]
+
+    public var decisions: [PairDecision?] { pairs.map { $0.map(pairDecision) } }
+    /// True when the decision called the pair synkinetic at any session.
+    public var synkineticAnywhere: Bool { decisions.contains { $0?.verdict == .synkinesis } }
+    public var label: String { ClinicalLanguage.pair(task: task, driver: driver, follower: follower) }
+
+    /// First and last sessions where the pair was measured.
+    public var span: (first: Int, last: Int)? {
+        let measured = pairs.indices.filter { pairs[$0] != nil }
+        guard let first = measured.first, let last = measured.last else { return nil }
+        return (first, last)
+    }
+
+    /// Change of the decision's measure from the first to the last session measured (``ChangeRule``).
+    public var change: Change? {
+        guard let (first, last) = span, first != last, let a = decisions[first], let b = decisions[last] else { return nil }
+        return ChangeRule.decisionMeasure(from: a, to: b)
+    }
+
+    /// Change of the synkinetic correlation index, by its intervals.
+    public var indexChange: Change? {
+        guard let (first, last) = span, first != last, let a = pairs[first], let b = pairs[last] else { return nil }
+        return ChangeRule.index(a.synkineticCorrelation, a.ci95, b.synkineticCorrelation, b.ci95)
+    }
 }
 
 /// One branch's ENoG % over the sessions.
@@ -300,69 +355,60 @@ public struct BranchTrend: Sendable, Hashable {
     public var values: [Double?]
 }
 
-/// Change over sessions, as trends and as sentences.
+/// Change over sessions: every pair the decision called synkinetic at any session, and ENoG per branch.
 public struct ProgressSummary: Sendable {
     public var sessionLabels: [String]
-    public var pairTrends: [PairTrend]
+    public var sessionDates: [Date?]
+    /// Pairs synkinetic at one session or more, in the order of ``PairPriority`` at the session where they were.
+    public var pairs: [PairProgress]
+    /// ENoG per branch, only when two sessions or more carry a nerve-conduction study.
     public var branchTrends: [BranchTrend]
 
     public init(sessions: [ClinicalSession]) {
         sessionLabels = sessions.map(\.label)
+        sessionDates = sessions.map(\.date)
         var keys: [String] = []
-        var trends: [String: PairTrend] = [:]
+        var progress: [String: PairProgress] = [:]
         for (s, session) in sessions.enumerated() {
-            guard let result = session.synkinesis else { continue }
-            for pair in result.pairs {
+            guard let study = session.synkinesisStudy, let result = study.synkinesis else { continue }
+            for pair in PairPriority.ordered(result.pairs) {
                 let key = "\(pair.task)|\(pair.driver.rawValue)|\(pair.follower.rawValue)"
-                if trends[key] == nil {
+                if progress[key] == nil {
                     keys.append(key)
-                    trends[key] = PairTrend(task: pair.task, driver: pair.driver, follower: pair.follower, pattern: pair.pattern,
-                                            values: Array(repeating: nil, count: sessions.count), flaggedAnywhere: false)
+                    progress[key] = PairProgress(task: pair.task, driver: pair.driver, follower: pair.follower, pattern: pair.pattern,
+                                                 pairs: Array(repeating: nil, count: sessions.count), tags: Array(repeating: nil, count: sessions.count))
                 }
-                trends[key]!.values[s] = pair.synkineticCorrelation
-                trends[key]!.flaggedAnywhere = trends[key]!.flaggedAnywhere || pair.flag || pair.correlationFlag
+                progress[key]!.pairs[s] = pair
+                progress[key]!.tags[s] = study.tag
             }
         }
-        pairTrends = keys.map { trends[$0]! }
-        branchTrends = Branch.allCases.compactMap { branch in
+        let all = keys.map { progress[$0]! }
+        // Synkinetic at the latest session first, then those that were synkinetic earlier.
+        let latest = all.filter { p in p.span.map { p.decisions[$0.last]?.verdict == .synkinesis } ?? false }
+        pairs = latest + all.filter { $0.synkineticAnywhere && !latest.map(\.label).contains($0.label) }
+        let withNCS = sessions.filter { $0.nerveConduction != nil }.count
+        branchTrends = withNCS < 2 ? [] : Branch.allCases.compactMap { branch in
             let values = sessions.map { $0.nerveConduction?.branches.first { $0.branch == branch }?.enogPercent }
-            return values.contains { $0 != nil } ? BranchTrend(branch: branch, values: values) : nil
+            return values.compactMap { $0 }.count >= 2 ? BranchTrend(branch: branch, values: values) : nil
         }
     }
 
-    /// Sessions with a value, first and last.
-    static func span(_ values: [Double?]) -> (first: (Int, Double), last: (Int, Double))? {
-        let measured = values.enumerated().compactMap { i, v in v.map { (i, $0) } }
-        guard measured.count >= 2 else { return nil }
-        return (measured.first!, measured.last!)
-    }
-
-    /// Pair trends worth stating: priority or flagged pairs measured at two sessions or more, largest change first.
-    public func notablePairs(limit: Int = 8) -> [PairTrend] {
-        let candidates = pairTrends.filter { trend in
-            (trend.flaggedAnywhere || PairPriority.isPriority(pattern: trend.pattern, driver: trend.driver, follower: trend.follower))
-                && Self.span(trend.values) != nil
-        }
-        return Array(candidates.sorted { a, b in
-            let ca = Self.span(a.values).map { abs($0.last.1 - $0.first.1) } ?? 0
-            let cb = Self.span(b.values).map { abs($0.last.1 - $0.first.1) } ?? 0
-            return ca > cb
-        }.prefix(limit))
-    }
-
-    /// "gentle eye closure: ocular→oral OOc→OOr synkinetic correlation 0.71 → 0.38 (ses-1 → ses-3)".
-    public func statements(limit: Int = 8) -> [String] {
+    /// "eye closure → mouth (OOc→OOr): amplitude ratio 5.48 → 2.72 (2 Mar 2026 → 14 Sep 2026), improved".
+    public func statements() -> [String] {
         var lines: [String] = []
-        for trend in notablePairs(limit: limit) {
-            guard let (first, last) = Self.span(trend.values) else { continue }
-            lines.append("\(trend.task): \(PairPriority.patternName(trend.pattern)) \(trend.driver.rawValue)→\(trend.follower.rawValue) synkinetic correlation \(ClinicalFormat.fixed(first.1)) → \(ClinicalFormat.fixed(last.1)) (\(sessionLabels[first.0]) → \(sessionLabels[last.0]))")
+        for p in pairs {
+            guard let (first, last) = p.span, first != last, let a = p.decisions[first], let b = p.decisions[last], let change = p.change else { continue }
+            lines.append("\(p.label): \(a.measureName) \(ClinicalFormat.fixed(a.value)) → \(ClinicalFormat.fixed(b.value)) (\(when(first)) → \(when(last))), \(change.verdict.words): \(change.basis)")
         }
         for trend in branchTrends {
-            guard let (first, last) = Self.span(trend.values) else { continue }
-            lines.append("\(ClinicalFormat.branchName(trend.branch)) ENoG \(ClinicalFormat.fixed(first.1, 0)) % → \(ClinicalFormat.fixed(last.1, 0)) % (\(sessionLabels[first.0]) → \(sessionLabels[last.0]))")
+            let measured = trend.values.indices.filter { trend.values[$0] != nil }
+            guard let first = measured.first, let last = measured.last, first != last else { continue }
+            lines.append("\(ClinicalFormat.branchName(trend.branch)) ENoG \(ClinicalFormat.fixed(trend.values[first], 0)) % → \(ClinicalFormat.fixed(trend.values[last], 0)) % (\(when(first)) → \(when(last)))")
         }
         return lines
     }
+
+    func when(_ session: Int) -> String { sessionDates[session].map(ClinicalLanguage.date) ?? sessionLabels[session] }
 }
 
 /// Number and date formats shared by the HTML and Markdown reports (the tests parse these back).
@@ -404,7 +450,7 @@ extension ClinicalStudy {
         switch study.measurement {
         case .synkinesis(let result, let conditioned): finding = .synkinesis(result, SynkinesisTraces(conditioned: conditioned, result: result))
         case .nerveConduction(let result, let waveforms): finding = .nerveConduction(result, waveforms)
-        case .blinkReflex(let result): finding = .blinkReflex(result)
+        case .blinkReflex(let result, let waveforms): finding = .blinkReflex(result, waveforms)
         case .notMeasured(let error): finding = .notMeasured(error)
         }
         let evoked = study.kind != .synkinesis

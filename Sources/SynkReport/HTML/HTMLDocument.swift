@@ -61,27 +61,28 @@ public struct HTMLDocument: Sendable {
 
     static let css = """
     :root { color-scheme: light; }
-    body { font: 13px/1.45 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1b1b1b;
-           max-width: 1100px; margin: 18px auto; padding: 0 16px; }
+    body { font: 12px/1.4 "DejaVu Sans", -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1b1b1b;
+           max-width: 760px; margin: 18px auto; padding: 0 16px; }
     h1 { font-size: 21px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid #0072B2; }
     h3 { font-size: 14px; margin: 14px 0 4px; }
     .summary { font-size: 14px; background: #f3f7fb; border-left: 4px solid #0072B2; padding: 6px 10px; }
-    .warn { background: #fff4e5; border-left: 4px solid #D55E00; padding: 6px 10px; }
-    .meta { color: #555; }
-    table { border-collapse: collapse; margin: 6px 0 10px; font-size: 12px; }
+    .warn { background: #fff4e5; border-left: 4px solid #D55E00; padding: 4px 8px; }
+    .meta { color: #555; font-size: 10.5px; margin: 2px 0 4px; }
+    table { border-collapse: collapse; margin: 4px 0 8px; font-size: 11.5px; }
     caption { text-align: left; font-weight: 600; padding: 2px 0; }
-    th, td { border-bottom: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
-    th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+    th, td { border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }
+    th { background: #f0f0f0; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     tr.flag td { background: #fde9dd; } tr.muted td { color: #777; }
-    figure.row { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0; break-inside: avoid; }
-    figcaption { width: 100%; color: #555; font-size: 11.5px; }
-    svg.plot { background: #fff; }
-    svg .title { font-size: 12px; font-weight: 600; } svg .tick { font-size: 10px; fill: #333; }
-    svg .label { font-size: 11px; fill: #222; } svg .legend { font-size: 10.5px; } svg .cell { font-size: 9px; fill: #111; }
+    figure.row { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; break-inside: avoid; }
+    figcaption { width: 100%; color: #555; font-size: 10.5px; }
+    svg.plot { background: #fff; max-width: 100%; height: auto; }
+    svg .title { font-size: 11.5px; font-weight: 600; } svg .title.small { font-size: 9.5px; }
+    svg .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; } svg .tick { font-size: 10px; fill: #333; }
+    svg .label { font-size: 10.5px; fill: #222; } svg .legend { font-size: 10.5px; } svg .cell { font-size: 9px; fill: #111; }
     svg .frame { fill: none; stroke: #999; } svg .grid { stroke: #e5e5e5; } svg .axis { stroke: #999; }
     svg .reference { stroke: #444; stroke-dasharray: 4,3; } svg .missing { fill: #e6e6e6; }
-    code, .mono { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 11.5px; word-break: break-all; }
-    @media print { body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; }
-                   table, figure { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+    code, .mono { font-family: "DejaVu Sans Mono", Menlo, monospace; font-size: 10px; word-break: break-all; }
+    @media print { body { margin: 0; padding: 0; max-width: none; } h2 { break-after: avoid; }
+                   table, figure { break-inside: auto; } figure.row { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
     """
 }
