@@ -10,7 +10,7 @@ import SynkReport
 /// - `affected`: left, right or none (both analyses).
 /// - `montage`: montage JSON or BIDS channels.tsv (synkinesis).
 /// - `events`: task events TSV/CSV (synkinesis).
-/// - `stimuli`: stimuli table (ncs).
+/// - `stimuli`: stimuli table (ncs, blink).
 /// - `rate`: sample rate in Hz for files that do not state it (both).
 ///
 /// Relative paths are resolved against the dataset root (the manifest's folder).
@@ -145,13 +145,59 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
         return BatchOutput(
             resultJSON: try SynkinesisBatchAnalysis.json(result),
             tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))],
-            qualityFailed: !result.excludedChannels.isEmpty)
+            qualityFailed: result.qualityFailed)
+    }
+}
+
+/// Blink reflex per file: the result JSON of `synk blink --format json` and the table `blink_components` (one
+/// row per component × stimulated side × recorded channel, the columns of `synk blink --format csv`).
+///
+/// Applicable to evoked recordings (stimuli listed, or a trigger channel) whose stimuli are supraorbital or whose
+/// EMG channels are only OOc/OOr/PLA; not to synkinesis recordings below the blink study's minimum rate.
+public struct BlinkBatchAnalysis: BatchAnalysis {
+    public static let tableName = "blink_components"
+    public var blinkParameters: BlinkReflexParameters
+    public var norms: NormativeTable
+
+    public init(parameters: BlinkReflexParameters = BlinkReflexParameters(), norms: NormativeTable = .standard) {
+        self.blinkParameters = parameters
+        self.norms = norms
+    }
+
+    public var name: String { "blink" }
+
+    public var parameters: [String: String] {
+        ["parameters": canonicalJSON(blinkParameters), "norms": canonicalJSON(norms)]
+    }
+
+    public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+        let source = try RecordingReader.open(item.absolutePath, options: item.readOptions())
+        if source.header.sampleRate < blinkParameters.minimumSampleRateHz {
+            return .notApplicable("sampled at \(source.header.sampleRate) Hz, below the \(blinkParameters.minimumSampleRateHz) Hz a blink-reflex study needs")
+        }
+        var recording = try RecordingReader.read(item.absolutePath, options: item.readOptions())
+        if let stimuli = item.optionPath(BatchOption.stimuli) { recording.header.stimuli = try StimuliFile.read(stimuli) }
+        let sites = Set(recording.header.stimuli.map { $0.site?.lowercased() ?? "" })
+        let blinkMuscles: Set<Muscle> = [.OOc, .OOr, .PLA]
+        let emgMuscles = Set(recording.channels.filter { $0.kind == .emg }.compactMap(\.muscle))
+        let supraorbital = !sites.isEmpty && sites.allSatisfy { $0.contains("supraorbital") }
+        let hasStimuli = !recording.header.stimuli.isEmpty || recording.channels.contains { $0.kind == .trigger }
+        guard hasStimuli, supraorbital || (!emgMuscles.isEmpty && emgMuscles.isSubset(of: blinkMuscles) && sites == [""]) else {
+            return .notApplicable("not a blink-reflex study (no supraorbital stimuli, or muscles other than OOc/OOr/PLA)")
+        }
+        if let affected = try item.affectedSide() { recording.header.affectedSide = affected }
+        var result = try BlinkReflexAnalysis.analyze(recording, parameters: blinkParameters, norms: norms)
+        result.input = InputDescription(path: item.relativePath, sha256: sha256, header: recording.header)
+        return BatchOutput(
+            resultJSON: try SynkinesisBatchAnalysis.json(result),
+            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.blinkColumns, rows: NerveConductionRendering.blinkRows(result))],
+            qualityFailed: result.qualityFailed)
     }
 }
 
 /// The analyses `synk batch --analyses` knows, by name.
 public enum BatchAnalyses {
-    public static let names = ["synkinesis", "ncs"]
+    public static let names = ["synkinesis", "ncs", "blink"]
 
     /// Parses a comma-separated list such as `synkinesis,ncs`; a `.usage` error for an unknown name.
     public static func parse(_ list: String) throws(SynkError) -> [any BatchAnalysis] {
@@ -162,6 +208,7 @@ public enum BatchAnalyses {
             switch name {
             case "synkinesis": analyses.append(SynkinesisBatchAnalysis())
             case "ncs": analyses.append(NerveConductionBatchAnalysis())
+            case "blink": analyses.append(BlinkBatchAnalysis())
             default: throw .usage("unknown analysis '\(name)'", hint: "use \(names.joined(separator: ", "))")
             }
         }

@@ -173,7 +173,7 @@ public enum ClinicalHTML {
     }
 
     static func nerveConduction(_ result: NerveConductionResult, waveforms: [CMAPWaveform], tag: String, into doc: inout HTMLDocument) {
-        doc.paragraph("Stimuli: \(result.stimulusCount) (\(result.stimulusSource)); affected side \(result.affectedSide?.rawValue ?? "not stated"); normative table: \(result.normativeTable).\(result.flags.isEmpty ? "" : " Flags: \(result.flags.joined(separator: ", ")).")")
+        doc.paragraph("Stimuli: \(result.stimulusCount) (\(result.stimulusSource.rawValue)); affected side \(result.affectedSide?.rawValue ?? "not stated"); normative table: \(result.normativeTable).\(result.flags.isEmpty ? "" : " Flags: \(result.flags.joined(separator: ", ")).")")
         var rows: [String] = []
         for branch in Branch.allCases {
             let responses = result.responses.filter { $0.branch == branch }
@@ -182,7 +182,7 @@ public enum ClinicalHTML {
             for r in responses.sorted(by: { a, b in (a.side == comparison?.affectedSide ? 0 : 1, a.side) < (b.side == comparison?.affectedSide ? 0 : 1, b.side) }) {
                 let isAffected = comparison?.affectedSide == r.side
                 let norms = r.normChecks.map { c in
-                    "\(c.measure.replacingOccurrences(of: "_", with: " ")) \(c.withinLimits ? "within" : "OUTSIDE") \(limits(c)) (\(c.source))"
+                    "\(c.measure.rawValue.replacingOccurrences(of: "_", with: " ")) \(c.withinLimits ? "within" : "OUTSIDE") \(limits(c)) (\(c.source))"
                 }
                 let cells = [
                     text(ClinicalFormat.branchName(branch)), text("\(r.side.rawValue)\(comparison == nil ? "" : isAffected ? " (affected)" : " (healthy)")"),
@@ -192,7 +192,7 @@ public enum ClinicalHTML {
                     number(r.durationMs, field: "duration_ms"), number(r.areaMillivoltMs, field: "area_mv_ms"),
                     isAffected ? number(comparison?.enogPercent, 1, field: "enog_percent") : text(""),
                     isAffected ? number(comparison?.degenerationPercent, 1, field: "degeneration_percent") : text(""),
-                    text((norms + r.flags + (isAffected ? comparison?.flags ?? [] : [])).joined(separator: "; ")),
+                    text((norms + (r.flags + (isAffected ? comparison?.flags ?? [] : [])).map(\.rawValue)).joined(separator: "; ")),
                 ]
                 let outside = r.normChecks.contains { !$0.withinLimits } || (isAffected && !(comparison?.flags.isEmpty ?? true))
                 rows.append(row(cells, key: "ncs|\(tag)|\(branch.rawValue)|\(r.side.rawValue)", cls: outside ? "flag" : nil))
@@ -241,26 +241,26 @@ public enum ClinicalHTML {
     }
 
     static func blink(_ result: BlinkReflexResult, tag: String, into doc: inout HTMLDocument) {
-        doc.paragraph("Stimulus source: \(result.stimulusSource); affected side \(result.affectedSide?.rawValue ?? "not stated"); normative table: \(result.normativeTable).\(result.flags.isEmpty ? "" : " Flags: \(result.flags.joined(separator: ", ")).")")
+        doc.paragraph("Stimulus source: \(result.stimulusSource.rawValue); affected side \(result.affectedSide?.rawValue ?? "not stated"); normative table: \(result.normativeTable).\(result.flags.isEmpty ? "" : " Flags: \(result.flags.joined(separator: ", ")).")")
         var rows: [String] = []
         for c in result.components + result.spread {
             let norms = c.normChecks.map { "\($0.withinLimits ? "within" : "OUTSIDE") \(limits($0)) (\($0.source))" }
             let cells = [
-                text(c.component), text(c.stimulatedSide.rawValue), text("\(c.muscle.rawValue) \(c.recordedSide.rawValue)"),
+                text(c.component.rawValue), text(c.stimulatedSide.rawValue), text("\(c.muscle.rawValue) \(c.recordedSide.rawValue)"),
                 text(c.ipsilateral ? "ipsilateral" : "contralateral"),
                 number(c.onsetLatencyMs, field: "onset_latency_ms"), number(c.shortestLatencyMs, field: "shortest_latency_ms"),
                 number(c.amplitudePeakToPeakMillivolt, 3, field: "amplitude_pp_mv"),
-                text("\(c.sweepsWithResponse)/\(c.sweeps)"), text((norms + c.flags).joined(separator: "; ")),
+                text("\(c.sweepsWithResponse)/\(c.sweeps)"), text((norms + c.flags.map(\.rawValue)).joined(separator: "; ")),
             ]
             let cls = c.flags.isEmpty && c.normChecks.allSatisfy(\.withinLimits) ? nil : "flag"
-            rows.append(row(cells, key: "blink|\(tag)|\(c.component)|\(c.stimulatedSide.rawValue)|\(c.recordedSide.rawValue)|\(c.muscle.rawValue)", cls: cls))
+            rows.append(row(cells, key: "blink|\(tag)|\(c.component.rawValue)|\(c.stimulatedSide.rawValue)|\(c.recordedSide.rawValue)|\(c.muscle.rawValue)", cls: cls))
         }
         doc.raw(table(header: ["component", "stimulated", "recorded", "", "onset ms", "shortest ms", "amp p-p mV", "sweeps with response", "normative checks and flags"], rows: rows))
         if !result.sideDifferences.isEmpty {
             let diffRows = result.sideDifferences.map { d in
-                row([text(d.measure.replacingOccurrences(of: "_", with: " ")), number(d.differenceMs, field: "difference_ms"),
-                     text(((d.normCheck.map { ["\($0.withinLimits ? "within" : "OUTSIDE") \(limits($0)) (\($0.source))"] } ?? []) + d.flags).joined(separator: "; "))],
-                    key: "blinkdiff|\(tag)|\(d.measure)", cls: nil)
+                row([text(d.measure.rawValue.replacingOccurrences(of: "_", with: " ")), number(d.differenceMs, field: "difference_ms"),
+                     text(((d.normCheck.map { ["\($0.withinLimits ? "within" : "OUTSIDE") \(limits($0)) (\($0.source))"] } ?? []) + d.flags.map(\.rawValue)).joined(separator: "; "))],
+                    key: "blinkdiff|\(tag)|\(d.measure.rawValue)", cls: nil)
             }
             doc.raw(table(header: ["left − right", "ms", "normative check and flags"], rows: diffRows))
         }

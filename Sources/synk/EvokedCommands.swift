@@ -16,6 +16,18 @@ struct EvokedOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A clinic's own normative table (JSON) instead of the shipped one.", valueName: "FILE"))
     var norms: String?
 
+    @Option(help: ArgumentHelp("Analysis window around each stimulus, START:END (e.g. -5ms:50ms for MEPs; ms when no unit). Default: ncs -5ms:20ms, blink -10ms:100ms.", valueName: "START:END"))
+    var window: String?
+
+    @Option(help: ArgumentHelp("Main phase of the response: auto (largest area), negative or positive.", valueName: "POLARITY"))
+    var polarity: String?
+
+    @Option(help: ArgumentHelp("Remove mains from every sweep by a sinusoid fit at FREQ and its harmonics (e.g. 50, 60:20). Without it, mains is removed only on channels flagged mains-dominated.", valueName: "FREQ[:HARMONICS]"))
+    var notch: String?
+
+    @Option(name: .customLong("stimulus-times"), help: ArgumentHelp("What stimulus times count from: recording (the file's own time base, e.g. its time column; default) or first-sample.", valueName: "BASE"))
+    var stimulusTimes: String?
+
     @Option(help: "Output format: text, json or csv.")
     var format: ResultFormat = .text
 
@@ -29,6 +41,32 @@ struct EvokedOptions: ParsableArguments {
         if let affected { recording.header.affectedSide = try AnalysisOptions.parseAffected(affected) }
         let sha = try SHA256.hexOfFile(atPath: file)
         return (recording, InputDescription(path: file, sha256: sha, header: recording.header))
+    }
+
+    /// The evoked-response settings the options state (each parsed in one place: the settings' `init?(parsing:)`).
+    func settings() throws(SynkError) -> EvokedSettings {
+        var settings = EvokedSettings()
+        if let window {
+            guard let parsed = EpochWindow(parsing: window) else {
+                throw .usage("--window '\(window)' is not START:END around the stimulus", hint: "e.g. --window -5ms:50ms (start ≤ 0 < end)")
+            }
+            settings.window = parsed
+        }
+        if let polarity {
+            guard let parsed = ResponsePolarity(parsing: polarity) else { throw .usage("--polarity '\(polarity)' is not auto, negative or positive") }
+            settings.polarity = parsed
+        }
+        if let notch {
+            guard let parsed = MainsRemoval(parsing: notch) else { throw .usage("--notch '\(notch)' is not FREQ[:HARMONICS]", hint: "e.g. --notch 50 or --notch 60:20") }
+            settings.notch = parsed
+        }
+        if let stimulusTimes {
+            guard let parsed = StimulusTimeBase(parsing: stimulusTimes) else {
+                throw .usage("--stimulus-times '\(stimulusTimes)' is not recording or first-sample")
+            }
+            settings.stimulusTimeBase = parsed
+        }
+        return settings
     }
 
     func normativeTable() throws(SynkError) -> NormativeTable {
@@ -77,12 +115,14 @@ extension Synk {
 
         func run() throws {
             let norms = try evoked.normativeTable()
+            let settings = try evoked.settings()
             let (recording, description) = try evoked.recording(file, input: input)
-            var result = try NerveConductionAnalysis.analyze(recording, norms: norms)
+            var result = try NerveConductionAnalysis.analyze(recording, parameters: NerveConductionParameters(settings: settings), norms: norms)
             result.input = description
             try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
-            // As for synkinesis: the result is written, and exit 1 says a channel was left out for quality.
-            if !result.excludedChannels.isEmpty { throw ExitCode(1) }
+            // As for synkinesis: the result is written, and exit 1 says a channel was left out or a number is not
+            // to be trusted as it stands (unit, artefact, window).
+            if result.qualityFailed { throw ExitCode(1) }
         }
     }
 
@@ -108,11 +148,12 @@ extension Synk {
 
         func run() throws {
             let norms = try evoked.normativeTable()
+            let settings = try evoked.settings()
             let (recording, description) = try evoked.recording(file, input: input)
-            var result = try BlinkReflexAnalysis.analyze(recording, norms: norms)
+            var result = try BlinkReflexAnalysis.analyze(recording, parameters: BlinkReflexParameters(settings: settings), norms: norms)
             result.input = description
             try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
-            if !result.excludedChannels.isEmpty { throw ExitCode(1) }
+            if result.qualityFailed { throw ExitCode(1) }
         }
     }
 }
