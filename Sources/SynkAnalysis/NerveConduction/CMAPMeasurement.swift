@@ -221,8 +221,8 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
     ///    first phase, the edge between `onsetFitLowFraction` and `onsetFitHighFraction` of its peak is fitted by a
     ///    line on the unfiltered average and extrapolated to the baseline; if that fails, the 3 SD crossing is used
     ///    (`onset_fallback_threshold`).
-    /// 4. **Peak-to-peak**: from the main peak to the largest peak of the opposite sign between the onset and the
-    ///    response's return to baseline (parabola over ±`positivePeakFitHalfWidthMs`); never less than the
+    /// 4. **Peak-to-peak**: from the main peak to the largest peak of the opposite sign between the onset and twice
+    ///    the main phase's length after it (≥ 3 ms; parabola over ±`positivePeakFitHalfWidthMs`); never less than the
     ///    baseline-to-peak amplitude (the baseline lies between the two peaks).
     /// 5. **Duration / area**: from the onset to the end of the main phase (its zero crossing), area of the main phase.
     /// 6. **Window end**: `response_active_at_window_end` when the last `windowEndMs` still hold a deflection.
@@ -337,14 +337,10 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
             flags.append(.onsetWithinArtefact)
         }
 
-        // The response's return to baseline: the first point after the main peak from which the signal stays
-        // within the threshold for 1 ms (or the window's end).
-        let quietRun = max(1, Int(samplesPerMs.rounded()))
-        var responseEnd = n
-        var run = 0
-        for i in main.peakIndex..<n {
-            if abs(filtered[i]) <= threshold { run += 1; if run >= quietRun { responseEnd = i - run + 1; break } } else { run = 0 }
-        }
+        // The response extends past the main phase by twice the main phase's length (at least 3 ms): the opposite
+        // peak of a biphasic CMAP follows within it, and the later phases of a polyphasic MEP.
+        let mainLength = Double(main.end) - onset
+        let responseEnd = min(n, main.end + Int(max(2 * mainLength, 3 * samplesPerMs).rounded()))
         // Opposite peak within the response.
         var q = -1
         let lo = max(start, Int(onset.rounded(.down)))
