@@ -286,7 +286,10 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
         let latencyHalf = max(1, Int((0.1 * samplesPerMs).rounded()))
         let latencyFit = EvokedSignal.parabolicExtremum(filtered, lo: max(start, main.peakIndex - latencyHalf), hi: main.peakIndex + latencyHalf, minimum: s < 0)
         let depth = s * mainFit.value
-        guard depth > 0, depth > threshold else {
+        // A phase already under way where the artefact ended may be the artefact's residual decay: it counts only
+        // when it rises above its level there by more than the response threshold.
+        let residual = main.start <= start ? max(0, s * filtered[main.start]) : 0
+        guard depth > 0, depth - residual > threshold else {
             if activeAtEnd(threshold) { empty.flags.append(.responseActiveAtWindowEnd) }
             return empty
         }

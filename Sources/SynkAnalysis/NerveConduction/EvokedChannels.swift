@@ -27,7 +27,11 @@ struct EvokedChannelPlan {
             let flags = quality[c].flags
             let mainsOnly = flags.contains(.mainsDominated) && flags.allSatisfy { $0 == .mainsDominated || $0 == .extremeNoise }
             if !flags.isEmpty && !mainsOnly {
-                plan.excluded[c] = ExcludedChannel(info, quality: quality[c])
+                var channel = ExcludedChannel(info, quality: quality[c])
+                if flags.contains(.extremeNoise), let rms = quality[c].rms, rms > 10_000 {
+                    channel.reason += "; a level no muscle makes (\(Int(rms)) µV RMS): if the file is in µV, declare its unit (a unit error is likely)"
+                }
+                plan.excluded[c] = channel
                 continue
             }
             var mains = notch

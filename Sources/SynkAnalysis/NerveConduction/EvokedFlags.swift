@@ -123,7 +123,7 @@ public enum EvokedFlag: Hashable, Sendable {
         case .responseBeyondWindow: "a time-locked deflection lies after the end of the analysis window: widen --window"
         case .oppositePeakAtWindowEnd: "the opposite peak lies at the window's end: widen --window"
         case .mainPhaseUnterminated: "the main phase does not return to baseline within the window"
-        case .noiseImplausiblyLowUnit: "baseline noise below 0.05 µV is below any surface EMG amplifier's noise floor: the file is probably in mV or V; declare its unit"
+        case .noiseImplausiblyLowUnit: "single-sweep baseline noise below 0.1 µV is below any surface EMG amplifier's noise floor: the file is probably in mV or V; declare its unit"
         case .amplitudeImplausiblyHighUnit: "an amplitude above 50 mV is not a surface muscle response: the file is probably in µV read as mV (or V); declare its unit"
         case .lowSampleRate: "recorded below 5 kHz: onset resolution is coarser than nerve conduction needs"
         case .notSupramaximal: "the response was still growing at the highest intensity (not supramaximal)"

@@ -505,7 +505,7 @@ public enum NerveConductionAnalysis {
 
         // Plausibility: a unit read wrongly gives numbers no surface EMG makes.
         let sweepNoise = try SweepAverager.singleSweepNoise(source, indices: indices, conditioning: conditioning)
-        if sweepNoise < 0.05 { flags.append(.noiseImplausiblyLowUnit) }
+        if sweepNoise < 0.1 { flags.append(.noiseImplausiblyLowUnit) }
         if m.amplitudePeakToPeakMillivolt > 50 { flags.append(.amplitudeImplausiblyHighUnit) }
         // Something time-locked after the window?
         if !flags.contains(.responseActiveAtWindowEnd),
