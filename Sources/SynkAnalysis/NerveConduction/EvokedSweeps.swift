@@ -89,6 +89,8 @@ public struct RecordingSweeps: SweepSource {
     let mains: MainsRemoval?
     /// Samples after a stimulus masked out of the mains fit (the response window).
     let maskAfter: Int
+    /// Fitted mains coefficients per stimulus sample index (a sweep is read several times; it is fitted once).
+    let fits = MainsFitCache()
 
     /// Cuts `window` around each of `stimuli` (times in seconds from the first sample) on channel `channelIndex`.
     /// Throws `.input` when a stimulus lies outside the recording or its window runs past either end.
@@ -152,6 +154,36 @@ public struct RecordingSweeps: SweepSource {
     func subtractMains(_ mains: MainsRemoval, from: Int, into out: inout [Double], stimulus: Int) {
         let frequencies = mains.frequencies(sampleRate: sampleRate)
         guard !frequencies.isEmpty else { return }
+        let fit: (lo: Int, coefficients: [Double])?
+        if let cached = fits.values[stimulus] {
+            fit = cached
+        } else {
+            fit = fitMains(mains, frequencies: frequencies, stimulus: stimulus)
+            fits.values[stimulus] = fit
+        }
+        guard let (lo, coefficients) = fit else { return }
+        var state = frequencies.map { _ in (1.0, 0.0) }
+        let steps = frequencies.map { (cos(2 * Double.pi * $0 / sampleRate), sin(2 * Double.pi * $0 / sampleRate)) }
+        // Rotate the state to sample `from` (phase relative to lo).
+        let offset = from - lo
+        for k in state.indices {
+            let angle = 2 * Double.pi * frequencies[k] / sampleRate * Double(offset)
+            state[k] = (cos(angle), sin(angle))
+        }
+        for j in out.indices {
+            var value = 0.0
+            for (k, (c, s)) in state.enumerated() { value += coefficients[1 + 2 * k] * c + coefficients[2 + 2 * k] * s }
+            out[j] -= value
+            for k in state.indices {
+                let (c, s) = state[k], (dc, ds) = steps[k]
+                state[k] = (c * dc - s * ds, s * dc + c * ds)
+            }
+        }
+    }
+
+    /// The least-squares coefficients (constant, then cosine and sine per frequency) over the fit stretch of one
+    /// stimulus, and where that stretch starts; `nil` when too little unmasked signal remains.
+    func fitMains(_ mains: MainsRemoval, frequencies: [Double], stimulus: Int) -> (lo: Int, coefficients: [Double])? {
         let cycle = sampleRate / mains.frequencyHz
         let cycles = max(2, (mains.fitSeconds * mains.frequencyHz).rounded())
         let length = Int((cycles * cycle).rounded())
@@ -165,7 +197,7 @@ public struct RecordingSweeps: SweepSource {
         }
         let unknowns = 1 + 2 * frequencies.count
         let usable = masked.lazy.filter { !$0 }.count
-        guard usable >= max(4 * unknowns, Int(cycle.rounded())) else { return }
+        guard usable >= max(4 * unknowns, Int(cycle.rounded())) else { return nil }
         // Normal equations A·c = b with the basis 1, cos(2πf_k t), sin(2πf_k t); sinusoids by rotation recurrences.
         var a = [Double](repeating: 0, count: unknowns * unknowns)
         var b = [Double](repeating: 0, count: unknowns)
@@ -195,22 +227,14 @@ public struct RecordingSweeps: SweepSource {
             advance(&state)
         }
         for r in 0..<unknowns { for c in 0..<r { a[r * unknowns + c] = a[c * unknowns + r] } }
-        guard let coefficients = LinearAlgebra.solveSymmetric(a, b, size: unknowns) else { return }
-        // Evaluate the sinusoids (without the constant: the baseline correction removes offsets) over `out`.
-        state = frequencies.map { _ in (1.0, 0.0) }
-        // Rotate the state to sample `from` (phase relative to lo).
-        let offset = from - lo
-        for k in state.indices {
-            let angle = 2 * Double.pi * frequencies[k] / sampleRate * Double(offset)
-            state[k] = (cos(angle), sin(angle))
-        }
-        for j in out.indices {
-            var value = 0.0
-            for (k, (c, s)) in state.enumerated() { value += coefficients[1 + 2 * k] * c + coefficients[2 + 2 * k] * s }
-            out[j] -= value
-            advance(&state)
-        }
+        guard let coefficients = LinearAlgebra.solveSymmetric(a, b, size: unknowns) else { return nil }
+        return (lo, coefficients)
     }
+}
+
+/// Per-sweep mains fits of one ``RecordingSweeps`` (a reference type so that reading a sweep twice fits it once).
+final class MainsFitCache {
+    var values: [Int: (lo: Int, coefficients: [Double])?] = [:]
 }
 
 /// Small dense linear algebra for the mains fit.
