@@ -16,7 +16,7 @@ struct EvokedOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A clinic's own normative table (JSON) instead of the shipped one.", valueName: "FILE"))
     var norms: String?
 
-    @Option(help: ArgumentHelp("Analysis window around each stimulus, START:END (e.g. -5ms:50ms for MEPs; ms when no unit). Default: ncs -5ms:20ms, blink -10ms:100ms.", valueName: "START:END"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Analysis window around each stimulus, START:END (e.g. -5ms:50ms for MEPs; ms when no unit). Default: ncs -5ms:20ms, blink -10ms:100ms.", valueName: "START:END"))
     var window: String?
 
     @Option(help: ArgumentHelp("Main phase of the response: auto (largest area), negative or positive.", valueName: "POLARITY"))
