@@ -6,8 +6,13 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
     /// A response must reach a baseline-to-negative-peak amplitude of this many baseline standard deviations
     /// (of the low-passed average) to count as a response; below it the channel is `no_response`.
     public var responseThresholdSD: Double
-    /// Level, in baseline SDs, of the fallback onset rule (used only when the slope fit fails).
+    /// The onset is where the response, walked back from its first phase's peak, last lies within this many
+    /// baseline SDs (or ``onsetPeakFraction`` of the main peak, whichever is larger) of the baseline.
     public var onsetThresholdSD: Double
+    /// Floor of the onset level as a fraction of the main peak (a sub-µV drift of a very clean average is not the
+    /// response's departure).
+    public var onsetPeakFraction: Double
+
     /// The rising edge between these fractions of the negative peak is fitted by a straight line and
     /// extrapolated to the baseline to give the onset.
     public var onsetFitLowFraction: Double
@@ -39,8 +44,9 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
         responseThresholdSD: Double = 6, onsetThresholdSD: Double = 3, onsetFitLowFraction: Double = 0.1, onsetFitHighFraction: Double = 0.5,
         negativePeakFitHalfWidthMs: Double = 0.3, positivePeakFitHalfWidthMs: Double = 1.5, onsetRefits: Int = 2, searchGuardMs: Double = 0.25,
         artefactSettleSD: Double = 4, artefactQuietMs: Double = 0.2, maximumArtefactMs: Double = 5, earlierPhaseFraction: Double = 0.05,
-        windowEndFraction: Double = 0.05, windowEndMs: Double = 0.5
+        windowEndFraction: Double = 0.05, windowEndMs: Double = 0.5, onsetPeakFraction: Double = 0.01
     ) {
+        self.onsetPeakFraction = onsetPeakFraction
         self.artefactSettleSD = artefactSettleSD
         self.artefactQuietMs = artefactQuietMs
         self.maximumArtefactMs = maximumArtefactMs
@@ -72,6 +78,7 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
         case earlierPhaseFraction = "earlier_phase_fraction"
         case windowEndFraction = "window_end_fraction"
         case windowEndMs = "window_end_ms"
+        case onsetPeakFraction = "onset_peak_fraction"
     }
 }
 
@@ -308,7 +315,14 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
             while i > start { if leadSign * filtered[i] <= level { return i }; i -= 1 }
             return nil
         }
-        var onsetIndex: Double?
+        // Onset, two estimates of the first departure from baseline:
+        // (1) the edge between `onsetFitLowFraction` and `onsetFitHighFraction` of the first phase's peak, fitted by a
+        //     line on the unfiltered average and extrapolated to the baseline (exact for a straight edge; a threshold
+        //     crossing is late by the time the edge needs to climb the threshold);
+        // (2) walking back from the first phase's peak, the last point within `level` of the baseline (the
+        //     threshold rule; `level` is 3 SD, or 1 % of the main peak for a very clean average).
+        // A curved foot (MEPs, H-reflexes) leaves the baseline before the line's foot: then (2) is earlier and wins.
+        var fitted: Double?
         if let i10 = lastIndexBefore(lead.peakIndex, within: settings.onsetFitLowFraction * leadDepth),
            let i50 = lastIndexBefore(lead.peakIndex, within: settings.onsetFitHighFraction * leadDepth) {
             let hi = max(i50, i10 + 3)
@@ -320,19 +334,29 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
                 // Plausible: not after the fitted edge, not far before it, not inside the artefact.
                 guard candidate <= Double(hi), candidate >= Double(lo) - Double(hi - lo) - 2 * samplesPerMs,
                       candidate >= Double(start) - samplesPerMs else { break }
-                onsetIndex = candidate
+                fitted = candidate
                 lo = max(Int(candidate.rounded(.down)) + 1, 0)
             }
         }
-        if onsetIndex == nil {
+        // On the unfiltered average: the zero-phase low-pass spreads an edge earlier in time.
+        let level = max(settings.onsetThresholdSD * rawSigma, settings.onsetPeakFraction * depth)
+        var crossing: Double?
+        var i = lead.peakIndex
+        while i > start, leadSign * raw[i] > level { i -= 1 }
+        if i > start, i + 1 < n {
+            let a = leadSign * raw[i], b = leadSign * raw[i + 1]
+            crossing = Double(i) + (b != a ? (level - a) / (b - a) : 0)
+        }
+        var onsetIndex: Double?
+        switch (fitted, crossing) {
+        case let (f?, c?): onsetIndex = min(f, c)
+        case let (f?, nil): onsetIndex = f
+        case let (nil, c?):
             flags.append(.onsetFallbackThreshold)
-            let level = settings.onsetThresholdSD * sigma
-            if let i = lastIndexBefore(lead.peakIndex, within: level), i + 1 < n {
-                let a = leadSign * filtered[i], b = leadSign * filtered[i + 1]
-                onsetIndex = Double(i) + (b != a ? (level - a) / (b - a) : 0)
-            } else {
-                onsetIndex = Double(start)
-            }
+            onsetIndex = c
+        case (nil, nil):
+            flags.append(.onsetFallbackThreshold)
+            onsetIndex = Double(start)
         }
         let onset = onsetIndex!
         let artefactEndIndex = response.sampleIndex(ofMs: artefact.endMs)

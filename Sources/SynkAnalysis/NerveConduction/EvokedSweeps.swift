@@ -277,8 +277,7 @@ enum LinearAlgebra {
 /// Groups sweeps recorded without intensities into stable response groups.
 ///
 /// Without intensities synk cannot tell which sweeps were supramaximal. Sweeps are clustered by their single-sweep
-/// peak-to-peak amplitude after the artefact (sorted amplitudes split where one is more than `gapRatio` above the
-/// previous one) and then by shape (a sweep stays in its group when it correlates with the group's mean at
+/// peak-to-peak amplitude after the artefact (sorted amplitudes split at steps larger than `gapRatio` and than `spreadFactor` times the median step) and then by shape (a sweep stays in its group when it correlates with the group's mean at
 /// `minimumCorrelation` or more). A group is stable with at least `minimumSweeps` sweeps and `minimumFraction` of
 /// all sweeps; the stable group with the largest median amplitude is measured (the supramaximal plateau when the
 /// study climbed to it). This follows the clinical practice of measuring the largest reproducible response
@@ -286,12 +285,16 @@ enum LinearAlgebra {
 /// checked for reproducibility).
 public struct ResponseGrouping: Sendable, Hashable, Codable {
     public var gapRatio: Double
+    /// A step must also exceed this many times the median step between sorted amplitudes.
+    public var spreadFactor: Double
     public var minimumCorrelation: Double
     public var minimumSweeps: Int
     public var minimumFraction: Double
 
-    public init(gapRatio: Double = 1.15, minimumCorrelation: Double = 0.5, minimumSweeps: Int = 2, minimumFraction: Double = 0.15) {
+    public init(gapRatio: Double = 1.15, spreadFactor: Double = 6, minimumCorrelation: Double = 0.3, minimumSweeps: Int = 2,
+                minimumFraction: Double = 0.15) {
         self.gapRatio = gapRatio
+        self.spreadFactor = spreadFactor
         self.minimumCorrelation = minimumCorrelation
         self.minimumSweeps = minimumSweeps
         self.minimumFraction = minimumFraction
@@ -299,24 +302,32 @@ public struct ResponseGrouping: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case gapRatio = "gap_ratio"
+        case spreadFactor = "spread_factor"
         case minimumCorrelation = "minimum_correlation"
         case minimumSweeps = "minimum_sweeps"
         case minimumFraction = "minimum_fraction"
     }
 
-    /// Splits `indices` by the amplitudes `amplitude[i]` (one per index) into amplitude groups, in increasing order.
-    func amplitudeGroups(_ indices: [Int], amplitude: [Double]) -> [[Int]] {
+    /// Splits `indices` by the amplitudes `amplitude[i]` (one per index) into amplitude groups, in increasing order:
+    /// at every step between consecutive sorted amplitudes larger than `gapRatio` and than `spreadFactor` times the
+    /// median step (in log amplitude). Responses that merely vary from sweep to sweep (MEPs vary by 30-50 %) have
+    /// no such step and stay one group; the levels of an intensity series do. A step that would leave fewer than
+    /// `minimumGroup` sweeps on either side is not a split (the tails of a variable response stay with it).
+    func amplitudeGroups(_ indices: [Int], amplitude: [Double], minimumGroup: Int = 1) -> [[Int]] {
         let order = indices.indices.sorted { amplitude[$0] < amplitude[$1] }
+        let logs = order.map { log(max(amplitude[$0], 1e-12)) }
+        var steps: [Double] = []
+        for k in 1..<max(1, logs.count) { steps.append(logs[k] - logs[k - 1]) }
+        let median = steps.isEmpty ? 0 : steps.sorted()[steps.count / 2]
+        let threshold = max(log(gapRatio), spreadFactor * median)
         var groups: [[Int]] = []
-        var previous = -Double.infinity
-        for k in order {
-            let a = amplitude[k]
-            if groups.isEmpty || (previous > 0 && a / previous > gapRatio) {
-                groups.append([indices[k]])
+        for (k, index) in order.enumerated() {
+            let split = k > 0 && logs[k] - logs[k - 1] > threshold && (groups.last?.count ?? 0) >= minimumGroup && order.count - k >= minimumGroup
+            if groups.isEmpty || split {
+                groups.append([indices[index]])
             } else {
-                groups[groups.count - 1].append(indices[k])
+                groups[groups.count - 1].append(indices[index])
             }
-            previous = a
         }
         return groups
     }

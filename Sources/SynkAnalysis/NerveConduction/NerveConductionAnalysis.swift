@@ -563,8 +563,11 @@ public enum NerveConductionAnalysis {
             amplitude.append((x.max() ?? 0) - (x.min() ?? 0))
         }
         let needed = max(grouping.minimumSweeps, Int((grouping.minimumFraction * Double(all.count)).rounded(.up)))
+        let groups = grouping.amplitudeGroups(all, amplitude: amplitude, minimumGroup: needed)
+        // One group: the sweeps vary but show no distinct levels (no intensity series); all of them are the response.
+        if groups.count == 1 { return (all, true) }
         var best: (median: Double, members: [Int])?
-        for group in grouping.amplitudeGroups(all, amplitude: amplitude) where group.count >= needed {
+        for group in groups where group.count >= needed {
             var mean = [Double](repeating: 0, count: source.samplesPerSweep - from)
             for s in group { for (i, v) in segment(s).enumerated() { mean[i] += v / Double(group.count) } }
             let members = group.filter { EvokedSignal.correlation(segment($0), mean) ?? 0 >= grouping.minimumCorrelation }
