@@ -311,8 +311,8 @@ public struct ResponseGrouping: Sendable, Hashable, Codable {
     /// Splits `indices` by the amplitudes `amplitude[i]` (one per index) into amplitude groups, in increasing order:
     /// at every step between consecutive sorted amplitudes larger than `gapRatio` and than `spreadFactor` times the
     /// median step (in log amplitude). Responses that merely vary from sweep to sweep (MEPs vary by 30-50 %) have
-    /// no such step and stay one group; the levels of an intensity series do. A step that would leave fewer than
-    /// `minimumGroup` sweeps on either side is not a split (the tails of a variable response stay with it).
+    /// no such step and stay one group; the levels of an intensity series do. The lowest and highest groups must hold
+    /// `minimumGroup` sweeps (the tails of a variable response stay with it).
     func amplitudeGroups(_ indices: [Int], amplitude: [Double], minimumGroup: Int = 1) -> [[Int]] {
         let order = indices.indices.sorted { amplitude[$0] < amplitude[$1] }
         let logs = order.map { log(max(amplitude[$0], 1e-12)) }
@@ -320,14 +320,15 @@ public struct ResponseGrouping: Sendable, Hashable, Codable {
         for k in 1..<max(1, logs.count) { steps.append(logs[k] - logs[k - 1]) }
         let median = steps.isEmpty ? 0 : steps.sorted()[steps.count / 2]
         let threshold = max(log(gapRatio), spreadFactor * median)
+        var splits = (1..<max(1, order.count)).filter { logs[$0] - logs[$0 - 1] > threshold }
+        // The extreme groups must hold `minimumGroup` sweeps: a few outlying sweeps stay with their neighbours.
+        while let first = splits.first, first < minimumGroup { splits.removeFirst() }
+        while let last = splits.last, order.count - last < minimumGroup { splits.removeLast() }
         var groups: [[Int]] = []
-        for (k, index) in order.enumerated() {
-            let split = k > 0 && logs[k] - logs[k - 1] > threshold && (groups.last?.count ?? 0) >= minimumGroup && order.count - k >= minimumGroup
-            if groups.isEmpty || split {
-                groups.append([indices[index]])
-            } else {
-                groups[groups.count - 1].append(indices[index])
-            }
+        var begin = 0
+        for end in splits + [order.count] where end > begin {
+            groups.append(order[begin..<end].map { indices[$0] })
+            begin = end
         }
         return groups
     }
