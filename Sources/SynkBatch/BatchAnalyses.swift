@@ -110,7 +110,7 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
 /// Facial nerve conduction per file: the result JSON of `synk ncs --format json` and the table
 /// `ncs_responses` (one row per branch × side, the columns of `synk ncs --format csv`).
 ///
-/// Not applicable to recordings below the analysis's minimum rate (5 kHz by default), such as
+/// Not applicable to recordings below the analysis's minimum rate (2.5 kHz by default), such as
 /// 1 kHz synkinesis recordings, nor to blink-reflex studies (every stimulus supraorbital).
 public struct NerveConductionBatchAnalysis: BatchAnalysis {
     public static let tableName = "ncs_responses"

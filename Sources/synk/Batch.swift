@@ -8,7 +8,7 @@ extension Synk {
         static let configuration = CommandConfiguration(
             abstract: "Analyse a whole dataset: in parallel, resumably, and sharded across a Slurm array.",
             usage: """
-            synk batch DATASET -o RESULTS/ [--analyses synkinesis,ncs] [--jobs N] [--resume] [--shard I/N]
+            synk batch DATASET -o RESULTS/ [--analyses synkinesis,ncs,blink] [--jobs N] [--resume] [--shard I/N]
             synk batch merge RESULTS/
             """,
             discussion: """
@@ -19,7 +19,7 @@ extension Synk {
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
             written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
             errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
-            apply to (ncs below 5 kHz or on a blink study, synkinesis on a recording with stimuli and no tasks) is listed in \
+            apply to (ncs below 2.5 kHz or on a blink study, blink on other recordings, synkinesis on a recording with stimuli and no tasks) is listed in \
             not_applicable.csv, not as an error.
 
             --resume skips every (file, analysis) whose record matches the file's SHA-256, the parameters and \

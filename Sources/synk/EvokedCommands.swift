@@ -93,17 +93,25 @@ extension Synk {
             commandName: "ncs",
             abstract: "Facial nerve conduction (ENoG): CMAP latency and amplitude per branch and side, ENoG % per branch.",
             discussion: """
-            Sweeps are cut around each stimulus, baseline-corrected, the stimulus artefact blanked (never \
-            measured), and averaged per intensity; the supramaximal response (where amplitude stops growing) \
-            is measured: onset latency, negative-peak latency, baseline-to-peak and peak-to-peak amplitude, \
-            negative-phase duration and area. A channel with a quality flag (`synk info`) is not measured: it is \
-            listed as excluded with the reason and the command exits 1. ENoG % = 100 · A_pp(affected) / A_pp(healthy); degeneration % = \
-            100 − ENoG %. Flags compare with the shipped normative table (every limit with its source) or --norms.
-            Recordings need ≥ 5 kHz.
+            Sweeps are read around each stimulus in --window (default -5ms:20ms; MEPs and H-reflexes need e.g. \
+            -5ms:50ms), baseline-corrected and averaged per intensity; the supramaximal response (where amplitude \
+            stops growing) is measured, or without intensities the largest stable group of sweeps (flag \
+            intensity_unknown). On each average the stimulus artefact's end is measured and nothing before it is \
+            measured. The main phase is the one with the largest area (--polarity to choose); the onset is the first \
+            departure from baseline whatever its sign; p-p is never below b-p. Mains is removed from every sweep \
+            (--notch, or automatically on a mains-dominated channel) instead of excluding the channel. Stimulus \
+            times are in the recording's own time base (--stimulus-times first-sample for tables counted from the \
+            first sample). A channel with another quality flag, or whose label names no muscle, is listed as \
+            excluded with the reason; a response still active at the window's end, an onset inside the artefact or \
+            a level that points at a unit error is flagged; each makes the command exit 1 with the result written. \
+            ENoG % = 100 · A_pp(affected) / A_pp(healthy); degeneration % = 100 − ENoG %. Norms: the shipped table \
+            (every limit with its citation, applied only where it was measured) or --norms. Recordings below 5 kHz \
+            are flagged, below 2.5 kHz refused. Methods: docs/evoked-responses.md.
 
             Examples:
               synk ncs enog.h5
               synk ncs enog.wav --stimuli stimuli.csv --affected right --format json -o enog.json
+              synk ncs mep.csv --stimuli pulses.csv --window -5ms:50ms --notch 60:20
             """
         )
 
