@@ -136,11 +136,25 @@ public struct RecordingSweeps: SweepSource {
         let from = c - preStimulusSamples + samplesPerSweep
         // Stop 1 ms before the next stimulus of the recording.
         var limit = samples.count
-        if let next = allStimulusIndices.first(where: { $0 > c }) { limit = min(limit, next - Int((0.001 * sampleRate).rounded())) }
+        let k = firstStimulus(after: c)
+        if k < allStimulusIndices.count { limit = min(limit, allStimulusIndices[k] - Int((0.001 * sampleRate).rounded())) }
         let count = min(length, limit - from)
         guard count > 0 else { return [] }
         return segment(from: from, count: count, stimulus: c)
     }
+
+    /// Index in `allStimulusIndices` (sorted) of the first stimulus later than sample `c` (binary search).
+    func firstStimulus(after c: Int) -> Int {
+        var lo = 0, hi = allStimulusIndices.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if allStimulusIndices[mid] > c { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    /// Index of the first stimulus at or after sample `c`.
+    func firstStimulus(atOrAfter c: Int) -> Int { firstStimulus(after: c - 1) }
 
     func segment(from: Int, count: Int, stimulus: Int) -> [Double] {
         var out = (from..<(from + count)).map { Double(samples[$0]) }
@@ -192,8 +206,11 @@ public struct RecordingSweeps: SweepSource {
         lo = max(0, hi - length)
         let maskBefore = Int((0.001 * sampleRate).rounded())
         var masked = [Bool](repeating: false, count: hi - lo)
-        for s in allStimulusIndices where s + maskAfter >= lo && s - maskBefore < hi {
-            for i in max(lo, s - maskBefore)..<min(hi, s + maskAfter) { masked[i - lo] = true }
+        var k = firstStimulus(atOrAfter: lo - maskAfter)
+        while k < allStimulusIndices.count, allStimulusIndices[k] - maskBefore < hi {
+            let s = allStimulusIndices[k]
+            for i in max(lo, s - maskBefore)..<max(max(lo, s - maskBefore), min(hi, s + maskAfter)) { masked[i - lo] = true }
+            k += 1
         }
         let unknowns = 1 + 2 * frequencies.count
         let usable = masked.lazy.filter { !$0 }.count
