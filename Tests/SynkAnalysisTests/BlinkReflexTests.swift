@@ -103,6 +103,18 @@ struct BlinkReflexTests {
         #expect(result.sideDifferences.contains { $0.measure == .r2ContralateralSideDifference })
     }
 
+    @Test("a window that ends inside R2 (--window -10ms:40ms) flags R2 response_active_at_window_end; the default window does not")
+    func windowCutsR2() throws {
+        let (recording, _) = try BlinkSimulator.simulate(BlinkStudyConfiguration(sweepsPerSide: 4), seed: 2)
+        let short = try BlinkReflexAnalysis.analyze(recording, parameters: BlinkReflexParameters(settings: EvokedSettings(window: EpochWindow(parsing: "-10ms:40ms"))))
+        let r2 = try #require(short.component(.R2, stimulated: .left, recorded: .left))
+        #expect(r2.flags.contains(.responseActiveAtWindowEnd), "\(r2.flags)")
+        #expect(short.qualityFailed)
+        let full = try BlinkReflexAnalysis.analyze(recording)
+        #expect(!(full.components).contains { $0.flags.contains(.responseActiveAtWindowEnd) })
+        #expect(full.parameters.window.postStimulusMs == 100)
+    }
+
     @Test("stimuli of unknown side and low rates are input errors")
     func badInputs() throws {
         var (recording, _) = try BlinkSimulator.simulate(BlinkStudyConfiguration(sweepsPerSide: 1), seed: 1)

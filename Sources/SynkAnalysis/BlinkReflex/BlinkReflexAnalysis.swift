@@ -201,8 +201,10 @@ public struct BlinkReflexResult: Sendable, Hashable, Codable {
         case firstSampleTimeSeconds = "first_sample_time_s"
     }
 
-    /// True when a channel was excluded or unrecognised (the CLI exits 1).
-    public var qualityFailed: Bool { !excludedChannels.isEmpty || flags.contains(where: \.failsQuality) }
+    /// True when a channel was excluded or unrecognised, or a component was cut by the window (the CLI exits 1).
+    public var qualityFailed: Bool {
+        !excludedChannels.isEmpty || flags.contains(where: \.failsQuality) || (components + spread).contains { $0.flags.contains(where: \.failsQuality) }
+    }
 
     public func component(_ name: BlinkComponentName, stimulated: Side, recorded: Side, muscle: Muscle = .OOc) -> BlinkComponent? {
         (components + spread).first { $0.component == name && $0.stimulatedSide == stimulated && $0.recordedSide == recorded && $0.muscle == muscle }
@@ -327,6 +329,7 @@ public enum BlinkReflexAnalysis {
         let w0 = max(blankEnd + half, Int(epochs.sampleIndex(ofMs: window.lowerBound).rounded()))
         let w1 = min(n - 1, Int(epochs.sampleIndex(ofMs: window.upperBound).rounded()))
         var onsets: [Double] = [], amplitudes: [Double] = [], areas: [Double] = []
+        var cutByWindow = 0
         for s in 0..<epochs.sweepCount {
             guard b1 - b0 > 4, w1 > w0 else { break }
             let x = epochs.sweep(s)
@@ -357,6 +360,8 @@ public enum BlinkReflexAnalysis {
                 if envelope[i] > mu + parameters.detectionThresholdSD * sd { end = i; below = 0 } else { below += 1; if below > quiet { break } }
                 i += 1
             }
+            // The burst was still going when the sweep ended: the window cut it.
+            if i >= n, below <= quiet { cutByWindow += 1 }
             let s0 = Int(onsetIndex.rounded()), s1 = min(n - 1, end + half)
             guard s1 > s0 else { continue }
             let segment = x[s0...s1]
@@ -376,6 +381,7 @@ public enum BlinkReflexAnalysis {
             return component
         }
         if onsets.count < count { component.flags.append(.notInEverySweep) }
+        if cutByWindow * 2 > onsets.count { component.flags.append(.responseActiveAtWindowEnd) }
         component.onsetLatencyMs = onsets.reduce(0, +) / Double(onsets.count)
         component.shortestLatencyMs = onsets.min()
         component.amplitudePeakToPeakMillivolt = amplitudes.reduce(0, +) / Double(amplitudes.count)
