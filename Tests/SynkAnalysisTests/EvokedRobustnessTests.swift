@@ -69,6 +69,25 @@ struct EvokedRobustnessTests {
         #expect(r.flags.contains(.responseActiveAtWindowEnd))
     }
 
+    @Test("an M-wave (3.5 ms) and an H-reflex-like late wave (30 ms) in one -5…50 ms window: the larger is measured and the other is flagged; a window around one of them measures it without the flag")
+    func twoResponsesInWindow() throws {
+        let responses = [
+            EvokedBranchResponse(branch: .buccal, side: .left, onsetLatencyMs: 3.5, amplitudePeakToPeakMillivolt: 2.0),
+            EvokedBranchResponse(branch: .buccal, side: .left, onsetLatencyMs: 30, amplitudePeakToPeakMillivolt: 1.0),
+        ]
+        let config = EvokedStudyConfiguration(responses: responses, intensitiesMilliampere: [40], sweepsPerIntensity: 8, stimulusIntervalSeconds: 0.1, snrDecibel: 25)
+        let (recording, truth) = try EvokedSimulator.simulate(config, seed: 8)
+        let wide = try NerveConductionAnalysis.analyze(recording, parameters: NerveConductionParameters(settings: EvokedSettings(window: EpochWindow(parsing: "-5ms:50ms"))))
+        let r = try #require(wide.response(branch: .buccal, side: .left))
+        #expect(r.flags.contains(.otherResponseInWindow), "\(r.flags)")
+        #expect(abs(r.onsetLatencyMs! - 3.5) <= 0.1)
+        let narrow = try NerveConductionAnalysis.analyze(recording)
+        let m = try #require(narrow.response(branch: .buccal, side: .left))
+        #expect(!m.flags.contains(.otherResponseInWindow))
+        let pp = truth.sweeps.flatMap(\.responses).filter { $0.onsetLatencyMs < 10 }.map(\.amplitudePeakToPeakMillivolt)
+        #expect(abs(m.amplitudePeakToPeakMillivolt / (pp.reduce(0, +) / Double(pp.count)) - 1) <= 0.03)
+    }
+
     @Test("window parsing: units, order and sign are checked")
     func windowParsing() {
         #expect(EpochWindow(parsing: "-10:100")?.postStimulusMs == 100)

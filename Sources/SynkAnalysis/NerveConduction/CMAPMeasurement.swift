@@ -39,13 +39,16 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
     /// ``responseThresholdSD`` SDs and this fraction of the main peak.
     public var windowEndFraction: Double
     public var windowEndMs: Double
+    /// A deflection outside the measured response reaching this fraction of its main peak is another response.
+    public var otherResponseFraction: Double
 
     public init(
         responseThresholdSD: Double = 6, onsetThresholdSD: Double = 3, onsetFitLowFraction: Double = 0.1, onsetFitHighFraction: Double = 0.5,
         negativePeakFitHalfWidthMs: Double = 0.3, positivePeakFitHalfWidthMs: Double = 1.5, onsetRefits: Int = 2, searchGuardMs: Double = 0.25,
         artefactSettleSD: Double = 4, artefactQuietMs: Double = 0.2, maximumArtefactMs: Double = 5, earlierPhaseFraction: Double = 0.05,
-        windowEndFraction: Double = 0.05, windowEndMs: Double = 0.5, onsetPeakFraction: Double = 0.01
+        windowEndFraction: Double = 0.05, windowEndMs: Double = 0.5, onsetPeakFraction: Double = 0.01, otherResponseFraction: Double = 0.2
     ) {
+        self.otherResponseFraction = otherResponseFraction
         self.onsetPeakFraction = onsetPeakFraction
         self.artefactSettleSD = artefactSettleSD
         self.artefactQuietMs = artefactQuietMs
@@ -79,6 +82,7 @@ public struct CMAPMeasurementSettings: Sendable, Hashable, Codable {
         case windowEndFraction = "window_end_fraction"
         case windowEndMs = "window_end_ms"
         case onsetPeakFraction = "onset_peak_fraction"
+        case otherResponseFraction = "other_response_fraction"
     }
 }
 
@@ -233,6 +237,8 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
     ///    baseline-to-peak amplitude (the baseline lies between the two peaks).
     /// 5. **Duration / area**: from the onset to the end of the main phase (its zero crossing), area of the main phase.
     /// 6. **Window end**: `response_active_at_window_end` when the last `windowEndMs` still hold a deflection.
+    /// 7. **Another response**: `other_response_in_window` when, before the onset or after the response, a deflection
+    ///    reaches `otherResponseFraction` of the main peak (M-wave and H-reflex in one window).
     public static func measure(
         _ response: AveragedResponse, conditioning: EvokedConditioning, settings: CMAPMeasurementSettings, polarity: ResponsePolarity = .automatic
     ) -> CMAPMeasurement {
@@ -384,6 +390,14 @@ public struct CMAPMeasurement: Sendable, Hashable, Codable {
             if q >= n - tail { flags.append(.oppositePeakAtWindowEnd) }
         }
         if activeAtEnd(max(threshold, settings.windowEndFraction * depth)) { flags.append(.responseActiveAtWindowEnd) }
+        // Another response elsewhere in the window (an M-wave and an H-reflex, a direct and a late response): the
+        // one measured is the larger; say that there is another.
+        let otherLevel = max(threshold, settings.otherResponseFraction * depth)
+        let firstOnsetSample = Int(onset.rounded(.down)) - Int(samplesPerMs.rounded())
+        if (start..<max(start, firstOnsetSample)).contains(where: { abs(filtered[$0]) > otherLevel })
+            || (min(n, responseEnd)..<n).contains(where: { abs(filtered[$0]) > otherLevel }) {
+            flags.append(.otherResponseInWindow)
+        }
 
         // End of the main phase: its zero crossing after the peak (interpolated).
         var endIndex = Double(n - 1)

@@ -22,7 +22,7 @@ public enum NormMeasure: String, Sendable, Hashable, Codable, CaseIterable {
 public enum EvokedFlag: Hashable, Sendable {
     // Measurement of one averaged response.
     case noResponse, windowTooShort, onsetFallbackThreshold, onsetWithinArtefact, artefactNotSettled
-    case responseActiveAtWindowEnd, responseBeyondWindow, oppositePeakAtWindowEnd, mainPhaseUnterminated
+    case responseActiveAtWindowEnd, responseBeyondWindow, oppositePeakAtWindowEnd, mainPhaseUnterminated, otherResponseInWindow
     // Plausibility of the numbers.
     case noiseImplausiblyLowUnit, amplitudeImplausiblyHighUnit, lowSampleRate
     // Selection of the sweeps.
@@ -44,7 +44,7 @@ public enum EvokedFlag: Hashable, Sendable {
         var table: [String: EvokedFlag] = [:]
         let fixed: [EvokedFlag] = [
             .noResponse, .windowTooShort, .onsetFallbackThreshold, .onsetWithinArtefact, .artefactNotSettled, .responseActiveAtWindowEnd,
-            .responseBeyondWindow, .oppositePeakAtWindowEnd, .mainPhaseUnterminated, .noiseImplausiblyLowUnit, .amplitudeImplausiblyHighUnit,
+            .responseBeyondWindow, .oppositePeakAtWindowEnd, .mainPhaseUnterminated, .otherResponseInWindow, .noiseImplausiblyLowUnit, .amplitudeImplausiblyHighUnit,
             .lowSampleRate, .notSupramaximal, .amplitudeFellAtHighestIntensity, .intensityUnknown, .noStableResponseGroup, .mainsRemoved,
             .stimulusSideUnknown, .channelsExcludedByQuality, .channelsUnrecognised, .affectedSideUnknown, .affectedSideAssumedSmallerResponse,
             .degenerationAboveThreshold, .healthySideNoResponse, .affectedSideNoResponse, .missing, .notInEverySweep, .r2SpreadSynkinesis,
@@ -70,6 +70,7 @@ public enum EvokedFlag: Hashable, Sendable {
         case .responseBeyondWindow: "response_beyond_window"
         case .oppositePeakAtWindowEnd: "positive_peak_at_window_end"
         case .mainPhaseUnterminated: "negative_phase_unterminated"
+        case .otherResponseInWindow: "other_response_in_window"
         case .noiseImplausiblyLowUnit: "noise_implausibly_low_unit"
         case .amplitudeImplausiblyHighUnit: "amplitude_implausibly_high_unit"
         case .lowSampleRate: "low_sample_rate"
@@ -106,7 +107,7 @@ public enum EvokedFlag: Hashable, Sendable {
     public var failsQuality: Bool {
         switch self {
         case .noiseImplausiblyLowUnit, .amplitudeImplausiblyHighUnit, .onsetWithinArtefact, .artefactNotSettled, .responseActiveAtWindowEnd,
-             .responseBeyondWindow, .channelsExcludedByQuality, .channelsUnrecognised: true
+             .responseBeyondWindow, .channelsExcludedByQuality, .channelsUnrecognised, .otherResponseInWindow: true
         default: false
         }
     }
@@ -123,6 +124,7 @@ public enum EvokedFlag: Hashable, Sendable {
         case .responseBeyondWindow: "a time-locked deflection lies after the end of the analysis window: widen --window"
         case .oppositePeakAtWindowEnd: "the opposite peak lies at the window's end: widen --window"
         case .mainPhaseUnterminated: "the main phase does not return to baseline within the window"
+        case .otherResponseInWindow: "another response (at least a fifth of the measured one) lies elsewhere in the window, e.g. an M-wave and an H-reflex: the larger was measured; narrow --window to choose"
         case .noiseImplausiblyLowUnit: "single-sweep baseline noise below 0.1 µV is below any surface EMG amplifier's noise floor: the file is probably in mV or V; declare its unit"
         case .amplitudeImplausiblyHighUnit: "an amplitude above 50 mV is not a surface muscle response: the file is probably in µV read as mV (or V); declare its unit"
         case .lowSampleRate: "recorded below 5 kHz: onset resolution is coarser than nerve conduction needs"
