@@ -70,24 +70,12 @@ public struct EvokedEpochs: Sendable, Hashable {
     public static func cut(
         _ recording: Recording, channelIndex: Int, stimuli: [Stimulus], window: EpochWindow
     ) throws(SynkError) -> EvokedEpochs {
-        let rate = recording.sampleRate
-        let file = recording.header.source?.path
-        let channel = recording.channels[channelIndex]
-        let pre = window.preSamples(sampleRate: rate), post = window.postSamples(sampleRate: rate)
-        var sweeps: [[Float]] = []
-        for stimulus in stimuli {
-            guard stimulus.time.isFinite, stimulus.time >= 0, stimulus.time < recording.duration else {
-                throw .input(file, "stimulus at \(stimulus.time) s lies outside the recording (0-\(recording.duration) s)",
-                             place: "stimuli", hint: "check the stimulus list or its time unit")
-            }
-            let index = Int((stimulus.time * rate).rounded())
-            guard index - pre >= 0, index + post <= recording.frameCount else {
-                throw .input(file, "the window \(-window.preStimulusMs)…+\(window.postStimulusMs) ms around the stimulus at \(stimulus.time) s runs past the end of the recording",
-                             place: channel.label, hint: "shorten the analysis window or drop that stimulus")
-            }
-            sweeps.append(Array(recording.samples[channelIndex][(index - pre)..<(index + post)]))
+        let source = try RecordingSweeps(recording, channelIndex: channelIndex, stimuli: stimuli, allStimuli: stimuli, window: window, mains: nil)
+        let sweeps = source.stimulusIndices.map { index in
+            Array(recording.samples[channelIndex][(index - source.preStimulusSamples)..<(index - source.preStimulusSamples + source.samplesPerSweep)])
         }
-        return try EvokedEpochs(channel: channel, sampleRate: rate, preStimulusSamples: pre, sweeps: sweeps, stimuli: stimuli)
+        return try EvokedEpochs(channel: source.channel, sampleRate: source.sampleRate, preStimulusSamples: source.preStimulusSamples,
+                                sweeps: sweeps, stimuli: stimuli)
     }
 }
 

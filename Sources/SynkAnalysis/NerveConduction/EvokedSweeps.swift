@@ -41,6 +41,11 @@ enum SweepAverager {
         return b0..<b1
     }
 
+    /// Mean of `sweep` over `baseline` (the pre-stimulus level each sweep is measured from).
+    static func baselineMean(_ sweep: [Double], _ baseline: Range<Int>) -> Double {
+        EvokedSignal.mean(sweep[baseline])
+    }
+
     static func average(_ source: some SweepSource, indices: [Int], conditioning: EvokedConditioning) throws(SynkError) -> AveragedResponse {
         guard !indices.isEmpty else { throw .input(nil, "no sweeps to average", place: source.channel.label) }
         let baseline = try baselineRange(source, conditioning: conditioning)
@@ -48,9 +53,7 @@ enum SweepAverager {
         var sum = [Double](repeating: 0, count: n)
         for s in indices {
             let sweep = source.sweep(s)
-            var mean = 0.0
-            for i in baseline { mean += sweep[i] }
-            mean /= Double(baseline.count)
+            let mean = baselineMean(sweep, baseline)
             for i in 0..<n { sum[i] += sweep[i] - mean }
         }
         let count = Double(indices.count)

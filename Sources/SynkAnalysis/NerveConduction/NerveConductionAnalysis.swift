@@ -551,9 +551,7 @@ public enum NerveConductionAnalysis {
         let from = min(source.samplesPerSweep - 1, Int(source.sampleIndex(ofMs: artefact.endMs + parameters.measurement.searchGuardMs).rounded(.up)))
         func segment(_ s: Int) -> [Double] {
             let sweep = source.sweep(s)
-            var mean = 0.0
-            for i in baseline { mean += sweep[i] }
-            mean /= Double(baseline.count)
+            let mean = SweepAverager.baselineMean(sweep, baseline)
             return sweep[from...].map { $0 - mean }
         }
         var amplitude: [Double] = []
@@ -592,9 +590,7 @@ public enum NerveConductionAnalysis {
             common = min(common, more.count)
             guard common >= Int(0.002 * source.sampleRate) else { return false }
             let sweep = source.sweep(s)
-            var mean = 0.0
-            for i in baseline { mean += sweep[i] }
-            mean /= Double(baseline.count)
+            let mean = SweepAverager.baselineMean(sweep, baseline)
             if sum.isEmpty { sum = [Double](repeating: 0, count: length) }
             for i in 0..<common { sum[i] += more[i] - mean }
         }
