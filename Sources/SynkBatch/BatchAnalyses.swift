@@ -11,7 +11,7 @@ import SynkReport
 /// - `affected`: left, right or none (both analyses).
 /// - `montage`: montage JSON or BIDS channels.tsv (synkinesis).
 /// - `events`: task events TSV/CSV (synkinesis).
-/// - `stimuli`: stimuli table (ncs).
+/// - `stimuli`: stimuli table (ncs, blink).
 /// - `rate`: sample rate in Hz for files that do not state it (both).
 ///
 /// Relative paths are resolved against the dataset root (the manifest's folder).
@@ -111,7 +111,7 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
 /// Facial nerve conduction per file: the result JSON of `synk ncs --format json` and the table
 /// `ncs_responses` (one row per branch × side, the columns of `synk ncs --format csv`).
 ///
-/// Not applicable to recordings below the analysis's minimum rate (5 kHz by default), such as
+/// Not applicable to recordings below the analysis's minimum rate (2.5 kHz by default), such as
 /// 1 kHz synkinesis recordings, nor to blink-reflex studies (every stimulus supraorbital).
 public struct NerveConductionBatchAnalysis: BatchAnalysis {
     public static let tableName = "ncs_responses"
@@ -140,7 +140,7 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
         return BatchOutput(
             resultJSON: Data(try JSONOutput.encoded(result).utf8),
             tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))],
-            qualityFailed: !result.excludedChannels.isEmpty)
+            qualityFailed: result.qualityFailed)
     }
 }
 

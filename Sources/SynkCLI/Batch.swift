@@ -19,8 +19,8 @@ extension SynkCommand {
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
             written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
             blink_components.csv, errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
-            apply to (ncs below 5 kHz or on a blink study, blink on anything but a blink study, synkinesis on a recording \
-            with stimuli and no tasks) is listed in \
+            apply to (ncs below 2.5 kHz or on a blink study, blink on anything but a blink study, synkinesis on a \
+            recording with stimuli and no tasks) is listed in \
             not_applicable.csv, not as an error.
 
             The signal and analysis settings (--band, --envelope, --notch, --max-lag, --norms …) apply to every \

@@ -115,6 +115,10 @@ public struct RecordingHeader: Sendable, Hashable, Codable {
     public var frameCount: Int
     public var channels: [ChannelInfo]
     public var startTime: Date?
+    /// Time of the first sample in the file's own time base, seconds (a text export's time column, NWB
+    /// `starting_time` or first timestamp); `nil` when the file's times start at 0. Stimulus and event times in
+    /// the file's base are this much later than times counted from the first sample.
+    public var firstSampleTime: Double?
     public var subject: String?
     public var session: String?
     public var affectedSide: AffectedSide?

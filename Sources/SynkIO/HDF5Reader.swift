@@ -485,16 +485,25 @@ private struct HDF5Opener {
         }
 
         var rate: Double
+        var firstSampleTime: Double?
         let startingTime = series + "/starting_time", timestamps = series + "/timestamps"
         if h5ObjectKind(file, startingTime) == H5I_DATASET {
             let object = H5Dopen2(file, startingTime, synk_H5P_DEFAULT())
             guard object >= 0 else { throw fail(startingTime, "cannot open dataset") }
             let stated = h5DoubleAttribute(object, "rate")?.first
-            if let start = h5ReadDoubles(object, start: [], count: []).flatMap(\.first) { metadata["nwb_starting_time_s"] = String(start) }
+            if let start = h5ReadDoubles(object, start: [], count: []).flatMap(\.first) {
+                metadata["nwb_starting_time_s"] = String(start)
+                if start.isFinite, start != 0 { firstSampleTime = start }
+            }
             H5Dclose(object)
             rate = try checkRate(stated, place: startingTime, attribute: "rate")
         } else if h5ObjectKind(file, timestamps) == H5I_DATASET {
             rate = try rateFromTimestamps(timestamps, frames: frames)
+            let object = H5Dopen2(file, timestamps, synk_H5P_DEFAULT())
+            if object >= 0 {
+                if let first = h5ReadDoubles(object, start: [0], count: [1])?.first, first.isFinite, first != 0 { firstSampleTime = first }
+                H5Dclose(object)
+            }
         } else if let sampleRate {
             rate = try checkRate(sampleRate, place: series, attribute: "--rate")
             metadata["rate_note"] = "rate given by the user; the series has neither starting_time nor timestamps"
@@ -509,9 +518,10 @@ private struct HDF5Opener {
         if let text = readStringScalar("/general/subject/subject_id"), !text.isEmpty { subject = text }
         if let text = readStringScalar("/general/session_id"), !text.isEmpty { session = text }
         if let text = readStringScalar("/session_start_time") { start = hdf5ParseISO8601(text) }
-        let header = RecordingHeader(
+        var header = RecordingHeader(
             source: SourceDescription(path: path, format: .nwb), sampleRate: rate, frameCount: Int(frames),
             channels: channels, startTime: start, subject: subject, session: session, metadata: metadata)
+        header.firstSampleTime = firstSampleTime
         keep = true
         return HDF5Opened(header: header, layout: HDF5SampleLayout(
             storage: .matrix(dataset: dataset, name: name, rank: shape.dimensions.count, transposed: false),

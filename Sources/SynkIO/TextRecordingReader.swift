@@ -72,6 +72,7 @@ public final class TextRecordingReader: SampleSource {
         }
 
         var rate = layout.sampleRate
+        var timeColumnStart: Double?
         if let timeColumn = layout.timeColumn, frameCount < 2 {
             // One row (a file cut short, often) gives no time step: a rate the caller states is used.
             if rate == nil {
@@ -112,6 +113,7 @@ public final class TextRecordingReader: SampleSource {
                 metadata["text.sampleRateSource"] = "time column '\(layout.timeLabel)'"
             }
             if first != 0 { metadata["text.timeColumnStart"] = "\(first) s" }
+            timeColumnStart = first != 0 ? first : nil
         } else if let stated = rate {
             if let given = sampleRate, abs(given - stated) > 1e-6 * stated {
                 throw .usage("\(path): --rate \(given) Hz contradicts the rate the file states (\(stated) Hz)",
@@ -134,6 +136,7 @@ public final class TextRecordingReader: SampleSource {
             source: SourceDescription(path: path, format: format), sampleRate: rate, frameCount: frameCount,
             channels: layout.channels, metadata: metadata)
         header.metadata["text.format"] = format.rawValue
+        header.firstSampleTime = timeColumnStart
         try header.validate()
         self.header = header
         self.layout = layout

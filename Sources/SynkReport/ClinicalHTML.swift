@@ -200,7 +200,7 @@ public enum ClinicalHTML {
     static func blinkFindings(_ blink: BlinkReflexResult) -> String {
         var parts: [String] = []
         for c in blink.components {
-            let name = "\(c.component)\(c.component == "R2" ? (c.ipsilateral ? " ipsilateral" : " contralateral") : "") in the \(c.recordedSide.rawValue) OOc after \(c.stimulatedSide.rawValue) stimulation"
+            let name = "\(c.component)\(c.component == .R2 ? (c.ipsilateral ? " ipsilateral" : " contralateral") : "") in the \(c.recordedSide.rawValue) OOc after \(c.stimulatedSide.rawValue) stimulation"
             if c.flags.contains("missing") {
                 parts.append("\(name) not found")
             } else if let check = c.normChecks.first(where: { !$0.withinLimits }) {
@@ -320,7 +320,7 @@ public enum ClinicalHTML {
             var cells = [text("\(stimulated.rawValue) supraorbital")]
             for (name, ipsi) in [("R1", true), ("R2", true), ("R2", false)] {
                 let recorded = ipsi ? stimulated : stimulated.opposite
-                if let c = comps.first(where: { $0.component == name && $0.recordedSide == recorded && $0.muscle == .OOc }) {
+                if let c = comps.first(where: { $0.component.rawValue == name && $0.recordedSide == recorded && $0.muscle == .OOc }) {
                     cells.append(blinkCell(c, tag: study.tag))
                 } else {
                     cells.append("<td class=\"num\">not recorded</td>")
@@ -694,7 +694,7 @@ public enum ClinicalHTML {
                 }
                 continue
             }
-            var notes = ["\(result.stimulusCount) stimuli (\(result.stimulusSource))", "norms: \(result.normativeTable)"]
+            var notes = ["\(result.stimulusCount) stimuli (\(result.stimulusSource.rawValue))", "norms: \(result.normativeTable)"]
             notes += result.flags.map(ClinicalLanguage.flag)
             notes += result.excludedChannels.map(\.reason)
             doc.paragraph(notes.joined(separator: "; ") + ".", className: "meta")
@@ -704,7 +704,7 @@ public enum ClinicalHTML {
                 for r in result.responses.filter({ $0.branch == branch }).sorted(by: { $0.side < $1.side }) {
                     let isAffected = comparison?.affectedSide == r.side
                     let remarks = r.normChecks.filter { !$0.withinLimits }.map { ClinicalLanguage.normShort($0, unit: unit($0.measure)) }
-                        + r.flags.filter { !$0.hasSuffix("_norm") }.map(ClinicalLanguage.flag)
+                        + r.flags.filter { !$0.rawValue.hasSuffix("_norm") }.map(ClinicalLanguage.flag)
                     let cells = [
                         text(ClinicalFormat.branchName(branch)), text("\(r.side.rawValue)\(comparison == nil ? "" : isAffected ? " (aff.)" : "")"),
                         text(r.muscle.rawValue),
@@ -782,8 +782,8 @@ public enum ClinicalHTML {
         }
     }
 
-    static func unit(_ measure: String) -> String {
-        measure.hasSuffix("_mv") ? "mV" : measure.hasSuffix("_ms") ? "ms" : ""
+    static func unit(_ measure: NormMeasure) -> String {
+        measure.rawValue.hasSuffix("_mv") ? "mV" : measure.rawValue.hasSuffix("_ms") ? "ms" : ""
     }
 
     static func blinkDetails(_ report: ClinicalReport, into doc: inout HTMLDocument) {
@@ -798,19 +798,19 @@ public enum ClinicalHTML {
                 }
                 continue
             }
-            var notes = ["stimuli: \(result.stimulusSource)", "norms: \(result.normativeTable)"]
+            var notes = ["stimuli: \(result.stimulusSource.rawValue)", "norms: \(result.normativeTable)"]
             notes += result.excludedChannels.map(\.reason)
             doc.paragraph(notes.joined(separator: "; ") + ".", className: "meta")
             var rows: [String] = []
             for c in result.components + result.spread {
                 let isSpread = c.muscle != .OOc
                 var remarks: [String] = c.normChecks.filter { !$0.withinLimits }.map { ClinicalLanguage.normShort($0, unit: "ms") }
-                remarks += c.flags.filter { !$0.hasSuffix("_norm") && !(isSpread && $0 == "missing") }.map(ClinicalLanguage.flag)
+                remarks += c.flags.filter { !$0.rawValue.hasSuffix("_norm") && !(isSpread && $0 == "missing") }.map(ClinicalLanguage.flag)
                 // An absent R2 in the mouth or neck is the normal finding: no spread.
                 let normal = remarks.isEmpty
                 let remark = normal ? (isSpread ? "no spread (normal)" : "normal") : remarks.joined(separator: "; ")
                 let cells = [
-                    text(c.component), text(c.stimulatedSide.rawValue), text("\(c.muscle.rawValue) \(c.recordedSide.rawValue)"),
+                    text(c.component.rawValue), text(c.stimulatedSide.rawValue), text("\(c.muscle.rawValue) \(c.recordedSide.rawValue)"),
                     text(c.ipsilateral ? "ipsilateral" : "contralateral"),
                     number(c.onsetLatencyMs, field: "onset_latency_ms"), number(c.shortestLatencyMs, field: "shortest_latency_ms"),
                     number(c.amplitudePeakToPeakMillivolt, 3, field: "amplitude_pp_mv"),
@@ -820,10 +820,10 @@ public enum ClinicalHTML {
             }
             for d in result.sideDifferences {
                 var remarks = d.normCheck.map { $0.withinLimits ? [] : [ClinicalLanguage.normShort($0, unit: "ms")] } ?? []
-                remarks += d.flags.filter { !$0.hasSuffix("_norm") }.map(ClinicalLanguage.flag)
+                remarks += d.flags.filter { !$0.rawValue.hasSuffix("_norm") }.map(ClinicalLanguage.flag)
                 rows.append(row([text(ClinicalLanguage.measure(d.measure)), text("left − right"), text(""), text(""), number(d.differenceMs, field: "difference_ms"),
                                  text(""), text(""), text(""), text(remarks.isEmpty ? "normal" : remarks.joined(separator: "; "))],
-                                key: "blinkdiff|\(study.tag)|\(d.measure)", cls: remarks.isEmpty ? nil : "abnormal"))
+                                key: "blinkdiff|\(study.tag)|\(d.measure.rawValue)", cls: remarks.isEmpty ? nil : "abnormal"))
             }
             doc.raw(table(header: ["component", "stimulated", "recorded", "", "onset ms", "shortest ms", "amp p-p mV", "sweeps with response", "remarks"], rows: rows, cls: "blink-all"))
             var panels: [String] = []
@@ -839,7 +839,7 @@ public enum ClinicalHTML {
                     let (x, y) = LinePlot.thin(x: form.timeMs, y: smoothed, maximum: 500)
                     series.append(PlotSeries(name: "OOc \(form.recordedSide.rawValue) (\(ipsi ? "ipsilateral" : "contralateral"))", x: x, y: y, color: color, dashed: !ipsi))
                     for c in result.components where c.stimulatedSide == stimulated && c.recordedSide == form.recordedSide {
-                        if let onset = c.onsetLatencyMs { cursors.append(PlotCursor(x: onset, label: "\(c.component)\(c.component == "R2" ? (ipsi ? " ipsi" : " contra") : "")", color: color)) }
+                        if let onset = c.onsetLatencyMs { cursors.append(PlotCursor(x: onset, label: "\(c.component)\(c.component == .R2 ? (ipsi ? " ipsi" : " contra") : "")", color: color)) }
                     }
                 }
                 var plot = LinePlot(title: "\(ClinicalLanguage.capitalised(stimulated.rawValue)) supraorbital stimulation (\(forms[0].sweeps) sweeps)", xLabel: "ms after stimulus", yLabel: "rectified µV", series: series)
@@ -894,12 +894,17 @@ public enum ClinicalHTML {
         for name in normTables.keys.sorted() {
             let norms = normTables[name]!
             doc.heading("Normative table: \(name)", level: 3)
+            // Each source is listed once below the table; rows refer to it by number.
+            var sources: [String] = []
             let rows = norms.limits.map { l in
-                row([text(ClinicalLanguage.measure(l.measure)), text([l.branch.map(ClinicalFormat.branchName), l.muscle?.rawValue].compactMap { $0 }.joined(separator: ", ")),
-                     text([l.lowerLimit.map { "≥ \(NiceScale.label($0))" }, l.upperLimit.map { "≤ \(NiceScale.label($0))" }].compactMap { $0 }.joined(separator: ", ")),
-                     text(l.source)], key: nil, cls: nil)
+                if !sources.contains(l.source) { sources.append(l.source) }
+                let number = sources.firstIndex(of: l.source)! + 1
+                return row([text(ClinicalLanguage.measure(l.measure)), text([l.branch.map(ClinicalFormat.branchName), l.muscle?.rawValue].compactMap { $0 }.joined(separator: ", ")),
+                            text([l.lowerLimit.map { "≥ \(NiceScale.label($0))" }, l.upperLimit.map { "≤ \(NiceScale.label($0))" }].compactMap { $0 }.joined(separator: ", ")),
+                            text("[\(number)]")], key: nil, cls: nil)
             }
             doc.raw(table(header: ["measure", "applies to", "limit", "source"], rows: rows, cls: "norms"))
+            doc.raw("<ol class=\"sources\">" + sources.map { "<li>\(xmlEscape($0))</li>" }.joined() + "</ol>")
         }
         doc.raw("</section>")
     }
@@ -1050,6 +1055,8 @@ public enum ClinicalHTML {
     td.abnormal, tr.abnormal td { background: #fdeee4; }
     tr.flag td { background: #fdeee4; } tr.crosstalk td { background: repeating-linear-gradient(45deg, #f4f4f4, #f4f4f4 4px, #fff 4px, #fff 8px); }
     table.all-pairs, table.ncs, table.blink-all, table.params, table.norms, table.inputs { font-size: 10.5px; }
+    table.norms td:nth-child(2), table.norms td:nth-child(3) { white-space: nowrap; }
+    ol.sources { font-size: 9.5px; margin: 4px 0 0 18px; padding: 0; }
     table.all-pairs td, table.all-pairs th, table.params td, table.params th { padding: 1px 5px; }
     small { font-size: 10px; color: #444; }
     svg .subtitle { font-size: 10.5px; fill: #333; } svg .strong { font-weight: 700; }

@@ -58,6 +58,12 @@ public enum ClinicalLanguage {
         return words.replacingOccurrences(of: "_", with: " ")
     }
 
+    /// ``measure(_:)`` of a typed norm measure.
+    public static func measure(_ measure: NormMeasure) -> String { self.measure(measure.rawValue) }
+
+    /// ``flag(_:)`` of a typed evoked-response flag.
+    public static func flag(_ flag: EvokedFlag) -> String { self.flag(flag.rawValue) }
+
     /// One sentence for a result flag. Unknown codes (added by later analyses) are turned into words, never shown raw.
     public static func flag(_ code: String) -> String {
         switch code {

@@ -105,7 +105,7 @@ public enum ClinicalMarkdown {
     static func blink(_ result: BlinkReflexResult, into lines: inout [String]) {
         lines.append("")
         lines += table(["component", "stimulated", "recorded", "onset ms", "amp p-p mV", "sweeps", "flags"], (result.components + result.spread).map { c in
-            [c.component, c.stimulatedSide.rawValue, "\(c.muscle.rawValue) \(c.recordedSide.rawValue) (\(c.ipsilateral ? "ipsi" : "contra"))",
+            [c.component.rawValue, c.stimulatedSide.rawValue, "\(c.muscle.rawValue) \(c.recordedSide.rawValue) (\(c.ipsilateral ? "ipsi" : "contra"))",
              ClinicalFormat.fixed(c.onsetLatencyMs), ClinicalFormat.fixed(c.amplitudePeakToPeakMillivolt, 3), "\(c.sweepsWithResponse)/\(c.sweeps)",
              c.flags.filter { !(c.muscle != .OOc && $0 == "missing") }.map(ClinicalLanguage.flag).joined(separator: "; ")]
         })

@@ -76,14 +76,23 @@ public struct EvokedStudyConfiguration: Sendable, Hashable, Codable {
     /// Whether `header.stimuli` lists the stimuli (turn off to test trigger or artefact detection).
     public var listStimuliInHeader: Bool
     public var affectedSide: AffectedSide?
+    /// Mains interference on every channel: amplitude (µV, 0 = none), frequency, and the amplitudes of the 3rd and 5th
+    /// harmonics relative to the fundamental (a non-sinusoidal mains waveform). Its phase is not locked to the stimuli.
+    public var mainsMicrovolt: Double
+    public var mainsHz: Double
+    public var mainsHarmonicFraction: Double
 
     public init(
         sampleRate: Double = 20_000, responses: [EvokedBranchResponse], intensitiesMilliampere: [Double] = [4, 8, 12, 16, 20, 25, 30, 35],
         sweepsPerIntensity: Int = 3, stimulusIntervalSeconds: Double = 0.1, stimulation: EvokedStimulationMode = .trunk,
         snrDecibel: Double = 20, noiseFloorMicrovolt: Double = 2, artefact: StimulusArtefact = StimulusArtefact(),
         latencyJitterMs: Double = 0, leadInSeconds: Double = 0.05, includeTriggerChannel: Bool = false,
-        listStimuliInHeader: Bool = true, affectedSide: AffectedSide? = nil
+        listStimuliInHeader: Bool = true, affectedSide: AffectedSide? = nil, mainsMicrovolt: Double = 0, mainsHz: Double = 60,
+        mainsHarmonicFraction: Double = 0.2
     ) {
+        self.mainsMicrovolt = mainsMicrovolt
+        self.mainsHz = mainsHz
+        self.mainsHarmonicFraction = mainsHarmonicFraction
         self.sampleRate = sampleRate
         self.responses = responses
         self.intensitiesMilliampere = intensitiesMilliampere
@@ -242,7 +251,15 @@ public enum EvokedSimulator {
         for (c, channel) in channels.enumerated() {
             let sigma = noise[channel.label] ?? 0
             var values = [Float](repeating: 0, count: frameCount)
-            for i in 0..<frameCount { values[i] = Float(samples[c][i] + sigma * rng.nextGaussian()) }
+            let phase = config.mainsMicrovolt > 0 ? 2 * Double.pi * rng.nextUniform() : 0
+            for i in 0..<frameCount {
+                var v = samples[c][i] + sigma * rng.nextGaussian()
+                if config.mainsMicrovolt > 0 {
+                    let w = 2 * Double.pi * config.mainsHz * Double(i) / rate + phase
+                    v += config.mainsMicrovolt * (sin(w) + config.mainsHarmonicFraction * (sin(3 * w) + sin(5 * w)))
+                }
+                values[i] = Float(v)
+            }
             output.append(values)
         }
         if config.includeTriggerChannel {

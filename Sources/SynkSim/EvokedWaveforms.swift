@@ -23,19 +23,27 @@ public struct CMAPShape: Sendable, Hashable, Codable {
     public var positiveDurationMs: Double
     /// Height of the positive phase relative to the negative peak.
     public var positiveRatio: Double
+    /// Reverses the waveform's sign (positive phase first), as recorded off the motor point or with reversed leads.
+    public var inverted: Bool
 
-    public init(riseMs: Double = 1.2, negativeDurationMs: Double = 4.0, positiveDurationMs: Double = 6.0, positiveRatio: Double = 0.45) {
+    public init(riseMs: Double = 1.2, negativeDurationMs: Double = 4.0, positiveDurationMs: Double = 6.0, positiveRatio: Double = 0.45,
+                inverted: Bool = false) {
         self.riseMs = riseMs
         self.negativeDurationMs = negativeDurationMs
         self.positiveDurationMs = positiveDurationMs
         self.positiveRatio = positiveRatio
+        self.inverted = inverted
     }
 
     /// Total duration of the waveform, ms.
     public var totalDurationMs: Double { negativeDurationMs + positiveDurationMs }
 
-    /// The unit waveform (negative peak −1) at `u` ms after onset.
+    /// The unit waveform (negative peak −1, or +1 when inverted) at `u` ms after onset.
     public func value(atMs u: Double) -> Double {
+        inverted ? -uninverted(atMs: u) : uninverted(atMs: u)
+    }
+
+    func uninverted(atMs u: Double) -> Double {
         if u <= 0 { return 0 }
         if u < riseMs { return -sin(Double.pi / 2 * u / riseMs) }
         if u < negativeDurationMs {
@@ -68,24 +76,44 @@ public struct StimulusArtefact: Sendable, Hashable, Codable {
     public var pulseMs: Double
     /// Fraction of the artefact seen on channels of the side not stimulated.
     public var contralateralFraction: Double
+    /// Amplifier recovery: after the spike, an undershoot of the opposite sign with this peak (µV, 0 = none) that
+    /// rises over `recoveryRiseMs` and returns to baseline with time constant `recoveryDecayMs`, as an AC-coupled
+    /// amplifier recovering from the stimulus (the tail that outlasts a fixed blank).
+    public var recoveryMicrovolt: Double
+    public var recoveryRiseMs: Double
+    public var recoveryDecayMs: Double
 
-    public init(peakMicrovolt: Double = 5000, decayMs: Double = 0.1, pulseMs: Double = 0.1, contralateralFraction: Double = 0.1) {
+    public init(peakMicrovolt: Double = 5000, decayMs: Double = 0.1, pulseMs: Double = 0.1, contralateralFraction: Double = 0.1,
+                recoveryMicrovolt: Double = 0, recoveryRiseMs: Double = 0.3, recoveryDecayMs: Double = 0.5) {
         self.peakMicrovolt = peakMicrovolt
         self.decayMs = decayMs
         self.pulseMs = pulseMs
         self.contralateralFraction = contralateralFraction
+        self.recoveryMicrovolt = recoveryMicrovolt
+        self.recoveryRiseMs = recoveryRiseMs
+        self.recoveryDecayMs = recoveryDecayMs
     }
 
     /// The artefact in µV at `u` ms after the stimulus.
     public func value(atMs u: Double) -> Double {
         if u < 0 { return 0 }
         if u < pulseMs { return peakMicrovolt }
-        return peakMicrovolt * exp(-(u - pulseMs) / decayMs)
+        var v = peakMicrovolt * exp(-(u - pulseMs) / decayMs)
+        if recoveryMicrovolt != 0 {
+            // (1 − e^(−t/rise))·e^(−t/decay), scaled so its peak is the recovery amplitude, of opposite sign.
+            let t = u - pulseMs
+            let shape = { (t: Double) in (1 - exp(-t / self.recoveryRiseMs)) * exp(-t / self.recoveryDecayMs) }
+            let tPeak = recoveryRiseMs * log(1 + recoveryDecayMs / recoveryRiseMs)
+            v -= (peakMicrovolt < 0 ? -1 : 1) * recoveryMicrovolt * shape(t) / shape(tPeak)
+        }
+        return v
     }
 
     /// How long after the stimulus the artefact lasts until it is below `microvolt`.
     public func durationMs(untilBelow microvolt: Double) -> Double {
-        guard peakMicrovolt > microvolt, microvolt > 0 else { return pulseMs }
-        return pulseMs + decayMs * log(peakMicrovolt / microvolt)
+        guard abs(peakMicrovolt) > microvolt, microvolt > 0 else { return pulseMs }
+        var spike = pulseMs + decayMs * log(abs(peakMicrovolt) / microvolt)
+        if recoveryMicrovolt > microvolt { spike = max(spike, pulseMs + max(recoveryDecayMs, recoveryRiseMs) * (log(recoveryMicrovolt / microvolt) + 2)) }
+        return spike
     }
 }

@@ -16,9 +16,9 @@ struct BlinkReflexTests {
             let result = try BlinkReflexAnalysis.analyze(recording)
             for stimulated in Side.allCases {
                 for recorded in Side.allCases {
-                    let components = recorded == stimulated ? ["R1", "R2"] : ["R2"]
+                    let components: [BlinkComponentName] = recorded == stimulated ? [.R1, .R2] : [.R2]
                     for name in components {
-                        let expected = try #require(truth.meanOnsetMs(component: name, recordedSide: recorded, stimulatedSide: stimulated))
+                        let expected = try #require(truth.meanOnsetMs(component: name.rawValue, recordedSide: recorded, stimulatedSide: stimulated))
                         let measured = try #require(result.component(name, stimulated: stimulated, recorded: recorded))
                         let latency = try #require(measured.onsetLatencyMs, "\(name) stim \(stimulated) rec \(recorded) seed \(seed)")
                         #expect(abs(latency - expected) <= 0.5, "\(name) stim \(stimulated) rec \(recorded) seed \(seed): \(latency) vs \(expected)")
@@ -27,7 +27,7 @@ struct BlinkReflexTests {
                     }
                 }
             }
-            #expect(result.component("R1", stimulated: .left, recorded: .right) == nil)  // no contralateral R1
+            #expect(result.component(.R1, stimulated: .left, recorded: .right) == nil)  // no contralateral R1
             #expect(result.spread.isEmpty)
         }
     }
@@ -37,17 +37,17 @@ struct BlinkReflexTests {
         let config = BlinkStudyConfiguration(right: BlinkSideParameters(r1Present: false, r2LatencyMs: 32), sweepsPerSide: 4, affectedSide: .right)
         let (recording, truth) = try BlinkSimulator.simulate(config, seed: 11)
         let result = try BlinkReflexAnalysis.analyze(recording)
-        let r1 = try #require(result.component("R1", stimulated: .right, recorded: .right))
+        let r1 = try #require(result.component(.R1, stimulated: .right, recorded: .right))
         #expect(r1.onsetLatencyMs == nil)
         #expect(r1.amplitudePeakToPeakMillivolt == nil)
         #expect(r1.flags.contains("missing"))
         #expect(result.flags.contains("r1_missing"))
-        let left = try #require(result.component("R1", stimulated: .left, recorded: .left))
+        let left = try #require(result.component(.R1, stimulated: .left, recorded: .left))
         #expect(left.onsetLatencyMs != nil)
-        let r2 = try #require(result.component("R2", stimulated: .right, recorded: .right))
+        let r2 = try #require(result.component(.R2, stimulated: .right, recorded: .right))
         let expected = try #require(truth.meanOnsetMs(component: "R2", recordedSide: .right, stimulatedSide: .right))
         #expect(abs(r2.onsetLatencyMs! - expected) <= 0.5)
-        let difference = try #require(result.sideDifferences.first { $0.measure == "r1_side_difference_ms" })
+        let difference = try #require(result.sideDifferences.first { $0.measure == .r1SideDifference })
         #expect(difference.differenceMs == nil)
         #expect(difference.flags.contains("r1_missing_on_one_side"))
         let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
@@ -62,29 +62,57 @@ struct BlinkReflexTests {
         #expect(result.flags.contains("r2_spread_synkinesis"))
         for stimulated in Side.allCases {
             for muscle in [Muscle.OOr, .PLA] {
-                let right = try #require(result.component("R2", stimulated: stimulated, recorded: .right, muscle: muscle))
+                let right = try #require(result.component(.R2, stimulated: stimulated, recorded: .right, muscle: muscle))
                 #expect(right.flags.contains("r2_spread_synkinesis"))
                 let expected = try #require(truth.meanOnsetMs(component: "R2", muscle: muscle, recordedSide: .right, stimulatedSide: stimulated))
                 #expect(abs(right.onsetLatencyMs! - expected) <= 0.5)
-                let left = try #require(result.component("R2", stimulated: stimulated, recorded: .left, muscle: muscle))
+                let left = try #require(result.component(.R2, stimulated: stimulated, recorded: .left, muscle: muscle))
                 #expect(left.onsetLatencyMs == nil)
                 #expect(!left.flags.contains("r2_spread_synkinesis"))
             }
         }
     }
 
-    @Test("an R1 side difference of 3 ms exceeds the norm (0.36 + 2.5·0.69 = 2.085 ms) and is flagged")
+    @Test("an R1 side difference of 4 ms exceeds Kimura's 1.2 ms and R1 at 14 ms his 13 ms: both flagged, citing the textbook")
     func sideDifference() throws {
-        let config = BlinkStudyConfiguration(left: BlinkSideParameters(r1LatencyMs: 10), right: BlinkSideParameters(r1LatencyMs: 13), sweepsPerSide: 4, r1JitterMs: 0.1)
+        let config = BlinkStudyConfiguration(left: BlinkSideParameters(r1LatencyMs: 10), right: BlinkSideParameters(r1LatencyMs: 14), sweepsPerSide: 4, r1JitterMs: 0.1)
         let (recording, truth) = try BlinkSimulator.simulate(config, seed: 3)
         let result = try BlinkReflexAnalysis.analyze(recording)
-        let difference = try #require(result.sideDifferences.first { $0.measure == "r1_side_difference_ms" })
+        let difference = try #require(result.sideDifferences.first { $0.measure == .r1SideDifference })
         let expected = truth.meanOnsetMs(component: "R1", recordedSide: .left, stimulatedSide: .left)! - truth.meanOnsetMs(component: "R1", recordedSide: .right, stimulatedSide: .right)!
         #expect(abs(difference.differenceMs! - expected) <= 0.5)
-        #expect(abs(difference.normCheck!.upperLimit! - 2.085) < 1e-9)
+        #expect(difference.normCheck!.upperLimit! == 1.2)
+        #expect(difference.normCheck!.source.contains("Kimura J (2013)"))
         #expect(difference.flags.contains("r1_side_difference_ms_above_norm"))
-        // R1 at 13 ms is beyond 9.98 + 2.5·0.17 = 10.405 ms.
-        #expect(result.component("R1", stimulated: .right, recorded: .right)!.flags.contains("r1_latency_ms_above_norm"))
+        #expect(result.component(.R1, stimulated: .right, recorded: .right)!.flags.contains("r1_latency_ms_above_norm"))
+    }
+
+    @Test("healthy blink reflexes (R1 11.0/11.5 ms, R2 33/35 ms) are within Kimura's clinical limits: no norm flag (the old 10.4 ms R1 limit flagged them)")
+    func healthyWithinClinicalLimits() throws {
+        let config = BlinkStudyConfiguration(
+            left: BlinkSideParameters(r1LatencyMs: 11.0, r2LatencyMs: 33), right: BlinkSideParameters(r1LatencyMs: 11.5, r2LatencyMs: 35), sweepsPerSide: 4, r1JitterMs: 0.1)
+        let (recording, _) = try BlinkSimulator.simulate(config, seed: 9)
+        let result = try BlinkReflexAnalysis.analyze(recording)
+        for component in result.components {
+            #expect(component.onsetLatencyMs != nil)
+            #expect(!component.flags.contains { $0.rawValue.hasSuffix("_norm") }, "\(component.component) \(component.stimulatedSide) \(component.recordedSide): \(component.flags)")
+        }
+        let r1 = try #require(result.sideDifferences.first { $0.measure == .r1SideDifference })
+        #expect(abs(r1.differenceMs! + 0.5) <= 0.3)
+        #expect(r1.flags.isEmpty)
+        #expect(result.sideDifferences.contains { $0.measure == .r2ContralateralSideDifference })
+    }
+
+    @Test("a window that ends inside R2 (--window -10ms:40ms) flags R2 response_active_at_window_end; the default window does not")
+    func windowCutsR2() throws {
+        let (recording, _) = try BlinkSimulator.simulate(BlinkStudyConfiguration(sweepsPerSide: 4), seed: 2)
+        let short = try BlinkReflexAnalysis.analyze(recording, parameters: BlinkReflexParameters(settings: EvokedSettings(window: EpochWindow(parsing: "-10ms:40ms"))))
+        let r2 = try #require(short.component(.R2, stimulated: .left, recorded: .left))
+        #expect(r2.flags.contains(.responseActiveAtWindowEnd), "\(r2.flags)")
+        #expect(short.qualityFailed)
+        let full = try BlinkReflexAnalysis.analyze(recording)
+        #expect(!(full.components).contains { $0.flags.contains(.responseActiveAtWindowEnd) })
+        #expect(full.parameters.window.postStimulusMs == 100)
     }
 
     @Test("stimuli of unknown side and low rates are input errors")

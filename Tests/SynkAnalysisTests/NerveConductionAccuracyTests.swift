@@ -34,7 +34,7 @@ struct NerveConductionAccuracyTests {
         return try EvokedSimulator.simulate(config, seed: seed)
     }
 
-    @Test("onset error ≤ 0.05 ms median and ≤ 0.1 ms worst, peak-to-peak within 2 %, ENoG = 100·A_aff/A_healthy")
+    @Test("onset error ≤ 0.02 ms median and ≤ 0.06 ms worst, peak-to-peak within 2 %, ENoG = 100·A_aff/A_healthy")
     func hundredSeeds() throws {
         var onsetErrors: [Double] = []
         var amplitudeErrors: [Double] = []
@@ -62,8 +62,8 @@ struct NerveConductionAccuracyTests {
         let sorted = onsetErrors.sorted()
         let median = (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         print("ENoG accuracy over \(onsetErrors.count) responses: onset median \(median) ms, worst \(sorted.last!) ms; pp worst \(amplitudeErrors.max()! * 100) %")
-        #expect(median <= 0.05)
-        #expect(sorted.last! <= 0.1)
+        #expect(median <= 0.02)
+        #expect(sorted.last! <= 0.06)
         #expect(amplitudeErrors.max()! <= 0.02)
         #expect(enogMismatch <= 1e-9)
     }

@@ -144,6 +144,8 @@ struct HDF5OtherLayoutTests {
         #expect(recording.header.startTime?.timeIntervalSince1970 == 1_714_658_400)
         #expect(recording.header.metadata["nwb_series"] == "/acquisition/FacialEMG")
         #expect(recording.header.metadata["nwb_starting_time_s"] == "0.0")
+        // The series starts at 0 s: stimulus times need no shift.
+        #expect(recording.header.firstSampleTime == nil)
     }
 
     @Test("NWB series with a uniform timestamps dataset: rate = 1 / interval; labels default to ch1..")
@@ -151,6 +153,8 @@ struct HDF5OtherLayoutTests {
         let reader = try HDF5Reader(path: HDF5Fixtures.path("nwb_timestamps.h5"))
         // Timestamps are 12 + i/500 in float64: the derived rate is 500 Hz to float64 rounding.
         #expect(abs(reader.header.sampleRate - 500) < 1e-9)
+        // The first timestamp is the first sample's time in the file's own time base (stimuli listed in it).
+        #expect(reader.header.firstSampleTime == 12)
         var recording = try reader.readAll()
         recording.header.sampleRate = 500
         checkAgainstExpected(recording, HDF5Fixtures.entry("nwb_timestamps.h5"))

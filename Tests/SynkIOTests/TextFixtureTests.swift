@@ -139,6 +139,21 @@ struct TextFixtureTests {
         #expect(recording.channels[0].muscle == .ZYG && recording.channels[0].side == .left)
     }
 
+    @Test("A time column that starts at 10 s: the header records the first sample's time (stimuli in the file's time base are 10 s later than from the first sample)")
+    func timeColumnOrigin() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synk-text-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("late.csv").path
+        try "time_s,NAS-L (uV)\n10.000,1\n10.001,2\n10.002,3\n10.003,4\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let reader = try TextRecordingReader(path: path, format: .csv)
+        #expect(reader.header.firstSampleTime == 10)
+        #expect(abs(reader.header.sampleRate - 1000) < 1e-6)
+        let zero = folder.appendingPathComponent("zero.csv").path
+        try "time_s,NAS-L (uV)\n0.000,1\n0.001,2\n".write(toFile: zero, atomically: true, encoding: .utf8)
+        #expect(try TextRecordingReader(path: zero, format: .csv).header.firstSampleTime == nil)
+    }
+
     // MARK: Errors name the file and the line
 
     @Test("A non-numeric cell names its line and text")

@@ -23,13 +23,20 @@ public struct BlinkReflexParameters: Sendable, Hashable, Codable {
     public var minimumResponseFraction: Double
     public var stimulusSource: StimulusSource
     public var minimumSampleRateHz: Double
+    /// Mains removal for every channel (`--notch`); `nil`: only on channels flagged mains-dominated.
+    public var notch: MainsRemoval?
+    /// What listed stimulus times count from (`--stimulus-times`).
+    public var stimulusTimeBase: StimulusTimeBase
 
     public init(
         window: EpochWindow = EpochWindow(preStimulusMs: 10, postStimulusMs: 100), baselineStartMs: Double = -10, baselineEndMs: Double = -1,
         artefactBlankEndMs: Double = 3, r1WindowMs: ClosedRange<Double> = 6...19, r2WindowMs: ClosedRange<Double> = 20...90,
         envelopeWidthMs: Double = 0.5, detectionThresholdSD: Double = 8, onsetReturnSD: Double = 1, minimumResponseFraction: Double = 0.5,
-        stimulusSource: StimulusSource = .automatic, minimumSampleRateHz: Double = 2000
+        stimulusSource: StimulusSource = .automatic, minimumSampleRateHz: Double = 2000, notch: MainsRemoval? = nil,
+        stimulusTimeBase: StimulusTimeBase = .recording
     ) {
+        self.notch = notch
+        self.stimulusTimeBase = stimulusTimeBase
         self.window = window
         self.baselineStartMs = baselineStartMs
         self.baselineEndMs = baselineEndMs
@@ -57,7 +64,32 @@ public struct BlinkReflexParameters: Sendable, Hashable, Codable {
         case minimumResponseFraction = "minimum_response_fraction"
         case stimulusSource = "stimulus_source"
         case minimumSampleRateHz = "minimum_sample_rate_hz"
+        case notch
+        case stimulusTimeBase = "stimulus_time_base"
     }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(window, forKey: .window)
+        try c.encode(baselineStartMs, forKey: .baselineStartMs)
+        try c.encode(baselineEndMs, forKey: .baselineEndMs)
+        try c.encode(artefactBlankEndMs, forKey: .artefactBlankEndMs)
+        try c.encode(r1WindowMs, forKey: .r1WindowMs)
+        try c.encode(r2WindowMs, forKey: .r2WindowMs)
+        try c.encode(envelopeWidthMs, forKey: .envelopeWidthMs)
+        try c.encode(detectionThresholdSD, forKey: .detectionThresholdSD)
+        try c.encode(onsetReturnSD, forKey: .onsetReturnSD)
+        try c.encode(minimumResponseFraction, forKey: .minimumResponseFraction)
+        try c.encode(stimulusSource, forKey: .stimulusSource)
+        try c.encode(minimumSampleRateHz, forKey: .minimumSampleRateHz)
+        try c.encode(notch, forKey: .notch)
+        try c.encode(stimulusTimeBase, forKey: .stimulusTimeBase)
+    }
+}
+
+/// The blink-reflex components: R1 (early, ipsilateral, oligosynaptic pontine) and R2 (late, bilateral).
+public enum BlinkComponentName: String, Sendable, Hashable, Codable, CaseIterable {
+    case R1, R2
 }
 
 /// One blink-reflex component (R1 or R2) on one recorded channel for stimulation of one side.
@@ -65,7 +97,7 @@ public struct BlinkReflexParameters: Sendable, Hashable, Codable {
 /// `missing`) when it was found in too few sweeps — a missing R1 is reported missing, never estimated.
 public struct BlinkComponent: Sendable, Hashable, Codable {
     /// `R1` or `R2`.
-    public var component: String
+    public var component: BlinkComponentName
     public var stimulatedSide: Side
     public var recordedSide: Side
     public var muscle: Muscle
@@ -81,7 +113,7 @@ public struct BlinkComponent: Sendable, Hashable, Codable {
     public var sweepsWithResponse: Int
     public var sweeps: Int
     public var normChecks: [NormCheck]
-    public var flags: [String]
+    public var flags: [EvokedFlag]
 
     enum CodingKeys: String, CodingKey {
         case component, muscle, channel, ipsilateral, sweeps, flags
@@ -116,12 +148,12 @@ public struct BlinkComponent: Sendable, Hashable, Codable {
 
 /// A left-versus-right comparison of one latency.
 public struct BlinkSideDifference: Sendable, Hashable, Codable {
-    /// `r1_side_difference_ms` or `r2_ipsilateral_side_difference_ms`.
-    public var measure: String
+    /// `r1_side_difference_ms`, `r2_ipsilateral_side_difference_ms` or `r2_contralateral_side_difference_ms`.
+    public var measure: NormMeasure
     /// Left-stimulus latency minus right-stimulus latency, ms.
     public var differenceMs: Double?
     public var normCheck: NormCheck?
-    public var flags: [String]
+    public var flags: [EvokedFlag]
 
     enum CodingKeys: String, CodingKey {
         case measure, flags
@@ -142,16 +174,18 @@ public struct BlinkSideDifference: Sendable, Hashable, Codable {
 public struct BlinkReflexResult: Sendable, Hashable, Codable {
     public var parameters: BlinkReflexParameters
     public var normativeTable: String
-    public var stimulusSource: String
+    public var stimulusSource: StimulusSource
     public var affectedSide: AffectedSide?
     /// R1 and R2 of both OOc for each stimulated side.
     public var components: [BlinkComponent]
     public var sideDifferences: [BlinkSideDifference]
     /// R2 found in lower-face muscles (OOr, PLA): a sign of synkinesis (flag `r2_spread_synkinesis`).
     public var spread: [BlinkComponent]
-    public var flags: [String]
-    /// EMG channels not measured because a quality flag makes their numbers untrustworthy.
+    public var flags: [EvokedFlag]
+    /// EMG channels not measured: a quality flag makes their numbers untrustworthy, or their label names no muscle.
     public var excludedChannels: [ExcludedChannel] = []
+    /// Time of the recording's first sample in its own time base, s (`nil` when it starts at 0).
+    public var firstSampleTimeSeconds: Double?
     public var synkVersion: String = SynkVersion.current
     /// The file analysed, when the study came from a file.
     public var input: InputDescription?
@@ -164,9 +198,15 @@ public struct BlinkReflexResult: Sendable, Hashable, Codable {
         case affectedSide = "affected_side"
         case sideDifferences = "side_differences"
         case excludedChannels = "excluded_channels"
+        case firstSampleTimeSeconds = "first_sample_time_s"
     }
 
-    public func component(_ name: String, stimulated: Side, recorded: Side, muscle: Muscle = .OOc) -> BlinkComponent? {
+    /// True when a channel was excluded or unrecognised, or a component was cut by the window (the CLI exits 1).
+    public var qualityFailed: Bool {
+        !excludedChannels.isEmpty || flags.contains(where: \.failsQuality) || (components + spread).contains { $0.flags.contains(where: \.failsQuality) }
+    }
+
+    public func component(_ name: BlinkComponentName, stimulated: Side, recorded: Side, muscle: Muscle = .OOc) -> BlinkComponent? {
         (components + spread).first { $0.component == name && $0.stimulatedSide == stimulated && $0.recordedSide == recorded && $0.muscle == muscle }
     }
 }
@@ -187,85 +227,99 @@ public enum BlinkReflexAnalysis {
         guard recording.sampleRate >= parameters.minimumSampleRateHz else {
             throw .input(file, "sample rate \(recording.sampleRate) Hz is below the \(parameters.minimumSampleRateHz) Hz a blink-reflex study needs")
         }
-        let (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
+        var (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
         guard !stimuli.isEmpty else { throw .input(file, "no stimuli found", hint: "give the stimulus times with --stimuli") }
+        if source == .header {
+            stimuli = try StimulusTimes.resolve(stimuli, header: recording.header, base: parameters.stimulusTimeBase)
+        }
         if let unknown = stimuli.first(where: { $0.side == nil }) {
             throw .input(file, "the side of the stimulus at \(unknown.time) s is unknown", place: "stimuli", hint: "list the stimulated side of every stimulus")
         }
         guard recording.channels.contains(where: { $0.muscle == .OOc && $0.side != nil }) else {
             throw .input(file, "no orbicularis oculi channel with a side", hint: "label the channels OOc-L and OOc-R")
         }
-        // A flagged channel is not measured at all: its components would be artefact, not reflex.
-        let excluded = QualityAccumulator.excludedEMGChannels(recording)
+        // A flagged channel is not measured at all: its components would be artefact, not reflex. Mains is removed.
+        let plan = EvokedChannelPlan.plan(recording, notch: parameters.notch)
         var components: [BlinkComponent] = []
         var spread: [BlinkComponent] = []
         for stimulated in Side.allCases {
             let sideStimuli = stimuli.filter { $0.side == stimulated }
             guard !sideStimuli.isEmpty else { continue }
-            for (c, channel) in recording.channels.enumerated() where channel.kind == .emg && excluded[c] == nil {
+            for (c, mains) in plan.measured {
+                let channel = recording.channels[c]
                 guard let muscle = channel.muscle, let recorded = channel.side else { continue }
-                let epochs = try EvokedEpochs.cut(recording, channelIndex: c, stimuli: sideStimuli, window: parameters.window)
+                guard muscle == .OOc || muscle == .OOr || muscle == .PLA else { continue }
+                let sweeps = try RecordingSweeps(recording, channelIndex: c, stimuli: sideStimuli, allStimuli: stimuli, window: parameters.window, mains: mains)
                 let ipsilateral = recorded == stimulated
                 if muscle == .OOc {
                     if ipsilateral {
-                        var r1 = measureComponent("R1", epochs: epochs, window: parameters.r1WindowMs, parameters: parameters)
+                        var r1 = measureComponent(.R1, epochs: sweeps, window: parameters.r1WindowMs, parameters: parameters)
                         r1.stimulatedSide = stimulated
                         r1.ipsilateral = true
-                        check(&r1, measure: "r1_latency_ms", norms: norms)
+                        check(&r1, measure: .r1Latency, norms: norms)
                         components.append(r1)
                     }
-                    var r2 = measureComponent("R2", epochs: epochs, window: parameters.r2WindowMs, parameters: parameters)
+                    var r2 = measureComponent(.R2, epochs: sweeps, window: parameters.r2WindowMs, parameters: parameters)
                     r2.stimulatedSide = stimulated
                     r2.ipsilateral = ipsilateral
-                    check(&r2, measure: ipsilateral ? "r2_ipsilateral_latency_ms" : "r2_contralateral_latency_ms", norms: norms)
+                    check(&r2, measure: ipsilateral ? .r2IpsilateralLatency : .r2ContralateralLatency, norms: norms)
                     components.append(r2)
-                } else if muscle == .OOr || muscle == .PLA {
-                    var r2 = measureComponent("R2", epochs: epochs, window: parameters.r2WindowMs, parameters: parameters)
+                } else {
+                    var r2 = measureComponent(.R2, epochs: sweeps, window: parameters.r2WindowMs, parameters: parameters)
                     r2.stimulatedSide = stimulated
                     r2.ipsilateral = ipsilateral
-                    if r2.onsetLatencyMs != nil { r2.flags.append("r2_spread_synkinesis") }
+                    if r2.onsetLatencyMs != nil { r2.flags.append(.r2SpreadSynkinesis) }
                     spread.append(r2)
                 }
             }
         }
         var differences: [BlinkSideDifference] = []
-        for (name, measure) in [("R1", "r1_side_difference_ms"), ("R2", "r2_ipsilateral_side_difference_ms")] {
-            let left = components.first { $0.component == name && $0.stimulatedSide == .left && $0.recordedSide == .left }
-            let right = components.first { $0.component == name && $0.stimulatedSide == .right && $0.recordedSide == .right }
+        let pairs: [(BlinkComponentName, Bool, NormMeasure, EvokedFlag)] = [
+            (.R1, true, .r1SideDifference, .r1MissingOnOneSide),
+            (.R2, true, .r2IpsilateralSideDifference, .r2MissingOnOneSide),
+            (.R2, false, .r2ContralateralSideDifference, .r2MissingOnOneSide),
+        ]
+        for (name, ipsilateral, measure, missing) in pairs {
+            // Left stimulation recorded on the left (ipsilateral) or right (contralateral), against right stimulation.
+            let left = components.first { $0.component == name && $0.stimulatedSide == .left && $0.ipsilateral == ipsilateral }
+            let right = components.first { $0.component == name && $0.stimulatedSide == .right && $0.ipsilateral == ipsilateral }
             guard left != nil || right != nil else { continue }
             var difference = BlinkSideDifference(measure: measure, differenceMs: nil, normCheck: nil, flags: [])
             if let l = left?.onsetLatencyMs, let r = right?.onsetLatencyMs {
                 difference.differenceMs = l - r
                 if let check = norms.check(measure, value: abs(l - r), branch: nil, muscle: nil) {
                     difference.normCheck = check
-                    if !check.withinLimits { difference.flags.append("\(measure)_above_norm") }
+                    if !check.withinLimits { difference.flags.append(.aboveNorm(measure)) }
                 }
             } else {
-                difference.flags.append("\(name.lowercased())_missing_on_one_side")
+                difference.flags.append(missing)
             }
             differences.append(difference)
         }
-        var flags: [String] = []
-        if spread.contains(where: { $0.flags.contains("r2_spread_synkinesis") }) { flags.append("r2_spread_synkinesis") }
-        if components.contains(where: { $0.component == "R1" && $0.flags.contains("missing") }) { flags.append("r1_missing") }
-        if !excluded.isEmpty { flags.append("channels_excluded_by_quality") }
-        return BlinkReflexResult(
-            parameters: parameters, normativeTable: norms.name, stimulusSource: source.rawValue, affectedSide: recording.header.affectedSide,
+        var flags: [EvokedFlag] = []
+        if spread.contains(where: { $0.flags.contains(.r2SpreadSynkinesis) }) { flags.append(.r2SpreadSynkinesis) }
+        if components.contains(where: { $0.component == .R1 && $0.flags.contains(.missing) }) { flags.append(.r1Missing) }
+        if plan.excluded.keys.contains(where: { !plan.unrecognised.contains($0) }) { flags.append(.channelsExcludedByQuality) }
+        if !plan.unrecognised.isEmpty { flags.append(.channelsUnrecognised) }
+        var result = BlinkReflexResult(
+            parameters: parameters, normativeTable: norms.name, stimulusSource: source, affectedSide: recording.header.affectedSide,
             components: components, sideDifferences: differences, spread: spread, flags: flags,
-            excludedChannels: excluded.keys.sorted().map { excluded[$0]! })
+            excludedChannels: plan.excluded.keys.sorted().map { plan.excluded[$0]! })
+        result.firstSampleTimeSeconds = recording.header.firstSampleTime
+        return result
     }
 
-    static func check(_ component: inout BlinkComponent, measure: String, norms: NormativeTable) {
+    static func check(_ component: inout BlinkComponent, measure: NormMeasure, norms: NormativeTable) {
         guard let latency = component.onsetLatencyMs, let check = norms.check(measure, value: latency, branch: nil, muscle: nil) else { return }
         component.normChecks.append(check)
         if !check.withinLimits {
             let above = check.upperLimit.map { latency > $0 } ?? false
-            component.flags.append("\(measure)_\(above ? "above" : "below")_norm")
+            component.flags.append(above ? .aboveNorm(measure) : .belowNorm(measure))
         }
     }
 
     /// Detects one component in every sweep of `epochs` and averages the sweeps where it was found.
-    static func measureComponent(_ name: String, epochs: EvokedEpochs, window: ClosedRange<Double>, parameters: BlinkReflexParameters) -> BlinkComponent {
+    static func measureComponent(_ name: BlinkComponentName, epochs: some SweepSource, window: ClosedRange<Double>, parameters: BlinkReflexParameters) -> BlinkComponent {
         let rate = epochs.sampleRate
         let n = epochs.samplesPerSweep
         let half = max(1, Int((parameters.envelopeWidthMs / 2 / 1000 * rate).rounded()))
@@ -275,9 +329,10 @@ public enum BlinkReflexAnalysis {
         let w0 = max(blankEnd + half, Int(epochs.sampleIndex(ofMs: window.lowerBound).rounded()))
         let w1 = min(n - 1, Int(epochs.sampleIndex(ofMs: window.upperBound).rounded()))
         var onsets: [Double] = [], amplitudes: [Double] = [], areas: [Double] = []
-        for sweep in epochs.sweeps {
+        var cutByWindow = 0
+        for s in 0..<epochs.sweepCount {
             guard b1 - b0 > 4, w1 > w0 else { break }
-            let x = sweep.map(Double.init)
+            let x = epochs.sweep(s)
             let mean = EvokedSignal.mean(x[b0..<b1])
             var rectified = x.map { abs($0 - mean) }
             for i in Int(epochs.sampleIndex(ofMs: 0).rounded())..<blankEnd where i >= 0 { rectified[i] = 0 }
@@ -305,6 +360,8 @@ public enum BlinkReflexAnalysis {
                 if envelope[i] > mu + parameters.detectionThresholdSD * sd { end = i; below = 0 } else { below += 1; if below > quiet { break } }
                 i += 1
             }
+            // The burst was still going when the sweep ended: the window cut it.
+            if i >= n, below <= quiet { cutByWindow += 1 }
             let s0 = Int(onsetIndex.rounded()), s1 = min(n - 1, end + half)
             guard s1 > s0 else { continue }
             let segment = x[s0...s1]
@@ -314,16 +371,17 @@ public enum BlinkReflexAnalysis {
             areas.append(max(0, area) / rate)  // µV·s = mV·ms
             onsets.append(epochs.timeMs(ofSample: onsetIndex))
         }
-        let count = epochs.sweeps.count
+        let count = epochs.sweepCount
         var component = BlinkComponent(
             component: name, stimulatedSide: epochs.channel.side ?? .left, recordedSide: epochs.channel.side ?? .left, muscle: epochs.channel.muscle ?? .OOc,
             channel: epochs.channel.label, ipsilateral: true, onsetLatencyMs: nil, shortestLatencyMs: nil, amplitudePeakToPeakMillivolt: nil,
             rectifiedAreaMillivoltMs: nil, sweepsWithResponse: onsets.count, sweeps: count, normChecks: [], flags: [])
         guard !onsets.isEmpty, Double(onsets.count) >= parameters.minimumResponseFraction * Double(count) else {
-            component.flags.append("missing")
+            component.flags.append(.missing)
             return component
         }
-        if onsets.count < count { component.flags.append("not_in_every_sweep") }
+        if onsets.count < count { component.flags.append(.notInEverySweep) }
+        if cutByWindow * 2 > onsets.count { component.flags.append(.responseActiveAtWindowEnd) }
         component.onsetLatencyMs = onsets.reduce(0, +) / Double(onsets.count)
         component.shortestLatencyMs = onsets.min()
         component.amplitudePeakToPeakMillivolt = amplitudes.reduce(0, +) / Double(amplitudes.count)

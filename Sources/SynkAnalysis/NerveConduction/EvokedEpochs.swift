@@ -70,24 +70,12 @@ public struct EvokedEpochs: Sendable, Hashable {
     public static func cut(
         _ recording: Recording, channelIndex: Int, stimuli: [Stimulus], window: EpochWindow
     ) throws(SynkError) -> EvokedEpochs {
-        let rate = recording.sampleRate
-        let file = recording.header.source?.path
-        let channel = recording.channels[channelIndex]
-        let pre = window.preSamples(sampleRate: rate), post = window.postSamples(sampleRate: rate)
-        var sweeps: [[Float]] = []
-        for stimulus in stimuli {
-            guard stimulus.time.isFinite, stimulus.time >= 0, stimulus.time < recording.duration else {
-                throw .input(file, "stimulus at \(stimulus.time) s lies outside the recording (0-\(recording.duration) s)",
-                             place: "stimuli", hint: "check the stimulus list or its time unit")
-            }
-            let index = Int((stimulus.time * rate).rounded())
-            guard index - pre >= 0, index + post <= recording.frameCount else {
-                throw .input(file, "the window \(-window.preStimulusMs)…+\(window.postStimulusMs) ms around the stimulus at \(stimulus.time) s runs past the end of the recording",
-                             place: channel.label, hint: "shorten the analysis window or drop that stimulus")
-            }
-            sweeps.append(Array(recording.samples[channelIndex][(index - pre)..<(index + post)]))
+        let source = try RecordingSweeps(recording, channelIndex: channelIndex, stimuli: stimuli, allStimuli: stimuli, window: window, mains: nil)
+        let sweeps = source.stimulusIndices.map { index in
+            Array(recording.samples[channelIndex][(index - source.preStimulusSamples)..<(index - source.preStimulusSamples + source.samplesPerSweep)])
         }
-        return try EvokedEpochs(channel: channel, sampleRate: rate, preStimulusSamples: pre, sweeps: sweeps, stimuli: stimuli)
+        return try EvokedEpochs(channel: source.channel, sampleRate: source.sampleRate, preStimulusSamples: source.preStimulusSamples,
+                                sweeps: sweeps, stimuli: stimuli)
     }
 }
 
@@ -95,8 +83,9 @@ public struct EvokedEpochs: Sendable, Hashable {
 ///
 /// 1. **Baseline**: the mean of the pre-stimulus window (`baselineStartMs`…`baselineEndMs`, relative to the
 ///    stimulus) is subtracted.
-/// 2. **Artefact**: samples from `artefactBlankStartMs` to `artefactBlankEndMs` are **blanked** (set to the
-///    baseline, 0 after step 1). Nothing is measured inside the blanked span; onset search starts after it.
+/// 2. **Artefact**: from `artefactBlankStartMs` to where the artefact has returned to baseline (found on each
+///    average, never before `artefactBlankEndMs`, see ``ArtefactSpan``) samples are **blanked** (set to 0). Nothing
+///    is measured inside the blanked span; onset search starts after it.
 /// 3. **Low-pass**: a zero-phase second-order Butterworth at `lowPassHz` (applied to the averaged response
 ///    for detection and peak measurement; onset slopes are fitted on the unfiltered average).
 public struct EvokedConditioning: Sendable, Hashable, Codable {
@@ -106,7 +95,7 @@ public struct EvokedConditioning: Sendable, Hashable, Codable {
     public var artefactBlankEndMs: Double
     public var lowPassHz: Double
 
-    public init(baselineStartMs: Double = -5, baselineEndMs: Double = -0.2, artefactBlankStartMs: Double = -0.1, artefactBlankEndMs: Double = 1.0, lowPassHz: Double = 1500) {
+    public init(baselineStartMs: Double = -5, baselineEndMs: Double = -0.2, artefactBlankStartMs: Double = -0.1, artefactBlankEndMs: Double = 0.5, lowPassHz: Double = 1500) {
         self.baselineStartMs = baselineStartMs
         self.baselineEndMs = baselineEndMs
         self.artefactBlankStartMs = artefactBlankStartMs
@@ -123,14 +112,15 @@ public struct EvokedConditioning: Sendable, Hashable, Codable {
     }
 }
 
-/// One averaged, baseline-corrected, artefact-blanked response (µV, as `Double`).
+/// One averaged, baseline-corrected response (µV, as `Double`); the artefact is still in it (the measurement finds
+/// its end and blanks it).
 public struct AveragedResponse: Sendable, Hashable {
     public var sampleRate: Double
     public var preStimulusSamples: Int
-    /// Mean of the conditioned sweeps, µV; 0 in the blanked span.
+    /// Mean of the baseline-corrected sweeps, µV.
     public var samples: [Double]
     public var sweepCount: Int
-    /// Standard deviation of the averaged signal over the baseline window, µV (after step 1, before blanking).
+    /// Standard deviation of the averaged signal over the baseline window, µV.
     public var baselineStandardDeviation: Double
 
     public func timeMs(ofSample index: Double) -> Double { (index - Double(preStimulusSamples)) / sampleRate * 1000 }
@@ -138,32 +128,9 @@ public struct AveragedResponse: Sendable, Hashable {
 }
 
 extension EvokedEpochs {
-    /// Baseline-corrects and blanks every sweep of `indices` (all when `nil`), then averages them.
-    /// Throws when the sweeps do not cover the baseline and the artefact span.
+    /// Baseline-corrects every sweep of `indices` (all when `nil`), then averages them.
+    /// Throws when the sweeps do not cover the baseline.
     public func averaged(sweepIndices indices: [Int]? = nil, conditioning: EvokedConditioning) throws(SynkError) -> AveragedResponse {
-        let chosen = indices ?? Array(sweeps.indices)
-        guard !chosen.isEmpty else { throw .input(nil, "no sweeps to average", place: channel.label) }
-        let n = samplesPerSweep
-        let b0 = Int(sampleIndex(ofMs: conditioning.baselineStartMs).rounded())
-        let b1 = Int(sampleIndex(ofMs: conditioning.baselineEndMs).rounded())
-        guard b0 >= 0, b1 > b0 + 1, b1 <= n else {
-            throw .input(nil, "sweeps start \(timeMs(ofSample: 0)) ms before the stimulus; the baseline needs \(conditioning.baselineStartMs) ms",
-                         place: channel.label, hint: "use a shorter baseline window")
-        }
-        let a0 = max(0, Int(sampleIndex(ofMs: conditioning.artefactBlankStartMs).rounded(.down)))
-        let a1 = min(n, Int(sampleIndex(ofMs: conditioning.artefactBlankEndMs).rounded(.up)) + 1)
-        var sum = [Double](repeating: 0, count: n)
-        for s in chosen {
-            let sweep = sweeps[s]
-            var baseline = 0.0
-            for i in b0..<b1 { baseline += Double(sweep[i]) }
-            baseline /= Double(b1 - b0)
-            for i in 0..<n { sum[i] += Double(sweep[i]) - baseline }
-        }
-        let count = Double(chosen.count)
-        for i in 0..<n { sum[i] /= count }
-        let sd = EvokedSignal.standardDeviation(sum[b0..<b1])
-        for i in a0..<max(a0, a1) { sum[i] = 0 }
-        return AveragedResponse(sampleRate: sampleRate, preStimulusSamples: preStimulusSamples, samples: sum, sweepCount: chosen.count, baselineStandardDeviation: sd)
+        try SweepAverager.average(self, indices: indices ?? Array(sweeps.indices), conditioning: conditioning)
     }
 }

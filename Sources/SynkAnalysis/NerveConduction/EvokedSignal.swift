@@ -46,6 +46,22 @@ enum EvokedSignal {
         x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count)
     }
 
+    /// Pearson correlation of two equally long series; `nil` when either is constant.
+    static func correlation(_ x: [Double], _ y: [Double]) -> Double? {
+        let n = min(x.count, y.count)
+        guard n > 2 else { return nil }
+        var mx = 0.0, my = 0.0
+        for i in 0..<n { mx += x[i]; my += y[i] }
+        mx /= Double(n); my /= Double(n)
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for i in 0..<n {
+            let a = x[i] - mx, b = y[i] - my
+            sxy += a * b; sxx += a * a; syy += b * b
+        }
+        guard sxx > 0, syy > 0 else { return nil }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
     static func standardDeviation(_ x: ArraySlice<Double>) -> Double {
         guard x.count > 1 else { return 0 }
         let m = mean(x)

@@ -14,12 +14,32 @@ public struct NerveConductionParameters: Sendable, Hashable, Codable {
     public var minimumSampleRateHz: Double
     /// Degeneration above this percentage is flagged (Gantz 1999: > 90 % within 14 days).
     public var degenerationThresholdPercent: Double
+    /// Below this rate the results are flagged `low_sample_rate` (onsets need sub-0.1 ms resolution).
+    public var recommendedSampleRateHz: Double
+    /// Which phase is the main one (`--polarity`).
+    public var polarity: ResponsePolarity
+    /// Mains removal for every channel (`--notch`); `nil`: only on channels flagged mains-dominated.
+    public var notch: MainsRemoval?
+    /// What the stimulus times of the file or table count from (`--stimulus-times`).
+    public var stimulusTimeBase: StimulusTimeBase
+    /// How sweeps without intensities are grouped.
+    public var grouping: ResponseGrouping
+    /// How far after the window a time-locked deflection is looked for (`response_beyond_window`), ms.
+    public var lookaheadMs: Double
 
     public init(
         window: EpochWindow = EpochWindow(), conditioning: EvokedConditioning = EvokedConditioning(),
         measurement: CMAPMeasurementSettings = CMAPMeasurementSettings(), stimulusSource: StimulusSource = .automatic,
-        plateauTolerancePercent: Double = 5, minimumSampleRateHz: Double = 5000, degenerationThresholdPercent: Double = 90
+        plateauTolerancePercent: Double = 5, minimumSampleRateHz: Double = 2500, degenerationThresholdPercent: Double = 90,
+        recommendedSampleRateHz: Double = 5000, polarity: ResponsePolarity = .automatic, notch: MainsRemoval? = nil,
+        stimulusTimeBase: StimulusTimeBase = .recording, grouping: ResponseGrouping = ResponseGrouping(), lookaheadMs: Double = 30
     ) {
+        self.recommendedSampleRateHz = recommendedSampleRateHz
+        self.polarity = polarity
+        self.notch = notch
+        self.stimulusTimeBase = stimulusTimeBase
+        self.grouping = grouping
+        self.lookaheadMs = lookaheadMs
         self.window = window
         self.conditioning = conditioning
         self.measurement = measurement
@@ -35,6 +55,27 @@ public struct NerveConductionParameters: Sendable, Hashable, Codable {
         case plateauTolerancePercent = "plateau_tolerance_percent"
         case minimumSampleRateHz = "minimum_sample_rate_hz"
         case degenerationThresholdPercent = "degeneration_threshold_percent"
+        case recommendedSampleRateHz = "recommended_sample_rate_hz"
+        case polarity, notch, grouping
+        case stimulusTimeBase = "stimulus_time_base"
+        case lookaheadMs = "lookahead_ms"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(window, forKey: .window)
+        try c.encode(conditioning, forKey: .conditioning)
+        try c.encode(measurement, forKey: .measurement)
+        try c.encode(stimulusSource, forKey: .stimulusSource)
+        try c.encode(plateauTolerancePercent, forKey: .plateauTolerancePercent)
+        try c.encode(minimumSampleRateHz, forKey: .minimumSampleRateHz)
+        try c.encode(degenerationThresholdPercent, forKey: .degenerationThresholdPercent)
+        try c.encode(recommendedSampleRateHz, forKey: .recommendedSampleRateHz)
+        try c.encode(polarity, forKey: .polarity)
+        try c.encode(notch, forKey: .notch)
+        try c.encode(stimulusTimeBase, forKey: .stimulusTimeBase)
+        try c.encode(grouping, forKey: .grouping)
+        try c.encode(lookaheadMs, forKey: .lookaheadMs)
     }
 }
 
@@ -61,7 +102,8 @@ public struct RecruitmentPoint: Sendable, Hashable, Codable {
     }
 }
 
-/// The supramaximal CMAP of one branch on one side. Missing values are `null` (never NaN) with a flag.
+/// The measured response of one branch on one side: the supramaximal one along an intensity series, or the largest
+/// stable response group without intensities. Missing values are `null` (never NaN) with a flag.
 public struct CMAPResponse: Sendable, Hashable, Codable {
     public var branch: Branch
     public var muscle: Muscle
@@ -82,10 +124,22 @@ public struct CMAPResponse: Sendable, Hashable, Codable {
     public var recruitment: [RecruitmentPoint]
     public var baselineNoiseMicrovolt: Double
     public var normChecks: [NormCheck]
-    public var flags: [String]
+    public var flags: [EvokedFlag]
+    /// Sign of the main phase (`negative`, `positive`); `nil` without a response.
+    public var polarity: ResponsePolarity?
+    /// Sign of the first phase, where the onset is measured.
+    public var initialPhase: ResponsePolarity?
+    /// Where the stimulus artefact (with amplifier recovery) ended on the measured average, ms.
+    public var artefactEndMs: Double?
+    /// Sweeps of this channel in the study (all intensities).
+    public var sweepsAvailable: Int
+    /// Mains removal applied to this channel's sweeps, if any.
+    public var mains: MainsRemoval?
+    /// Single-sweep baseline noise, µV RMS.
+    public var sweepNoiseMicrovolt: Double?
 
     enum CodingKeys: String, CodingKey {
-        case branch, muscle, side, channel, sweeps, recruitment, flags
+        case branch, muscle, side, channel, sweeps, recruitment, flags, polarity, mains
         case onsetLatencyMs = "onset_latency_ms"
         case peakLatencyMs = "peak_latency_ms"
         case amplitudeBaselineToPeakMillivolt = "amplitude_bp_mv"
@@ -96,6 +150,10 @@ public struct CMAPResponse: Sendable, Hashable, Codable {
         case plateauOnsetMilliampere = "plateau_onset_ma"
         case baselineNoiseMicrovolt = "baseline_noise_uv"
         case normChecks = "norm_checks"
+        case initialPhase = "initial_phase"
+        case artefactEndMs = "artefact_end_ms"
+        case sweepsAvailable = "sweeps_available"
+        case sweepNoiseMicrovolt = "sweep_noise_uv"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -117,6 +175,12 @@ public struct CMAPResponse: Sendable, Hashable, Codable {
         try c.encode(baselineNoiseMicrovolt, forKey: .baselineNoiseMicrovolt)
         try c.encode(normChecks, forKey: .normChecks)
         try c.encode(flags, forKey: .flags)
+        try c.encode(polarity, forKey: .polarity)
+        try c.encode(initialPhase, forKey: .initialPhase)
+        try c.encode(artefactEndMs, forKey: .artefactEndMs)
+        try c.encode(sweepsAvailable, forKey: .sweepsAvailable)
+        try c.encode(sweepNoiseMicrovolt, forKey: .sweepNoiseMicrovolt)
+        try c.encode(mains, forKey: .mains)
     }
 }
 
@@ -133,7 +197,7 @@ public struct BranchComparison: Sendable, Hashable, Codable {
     public var degenerationPercent: Double?
     /// Affected minus healthy onset latency, ms, when both have one.
     public var latencyDifferenceMs: Double?
-    public var flags: [String]
+    public var flags: [EvokedFlag]
 
     enum CodingKeys: String, CodingKey {
         case branch, flags
@@ -167,13 +231,13 @@ public struct BranchComparison: Sendable, Hashable, Codable {
             branch: branch, affectedSide: affectedSide, affectedAmplitudePeakToPeakMillivolt: affectedAmplitude,
             healthyAmplitudePeakToPeakMillivolt: healthyAmplitude, enogPercent: nil, degenerationPercent: nil, latencyDifferenceMs: nil, flags: [])
         guard healthyAmplitude > 0, healthyAmplitude.isFinite, affectedAmplitude.isFinite else {
-            result.flags.append("healthy_side_no_response")
+            result.flags.append(.healthySideNoResponse)
             return result
         }
         let enog = 100 * max(0, affectedAmplitude) / healthyAmplitude
         result.enogPercent = enog
         result.degenerationPercent = 100 - enog
-        if 100 - enog > degenerationThresholdPercent { result.flags.append("degeneration_above_threshold") }
+        if 100 - enog > degenerationThresholdPercent { result.flags.append(.degenerationAboveThreshold) }
         return result
     }
 }
@@ -183,15 +247,18 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     public var parameters: NerveConductionParameters
     public var normativeTable: String
     /// Where the stimuli came from: `header`, `trigger`, `artefact`, or `epochs` for epoched input.
-    public var stimulusSource: String
+    public var stimulusSource: StimulusSource
     public var stimulusCount: Int
     public var affectedSide: AffectedSide?
     public var responses: [CMAPResponse]
     public var branches: [BranchComparison]
-    public var flags: [String]
-    /// EMG channels not measured because a quality flag makes their numbers untrustworthy (flat, clipped,
-    /// saturated, NaN gap, mains-dominated, extreme noise); a branch missing a side for this reason has no ENoG.
+    public var flags: [EvokedFlag]
+    /// EMG channels not measured: a quality flag makes their numbers untrustworthy (flat, clipped, saturated, NaN
+    /// gap, extreme noise; mains-dominated only when no response could be measured after mains removal), or
+    /// their label names no muscle. A branch missing a side for this reason has no ENoG.
     public var excludedChannels: [ExcludedChannel] = []
+    /// Time of the recording's first sample in its own time base, s (`nil` when it starts at 0).
+    public var firstSampleTimeSeconds: Double?
     public var synkVersion: String = SynkVersion.current
     /// The file analysed, when the study came from a file.
     public var input: InputDescription?
@@ -204,6 +271,7 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
         case stimulusCount = "stimulus_count"
         case affectedSide = "affected_side"
         case excludedChannels = "excluded_channels"
+        case firstSampleTimeSeconds = "first_sample_time_s"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -219,6 +287,13 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
         try c.encode(branches, forKey: .branches)
         try c.encode(flags, forKey: .flags)
         try c.encode(excludedChannels, forKey: .excludedChannels)
+        try c.encode(firstSampleTimeSeconds, forKey: .firstSampleTimeSeconds)
+    }
+
+    /// True when a number of this study cannot be trusted as it stands: a channel was excluded or unrecognised,
+    /// or a response carries a flag that fails quality (unit, artefact, window). The CLI exits 1.
+    public var qualityFailed: Bool {
+        !excludedChannels.isEmpty || flags.contains(where: \.failsQuality) || responses.contains { $0.flags.contains(where: \.failsQuality) }
     }
 
     /// The response of `branch` on `side`, if measured.
@@ -227,12 +302,13 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     }
 }
 
-/// The averaged supramaximal waveform behind one ``CMAPResponse`` (for plots; not part of the JSON result).
+
+/// The averaged waveform behind one ``CMAPResponse`` (for plots; not part of the JSON result).
 public struct CMAPWaveform: Sendable, Hashable {
     public var channel: String
     public var branch: Branch
     public var side: Side
-    /// Baseline-corrected, artefact-blanked average of the sweeps at the response's intensity, µV.
+    /// Baseline-corrected average of the measured sweeps, µV, with the artefact (up to its measured end) blanked.
     public var response: AveragedResponse
 
     public init(channel: String, branch: Branch, side: Side, response: AveragedResponse) {
@@ -243,16 +319,18 @@ public struct CMAPWaveform: Sendable, Hashable {
     }
 }
 
-/// Facial nerve conduction (electroneurography): supramaximal CMAP per branch and side, ENoG per branch.
+/// Facial nerve conduction (electroneurography): the measured response per branch and side, ENoG per branch.
 public enum NerveConductionAnalysis {
-    /// Analyses a continuous recording: finds the stimuli (``StimulusDetection``), cuts ``EvokedEpochs``
-    /// around them for every EMG channel with a muscle, and hands them to ``analyze(epochs:affectedSide:parameters:norms:stimulusSource:)``.
+    /// Analyses a continuous recording: finds the stimuli (``StimulusDetection``; listed times are read in the time
+    /// base `parameters.stimulusTimeBase`), reads sweeps around them for every EMG channel with a muscle (one at a
+    /// time, with mains removed where asked or where a channel is mains-dominated), and measures each channel.
     ///
     /// A stimulus applies to a channel when its side (if known) is the channel's side and its branch (if
-    /// given, and not `trunk`) is the channel's branch.
+    /// given, and not `trunk`) is the channel's branch. EMG channels whose label names no muscle, and channels with
+    /// a quality flag other than mains, are listed in `excludedChannels` with the reason.
     ///
-    /// Throws `.input` for a rate below `minimumSampleRateHz`, no stimuli, a stimulus outside the recording,
-    /// or a window running past its end.
+    /// Throws `.input` for a rate below `minimumSampleRateHz`, no stimuli, a stimulus outside the recording (in the
+    /// chosen time base), or a window running past its end.
     public static func analyze(
         _ recording: Recording, parameters: NerveConductionParameters = NerveConductionParameters(), norms: NormativeTable = .standard
     ) throws(SynkError) -> NerveConductionResult {
@@ -260,45 +338,54 @@ public enum NerveConductionAnalysis {
     }
 
     /// ``analyze(_:parameters:norms:)`` that also returns, for every measured response, the averaged
-    /// waveform it was measured on (the sweeps at the selected supramaximal intensity), for plotting.
+    /// waveform it was measured on, for plotting.
     public static func analyzeKeepingWaveforms(
         _ recording: Recording, parameters: NerveConductionParameters = NerveConductionParameters(), norms: NormativeTable = .standard
     ) throws(SynkError) -> (result: NerveConductionResult, waveforms: [CMAPWaveform]) {
         let file = recording.header.source?.path
         try checkRate(recording.sampleRate, parameters: parameters, file: file)
-        let (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
+        var (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
         guard !stimuli.isEmpty else {
             throw .input(file, "no stimuli: none listed, no trigger channel, no stimulus artefact found", hint: "give the stimulus times with --stimuli")
         }
-        for stimulus in stimuli where !(stimulus.time.isFinite && stimulus.time >= 0 && stimulus.time < recording.duration) {
-            throw .input(file, "stimulus at \(stimulus.time) s lies outside the recording (0-\(recording.duration) s)", place: "stimuli",
-                         hint: "check the stimulus list or its time unit")
+        if source == .header {
+            stimuli = try StimulusTimes.resolve(stimuli, header: recording.header, base: parameters.stimulusTimeBase)
         }
-        // A flagged channel is not measured at all: a CMAP from a clipped or saturated trace is not a CMAP.
-        let excluded = QualityAccumulator.excludedEMGChannels(recording)
-        var epochs: [EvokedEpochs] = []
-        for (c, channel) in recording.channels.enumerated() where channel.kind == .emg && channel.muscle != nil && excluded[c] == nil {
-            let branch = channel.branch ?? channel.muscle?.branch
+        let plan = EvokedChannelPlan.plan(recording, notch: parameters.notch)
+        var measured: [(CMAPResponse, CMAPWaveform?)] = []
+        var excluded = plan.excluded
+        for (c, mains) in plan.measured {
+            let channel = recording.channels[c]
+            guard let muscle = channel.muscle, let side = channel.side, let branch = channel.branch ?? muscle.branch else { continue }
             let relevant = stimuli.filter { s in
                 (s.side == nil || s.side == channel.side) && (s.branch == nil || s.branch == .trunk || s.branch == branch)
             }
             guard !relevant.isEmpty else { continue }
-            epochs.append(try EvokedEpochs.cut(recording, channelIndex: c, stimuli: relevant, window: parameters.window))
+            let sweeps = try RecordingSweeps(recording, channelIndex: c, stimuli: relevant, allStimuli: stimuli, window: parameters.window, mains: mains)
+            var (response, waveform) = try measureChannel(sweeps, branch: branch, muscle: muscle, side: side, parameters: parameters, norms: norms)
+            response.mains = mains
+            if let mains, mains.automatic, response.flags.contains(.noResponse) {
+                // Mains was the channel's problem and no response survived its removal: exclude, and say why.
+                excluded[c] = ExcludedChannel(
+                    channel: channel.label, muscle: muscle, side: side, flags: [.mainsDominated],
+                    reason: "channel \(channel.label) excluded: mains-dominated (\(Int(mains.frequencyHz)) Hz) and no response could be measured after removing mains from every sweep and averaging")
+                continue
+            }
+            if mains != nil { response.flags.append(.mainsRemoved) }
+            measured.append((response, waveform))
         }
-        var result = try analyze(epochs: epochs, affectedSide: recording.header.affectedSide, parameters: parameters, norms: norms,
-                                 stimulusSource: source.rawValue, stimulusCount: stimuli.count)
+        if recording.sampleRate < parameters.recommendedSampleRateHz {
+            for k in measured.indices { measured[k].0.flags.append(.lowSampleRate) }
+        }
+        var result = compare(measured.map(\.0), affectedSide: recording.header.affectedSide, parameters: parameters, norms: norms,
+                             stimulusSource: source, stimulusCount: stimuli.count)
         // Stimuli of unknown side are applied to both sides' channels, which mixes responses: say so.
-        if stimuli.contains(where: { $0.side == nil }) { result.flags.append("stimulus_side_unknown") }
+        if stimuli.contains(where: { $0.side == nil }) { result.flags.append(.stimulusSideUnknown) }
         result.excludedChannels = excluded.keys.sorted().map { excluded[$0]! }
-        if !excluded.isEmpty { result.flags.append("channels_excluded_by_quality") }
-        var waveforms: [CMAPWaveform] = []
-        for response in result.responses {
-            guard let channelEpochs = epochs.first(where: { $0.channel.label == response.channel }) else { continue }
-            let indices = channelEpochs.stimuli.indices.filter { channelEpochs.stimuli[$0].intensityMilliampere == response.intensityMilliampere }
-            guard !indices.isEmpty else { continue }
-            let average = try channelEpochs.averaged(sweepIndices: indices, conditioning: parameters.conditioning)
-            waveforms.append(CMAPWaveform(channel: response.channel, branch: response.branch, side: response.side, response: average))
-        }
+        if excluded.keys.contains(where: { !plan.unrecognised.contains($0) }) { result.flags.append(.channelsExcludedByQuality) }
+        if !plan.unrecognised.isEmpty { result.flags.append(.channelsUnrecognised) }
+        result.firstSampleTimeSeconds = recording.header.firstSampleTime
+        let waveforms = result.responses.compactMap { r in measured.first { $0.0.channel == r.channel }?.1 }
         return (result, waveforms)
     }
 
@@ -310,7 +397,7 @@ public enum NerveConductionAnalysis {
     /// analysis window (baseline before the stimulus, `window.postStimulusMs` after).
     public static func analyze(
         epochs: [EvokedEpochs], affectedSide: AffectedSide?, parameters: NerveConductionParameters = NerveConductionParameters(),
-        norms: NormativeTable = .standard, stimulusSource: String = "epochs", stimulusCount: Int? = nil
+        norms: NormativeTable = .standard, stimulusSource: StimulusSource = .epochs, stimulusCount: Int? = nil
     ) throws(SynkError) -> NerveConductionResult {
         var responses: [CMAPResponse] = []
         for channelEpochs in epochs {
@@ -325,13 +412,24 @@ public enum NerveConductionAnalysis {
             }
             guard let muscle = channelEpochs.channel.muscle, let side = channelEpochs.channel.side,
                   let branch = channelEpochs.channel.branch ?? muscle.branch else { continue }
-            responses.append(try measureChannel(channelEpochs, branch: branch, muscle: muscle, side: side, parameters: parameters, norms: norms))
+            var response = try measureChannel(channelEpochs, branch: branch, muscle: muscle, side: side, parameters: parameters, norms: norms).0
+            if channelEpochs.sampleRate < parameters.recommendedSampleRateHz { response.flags.append(.lowSampleRate) }
+            responses.append(response)
         }
-        responses.sort { ($0.branch.rawValue, $0.side, $0.muscle) < ($1.branch.rawValue, $1.side, $1.muscle) }
+        return compare(responses, affectedSide: affectedSide, parameters: parameters, norms: norms, stimulusSource: stimulusSource,
+                       stimulusCount: stimulusCount ?? epochs.map(\.sweeps.count).reduce(0, +))
+    }
 
+    /// Sorts the responses and compares the two sides of every branch (ENoG).
+    static func compare(
+        _ measured: [CMAPResponse], affectedSide: AffectedSide?, parameters: NerveConductionParameters, norms: NormativeTable,
+        stimulusSource: StimulusSource, stimulusCount: Int
+    ) -> NerveConductionResult {
+        var responses = measured
+        responses.sort { ($0.branch.rawValue, $0.side, $0.muscle) < ($1.branch.rawValue, $1.side, $1.muscle) }
         var branches: [BranchComparison] = []
-        var flags: [String] = []
-        if affectedSide == nil || affectedSide == AffectedSide.none { flags.append("affected_side_unknown") }
+        var flags: [EvokedFlag] = []
+        if affectedSide == nil || affectedSide == AffectedSide.none { flags.append(.affectedSideUnknown) }
         for branch in Branch.allCases {
             let candidates = responses.filter { $0.branch == branch }
             func pick(_ side: Side) -> CMAPResponse? {
@@ -340,26 +438,25 @@ public enum NerveConductionAnalysis {
             }
             guard let left = pick(.left), let right = pick(.right) else { continue }
             var affected: Side
-            var extra: [String] = []
+            var extra: [EvokedFlag] = []
             if let side = affectedSide?.side {
                 affected = side
             } else {
                 // Without a stated side the smaller response is called affected, and said so.
                 affected = left.amplitudePeakToPeakMillivolt <= right.amplitudePeakToPeakMillivolt ? .left : .right
-                extra.append("affected_side_assumed_smaller_response")
+                extra.append(.affectedSideAssumedSmallerResponse)
             }
             let a = affected == .left ? left : right, h = affected == .left ? right : left
             var comparison = BranchComparison.compare(
                 branch: branch, affectedSide: affected, affectedAmplitude: a.amplitudePeakToPeakMillivolt,
                 healthyAmplitude: h.amplitudePeakToPeakMillivolt, degenerationThresholdPercent: parameters.degenerationThresholdPercent)
             if let la = a.onsetLatencyMs, let lh = h.onsetLatencyMs { comparison.latencyDifferenceMs = la - lh }
-            if a.flags.contains("no_response") { comparison.flags.append("affected_side_no_response") }
+            if a.flags.contains(.noResponse) { comparison.flags.append(.affectedSideNoResponse) }
             comparison.flags += extra
             branches.append(comparison)
         }
         return NerveConductionResult(
-            parameters: parameters, normativeTable: norms.name, stimulusSource: stimulusSource,
-            stimulusCount: stimulusCount ?? epochs.map(\.sweeps.count).reduce(0, +),
+            parameters: parameters, normativeTable: norms.name, stimulusSource: stimulusSource, stimulusCount: stimulusCount,
             affectedSide: affectedSide, responses: responses, branches: branches, flags: flags)
     }
 
@@ -370,45 +467,140 @@ public enum NerveConductionAnalysis {
         }
     }
 
-    /// Groups by intensity, averages, measures, selects the supramaximal response.
+    /// Groups sweeps (by intensity, or into stable response groups without intensities), averages, measures, and
+    /// selects the supramaximal (or largest stable) response; adds plausibility, window and norm flags.
     static func measureChannel(
-        _ epochs: EvokedEpochs, branch: Branch, muscle: Muscle, side: Side, parameters: NerveConductionParameters, norms: NormativeTable
-    ) throws(SynkError) -> CMAPResponse {
+        _ source: some SweepSource, branch: Branch, muscle: Muscle, side: Side, parameters: NerveConductionParameters, norms: NormativeTable
+    ) throws(SynkError) -> (CMAPResponse, CMAPWaveform?) {
+        let conditioning = parameters.conditioning
+        let all = Array(0..<source.sweepCount)
         // Intensities in increasing order; sweeps without one form a single group.
         var groups: [(Double?, [Int])] = []
-        let intensities = Set(epochs.stimuli.compactMap(\.intensityMilliampere)).sorted()
-        let unknown = epochs.stimuli.indices.filter { epochs.stimuli[$0].intensityMilliampere == nil }
-        if !unknown.isEmpty { groups.append((nil, unknown)) }
-        for intensity in intensities {
-            groups.append((intensity, epochs.stimuli.indices.filter { epochs.stimuli[$0].intensityMilliampere == intensity }))
-        }
-        var measured: [(Double?, CMAPMeasurement, Int)] = []
-        for (intensity, indices) in groups {
-            let average = try epochs.averaged(sweepIndices: indices, conditioning: parameters.conditioning)
-            measured.append((intensity, CMAPMeasurement.measure(average, conditioning: parameters.conditioning, settings: parameters.measurement), indices.count))
-        }
-        let recruitment = measured.map {
-            RecruitmentPoint(intensityMilliampere: $0.0, amplitudePeakToPeakMillivolt: $0.1.amplitudePeakToPeakMillivolt, sweeps: $0.2, noResponse: $0.1.noResponse)
-        }
-        let selection = selectSupramaximal(recruitment, tolerancePercent: parameters.plateauTolerancePercent)
-        let (intensity, m, count) = measured[selection.index]
-        var flags = m.flags + selection.flags
-        var checks: [NormCheck] = []
-        if !m.noResponse {
-            if let onset = m.onsetLatencyMs, let check = norms.check("onset_latency_ms", value: onset, branch: branch, muscle: muscle) { checks.append(check) }
-            if let check = norms.check("amplitude_bp_mv", value: m.amplitudeBaselineToPeakMillivolt, branch: branch, muscle: muscle) { checks.append(check) }
-            if let check = norms.check("amplitude_pp_mv", value: m.amplitudePeakToPeakMillivolt, branch: branch, muscle: muscle) { checks.append(check) }
-            for check in checks where !check.withinLimits {
-                let direction = check.upperLimit.map { check.value > $0 } ?? false ? "above" : "below"
-                flags.append("\(check.measure)_\(direction)_norm")
+        let intensities = Set(source.stimuli.compactMap(\.intensityMilliampere)).sorted()
+        let unknown = all.filter { source.stimuli[$0].intensityMilliampere == nil }
+        var flags: [EvokedFlag] = []
+        if intensities.isEmpty {
+            flags.append(.intensityUnknown)
+            let (group, stable) = try largestStableGroup(source, parameters: parameters)
+            groups.append((nil, group))
+            if !stable { flags.append(.noStableResponseGroup) }
+        } else {
+            if !unknown.isEmpty { groups.append((nil, unknown)) }
+            for intensity in intensities {
+                groups.append((intensity, all.filter { source.stimuli[$0].intensityMilliampere == intensity }))
             }
         }
-        return CMAPResponse(
-            branch: branch, muscle: muscle, side: side, channel: epochs.channel.label, onsetLatencyMs: m.onsetLatencyMs,
+        var measured: [(Double?, CMAPMeasurement, [Int], AveragedResponse)] = []
+        for (intensity, indices) in groups {
+            let average = try SweepAverager.average(source, indices: indices, conditioning: conditioning)
+            measured.append((intensity, CMAPMeasurement.measure(average, conditioning: conditioning, settings: parameters.measurement,
+                                                                 polarity: parameters.polarity), indices, average))
+        }
+        let recruitment = measured.map {
+            RecruitmentPoint(intensityMilliampere: $0.0, amplitudePeakToPeakMillivolt: $0.1.amplitudePeakToPeakMillivolt, sweeps: $0.2.count, noResponse: $0.1.noResponse)
+        }
+        let selection = selectSupramaximal(recruitment, tolerancePercent: parameters.plateauTolerancePercent)
+        let (intensity, m, indices, average) = measured[selection.index]
+        flags = m.flags + selection.flags + (m.noResponse ? flags.filter { $0 == .intensityUnknown } : flags)
+
+        // Plausibility: a unit read wrongly gives numbers no surface EMG makes.
+        let sweepNoise = try SweepAverager.singleSweepNoise(source, indices: indices, conditioning: conditioning)
+        if sweepNoise < 0.1 { flags.append(.noiseImplausiblyLowUnit) }
+        if m.amplitudePeakToPeakMillivolt > 50 { flags.append(.amplitudeImplausiblyHighUnit) }
+        // Something time-locked after the window?
+        if !flags.contains(.responseActiveAtWindowEnd),
+           beyondWindow(source, indices: indices, measurement: m, parameters: parameters) {
+            flags.append(.responseBeyondWindow)
+        }
+
+        var checks: [NormCheck] = []
+        if !m.noResponse {
+            let site = StimulationSite.common(source.stimuli, indices: indices)
+            if let onset = m.onsetLatencyMs, let check = norms.check(.onsetLatency, value: onset, branch: branch, muscle: muscle, site: site) { checks.append(check) }
+            if let check = norms.check(.amplitudeBaselineToPeak, value: m.amplitudeBaselineToPeakMillivolt, branch: branch, muscle: muscle, site: site) { checks.append(check) }
+            if let check = norms.check(.amplitudePeakToPeak, value: m.amplitudePeakToPeakMillivolt, branch: branch, muscle: muscle, site: site) { checks.append(check) }
+            for check in checks where !check.withinLimits {
+                let above = check.upperLimit.map { check.value > $0 } ?? false
+                flags.append(above ? .aboveNorm(check.measure) : .belowNorm(check.measure))
+            }
+        }
+        var blanked = average
+        let a0 = max(0, Int(average.sampleIndex(ofMs: conditioning.artefactBlankStartMs).rounded(.down)))
+        let a1 = min(blanked.samples.count, Int(average.sampleIndex(ofMs: m.artefact.endMs).rounded()))
+        for i in a0..<max(a0, a1) { blanked.samples[i] = 0 }
+        let response = CMAPResponse(
+            branch: branch, muscle: muscle, side: side, channel: source.channel.label, onsetLatencyMs: m.onsetLatencyMs,
             peakLatencyMs: m.peakLatencyMs, amplitudeBaselineToPeakMillivolt: m.amplitudeBaselineToPeakMillivolt,
             amplitudePeakToPeakMillivolt: m.amplitudePeakToPeakMillivolt, durationMs: m.negativeDurationMs, areaMillivoltMs: m.negativeAreaMillivoltMs,
-            sweeps: count, intensityMilliampere: intensity, plateauOnsetMilliampere: selection.plateauOnset, recruitment: recruitment,
-            baselineNoiseMicrovolt: m.baselineNoiseMicrovolt, normChecks: checks, flags: flags)
+            sweeps: indices.count, intensityMilliampere: intensity, plateauOnsetMilliampere: selection.plateauOnset, recruitment: recruitment,
+            baselineNoiseMicrovolt: m.baselineNoiseMicrovolt, normChecks: checks, flags: flags, polarity: m.polarity, initialPhase: m.initialPhase,
+            artefactEndMs: m.artefact.endMs, sweepsAvailable: source.sweepCount, mains: nil, sweepNoiseMicrovolt: sweepNoise)
+        return (response, CMAPWaveform(channel: source.channel.label, branch: branch, side: side, response: blanked))
+    }
+
+    /// Without intensities: the largest stable response group (see ``ResponseGrouping``). Returns all sweeps and
+    /// `false` when no group is stable.
+    static func largestStableGroup(_ source: some SweepSource, parameters: NerveConductionParameters) throws(SynkError) -> ([Int], Bool) {
+        let all = Array(0..<source.sweepCount)
+        let grouping = parameters.grouping
+        guard all.count >= 2 else { return (all, true) }
+        let conditioning = parameters.conditioning
+        let overall = try SweepAverager.average(source, indices: all, conditioning: conditioning)
+        let artefact = CMAPMeasurement.measure(overall, conditioning: conditioning, settings: parameters.measurement, polarity: parameters.polarity).artefact
+        let baseline = try SweepAverager.baselineRange(source, conditioning: conditioning)
+        let from = min(source.samplesPerSweep - 1, Int(source.sampleIndex(ofMs: artefact.endMs + parameters.measurement.searchGuardMs).rounded(.up)))
+        func segment(_ s: Int) -> [Double] {
+            let sweep = source.sweep(s)
+            let mean = SweepAverager.baselineMean(sweep, baseline)
+            return sweep[from...].map { $0 - mean }
+        }
+        var amplitude: [Double] = []
+        amplitude.reserveCapacity(all.count)
+        for s in all {
+            let x = segment(s)
+            amplitude.append((x.max() ?? 0) - (x.min() ?? 0))
+        }
+        let needed = max(grouping.minimumSweeps, Int((grouping.minimumFraction * Double(all.count)).rounded(.up)))
+        let groups = grouping.amplitudeGroups(all, amplitude: amplitude, minimumGroup: needed)
+        // One group: the sweeps vary but show no distinct levels (no intensity series); all of them are the response.
+        if groups.count == 1 { return (all, true) }
+        var best: (median: Double, members: [Int])?
+        for group in groups where group.count >= needed {
+            var mean = [Double](repeating: 0, count: source.samplesPerSweep - from)
+            for s in group { for (i, v) in segment(s).enumerated() { mean[i] += v / Double(group.count) } }
+            let members = group.filter { EvokedSignal.correlation(segment($0), mean) ?? 0 >= grouping.minimumCorrelation }
+            guard members.count >= needed else { continue }
+            let amplitudes = members.map { amplitude[$0] }.sorted()
+            let median = amplitudes[amplitudes.count / 2]
+            if best == nil || median > best!.median { best = (median, members) }
+        }
+        guard let best else { return (all, false) }
+        return (best.members, true)
+    }
+
+    /// True when the average of what follows the window (up to the next stimulus, at most `lookaheadMs`) holds a
+    /// deflection beyond the response threshold: a late response the window cut off.
+    static func beyondWindow(_ source: some SweepSource, indices: [Int], measurement: CMAPMeasurement, parameters: NerveConductionParameters) -> Bool {
+        let length = Int((parameters.lookaheadMs / 1000 * source.sampleRate).rounded())
+        guard length > 0, let baseline = try? SweepAverager.baselineRange(source, conditioning: parameters.conditioning) else { return false }
+        var sum: [Double] = []
+        var common = length
+        for s in indices {
+            let more = source.continuation(s, length: length)
+            common = min(common, more.count)
+            guard common >= Int(0.002 * source.sampleRate) else { return false }
+            let sweep = source.sweep(s)
+            let mean = SweepAverager.baselineMean(sweep, baseline)
+            if sum.isEmpty { sum = [Double](repeating: 0, count: length) }
+            for i in 0..<common { sum[i] += more[i] - mean }
+        }
+        guard !sum.isEmpty else { return false }
+        let average = sum.prefix(common).map { $0 / Double(indices.count) }
+        let filtered = EvokedSignal.zeroPhaseLowPass(Array(average), cutoffHz: parameters.conditioning.lowPassHz, sampleRate: source.sampleRate)
+        let threshold = parameters.measurement.responseThresholdSD * measurement.baselineNoiseMicrovolt
+        let depth = measurement.amplitudeBaselineToPeakMillivolt * 1000
+        let level = max(threshold, parameters.measurement.windowEndFraction * depth)
+        return filtered.contains { abs($0) > level }
     }
 
     /// Supramaximal selection along a recruitment curve (points in increasing intensity; a leading point
@@ -419,22 +611,22 @@ public enum NerveConductionAnalysis {
     /// is the one at the highest plateau intensity (supramaximal). Flags: `not_supramaximal` when only the
     /// highest intensity reaches the plateau of two or more intensities (the curve was still growing),
     /// `amplitude_fell_at_highest_intensity` when the highest intensity is below the plateau.
-    public static func selectSupramaximal(_ curve: [RecruitmentPoint], tolerancePercent: Double) -> (index: Int, plateauOnset: Double?, flags: [String]) {
+    public static func selectSupramaximal(_ curve: [RecruitmentPoint], tolerancePercent: Double) -> (index: Int, plateauOnset: Double?, flags: [EvokedFlag]) {
         let indexed = curve.indices.filter { curve[$0].intensityMilliampere != nil }
         guard indexed.count >= 2 else { return (indexed.last ?? max(0, curve.count - 1), nil, []) }
         let amplitudes = indexed.map { curve[$0].amplitudePeakToPeakMillivolt }
         let largest = amplitudes.max() ?? 0
         guard largest > 0 else { return (indexed.last!, nil, []) }
         let floor = largest * (1 - tolerancePercent / 100)
-        var flags: [String] = []
+        var flags: [EvokedFlag] = []
         var k = indexed.count - 1
         if amplitudes[k] < floor {
-            flags.append("amplitude_fell_at_highest_intensity")
+            flags.append(.amplitudeFellAtHighestIntensity)
             let best = amplitudes.firstIndex(of: largest)!
             return (indexed[best], curve[indexed[best]].intensityMilliampere, flags)
         }
         while k > 0, amplitudes[k - 1] >= floor { k -= 1 }
-        if k == indexed.count - 1 { flags.append("not_supramaximal") }
+        if k == indexed.count - 1 { flags.append(.notSupramaximal) }
         return (indexed.last!, curve[indexed[k]].intensityMilliampere, flags)
     }
 }

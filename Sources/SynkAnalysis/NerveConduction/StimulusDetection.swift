@@ -11,6 +11,8 @@ public enum StimulusSource: String, Sendable, Codable, Hashable {
     case artefact
     /// The first of header, trigger, artefact that finds any stimulus.
     case automatic
+    /// Already-epoched sweeps (a result of ``NerveConductionAnalysis/analyze(epochs:affectedSide:parameters:norms:stimulusSource:stimulusCount:)``).
+    case epochs
 }
 
 /// Finds the stimuli of a nerve-conduction or blink-reflex recording.
@@ -23,7 +25,7 @@ public enum StimulusDetection {
         case .header: return (recording.header.stimuli.sorted { $0.time < $1.time }, .header)
         case .trigger: return (assignSides(fromTrigger(recording), in: recording), .trigger)
         case .artefact: return (assignSides(fromArtefacts(recording), in: recording), .artefact)
-        case .automatic:
+        case .automatic, .epochs:
             if !recording.header.stimuli.isEmpty { return stimuli(in: recording, source: .header) }
             let trigger = fromTrigger(recording)
             if !trigger.isEmpty { return (assignSides(trigger, in: recording), .trigger) }
