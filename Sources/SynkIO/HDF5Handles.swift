@@ -168,7 +168,8 @@ extension HDF5Handle where Kind == HDF5Kind.Group {
         var info = H5G_info_t()
         guard H5Gget_info(id, &info) >= 0 else { return [] }
         var names: [String] = []
-        let count = min(Int(info.nlinks), limit)
+        // A damaged group may claim up to 2^64 - 1 links: compare before converting.
+        let count = Int(min(info.nlinks, hsize_t(max(0, limit))))
         for index in 0..<count {
             let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), nil, 0, synk_H5P_DEFAULT())
             guard length > 0, length < 65_536 else { continue }
@@ -263,7 +264,9 @@ extension HDF5Handle where Kind == HDF5Kind.Dataset {
         guard total <= UInt64(Int.max / 8) else { return nil }
         if total == 0 { return [] }
         if count.isEmpty {
-            // A scalar dataset has no hyperslabs: read its one value whole.
+            // A scalar dataset has no hyperslabs: read its one value whole. Whole means whole, so a dataset of any
+            // other size would overrun `value` (an NWB `starting_time` stored as an array did, in the stack).
+            guard space()?.elementCount == 1 else { return nil }
             var value = 0.0
             let status = read(synk_H5T_NATIVE_DOUBLE(), into: &value)
             return status >= 0 ? [value] : nil

@@ -76,7 +76,8 @@ struct HDF5OpenSignalsLayout: HDF5RecordingLayout {
         var metadata: [String: String] = ["opensignals_device_address": String(device.dropFirst())]
         if others > 0 { metadata["opensignals_other_devices"] = String(others) }
         if bits.contains(where: { $0 != nil }) {
-            metadata["resolution_bits"] = bits.map { $0.map { String(Int($0)) } ?? "?" }.joined(separator: ",")
+            // Whole bits as stored (12.0 → "12"); a value no integer can hold (NaN, 1e300) is unknown, not a crash.
+            metadata["resolution_bits"] = bits.map { $0.flatMap { Int(exactly: $0.rounded(.towardZero)) }.map(String.init) ?? "?" }.joined(separator: ",")
         }
         for key in ["device", "date", "time", "comments", "firmware version"] {
             if let value = group.stringAttribute(key), !value.isEmpty { metadata["opensignals_" + key.replacingOccurrences(of: " ", with: "_")] = value }
