@@ -55,7 +55,7 @@ let package = Package(
         ),
 
         .testTarget(name: "SynkCoreTests", dependencies: ["SynkCore"]),
-        .testTarget(name: "SynkIOTests", dependencies: ["SynkCore", "SynkIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SynkIOTests", dependencies: ["SynkCore", "SynkIO", "CHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynkDSPTests", dependencies: ["SynkCore", "SynkDSP", "CSynkKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"]),
         .testTarget(name: "SynkMeasureTests", dependencies: ["Synk"], resources: [.copy("Fixtures")]),

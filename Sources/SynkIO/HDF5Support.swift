@@ -13,6 +13,8 @@ enum HDF5Library {
     /// Holds the lock; `NSRecursiveLock` is thread-safe, whether or not a platform's Foundation marks it `Sendable`.
     private final class Lock: @unchecked Sendable {
         let lock = NSRecursiveLock()
+        /// Live ``HDF5Handle``s by kind; read and changed only while holding `lock`.
+        var openHandles: [String: Int] = [:]
     }
 
     private static let shared = Lock()
@@ -34,8 +36,8 @@ enum HDF5Library {
     }
 
     /// How many HDF5 objects tied to files are open in the process: files, datasets, groups, committed datatypes,
-    /// attributes. Tests compare it before and after work to prove those identifiers are closed. (HDF5 offers no
-    /// count of transient datatypes and dataspaces; those are closed by `defer` next to where they are made.)
+    /// attributes. Tests compare it before and after work to prove those identifiers are closed. (HDF5 1.10 offers
+    /// no count of transient datatypes, dataspaces and property lists; ``openHandleCounts()`` counts synk's.)
     static func openObjectCounts() -> [Int] {
         locked {
             [H5F_OBJ_FILE, H5F_OBJ_DATASET, H5F_OBJ_GROUP, H5F_OBJ_DATATYPE, H5F_OBJ_ATTR].map { kind in
@@ -43,6 +45,21 @@ enum HDF5Library {
                 Int(H5Fget_obj_count(hid_t(H5F_OBJ_FILE | H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR), UInt32(kind)))
             }
         }
+    }
+
+    /// How many ``HDF5Handle``s of each kind are alive (kinds never opened are absent). Every identifier the reader
+    /// makes, transient ones included, is a handle, so tests compare this before and after work to prove each was
+    /// closed.
+    static func openHandleCounts() -> [String: Int] {
+        locked { shared.openHandles.filter { $0.value != 0 } }
+    }
+
+    static func handleOpened(_ kind: String) {
+        locked { shared.openHandles[kind, default: 0] += 1 }
+    }
+
+    static func handleClosed(_ kind: String) {
+        locked { shared.openHandles[kind, default: 0] -= 1 }
     }
 }
 
@@ -55,205 +72,6 @@ enum HDF5Limits {
     static let maxFrames: UInt64 = 100_000_000_000
 }
 
-// MARK: - Low-level helpers (call only while holding HDF5Library's lock)
-
-/// Whether `path` (absolute or relative to `location`) names an existing object; every component is checked
-/// because `H5Lexists` fails when an intermediate group is missing.
-func h5ObjectExists(_ location: hid_t, _ path: String) -> Bool {
-    let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-    guard !parts.isEmpty else { return path == "/" }
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in parts {
-        current += "/" + part
-        if H5Lexists(location, current, synk_H5P_DEFAULT()) <= 0 { return false }
-    }
-    return H5Oexists_by_name(location, current, synk_H5P_DEFAULT()) > 0
-}
-
-/// What kind of object `path` is, or `nil` if it does not exist or cannot be opened.
-func h5ObjectKind(_ location: hid_t, _ path: String) -> H5I_type_t? {
-    guard h5ObjectExists(location, path) else { return nil }
-    let object = H5Oopen(location, path, synk_H5P_DEFAULT())
-    guard object >= 0 else { return nil }
-    defer { H5Oclose(object) }
-    return H5Iget_type(object)
-}
-
-/// Names of the links in a group, in name order (at most `limit`).
-func h5ChildNames(_ group: hid_t, limit: Int = 10_000) -> [String] {
-    var info = H5G_info_t()
-    guard H5Gget_info(group, &info) >= 0 else { return [] }
-    var names: [String] = []
-    let count = min(Int(info.nlinks), limit)
-    for index in 0..<count {
-        let length = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), nil, 0, synk_H5P_DEFAULT())
-        guard length > 0, length < 65_536 else { continue }
-        var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-        let written = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, hsize_t(index), &buffer, buffer.count, synk_H5P_DEFAULT())
-        guard written > 0 else { continue }
-        names.append(String(decoding: buffer.prefix(Int(written)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
-    }
-    return names
-}
-
-/// Reads a string-typed value (an attribute or a dataset, fixed or variable length) of `count` elements.
-/// `read` performs the actual `H5Aread`/`H5Dread` with the memory type it is given.
-func h5ReadStrings(fileType: hid_t, count: Int, read: (hid_t, UnsafeMutableRawPointer) -> herr_t) -> [String]? {
-    guard H5Tget_class(fileType) == H5T_STRING, count >= 0, count <= 10_000_000 else { return nil }
-    if count == 0 { return [] }
-    let memoryType = H5Tcopy(synk_H5T_C_S1())
-    guard memoryType >= 0 else { return nil }
-    defer { H5Tclose(memoryType) }
-    H5Tset_cset(memoryType, H5Tget_cset(fileType))
-    if H5Tis_variable_str(fileType) > 0 {
-        H5Tset_size(memoryType, synk_H5T_VARIABLE())
-        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-        let status = pointers.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
-        defer { for pointer in pointers where pointer != nil { H5free_memory(pointer) } }
-        guard status >= 0 else { return nil }
-        return pointers.map { $0.map { String(cString: $0) } ?? "" }
-    }
-    let size = H5Tget_size(fileType)
-    guard size > 0, size <= 1 << 16 else { return nil }
-    H5Tset_size(memoryType, size)
-    H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
-    var bytes = [UInt8](repeating: 0, count: count * size)
-    let status = bytes.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
-    guard status >= 0 else { return nil }
-    return (0..<count).map { index in
-        let field = bytes[index * size..<(index + 1) * size]
-        let text = field.prefix(while: { $0 != 0 })
-        return String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-    }
-}
-
-/// A numeric attribute as `Double` values (any integer or float type), or `nil` if absent or not numeric.
-func h5DoubleAttribute(_ object: hid_t, _ name: String) -> [Double]? {
-    guard H5Aexists(object, name) > 0 else { return nil }
-    let attribute = H5Aopen(object, name, synk_H5P_DEFAULT())
-    guard attribute >= 0 else { return nil }
-    defer { H5Aclose(attribute) }
-    let type = H5Aget_type(attribute)
-    guard type >= 0 else { return nil }
-    defer { H5Tclose(type) }
-    let space = H5Aget_space(attribute)
-    guard space >= 0 else { return nil }
-    defer { H5Sclose(space) }
-    let count = H5Sget_simple_extent_npoints(space)
-    guard count >= 1, count <= 1_000_000 else { return nil }
-    let typeClass = H5Tget_class(type)
-    if typeClass == H5T_STRING {
-        // Some writers store numbers as text ("1000"); accept them.
-        guard let texts = h5ReadStrings(fileType: type, count: Int(count), read: { H5Aread(attribute, $0, $1) }) else { return nil }
-        let values = texts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        return values.count == texts.count ? values : nil
-    }
-    guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else { return nil }
-    var values = [Double](repeating: 0, count: Int(count))
-    let status = values.withUnsafeMutableBytes { H5Aread(attribute, synk_H5T_NATIVE_DOUBLE(), $0.baseAddress!) }
-    return status >= 0 ? values : nil
-}
-
-/// A string attribute (first element if it is an array), or `nil` if absent or not a string.
-func h5StringAttribute(_ object: hid_t, _ name: String) -> String? {
-    guard H5Aexists(object, name) > 0 else { return nil }
-    let attribute = H5Aopen(object, name, synk_H5P_DEFAULT())
-    guard attribute >= 0 else { return nil }
-    defer { H5Aclose(attribute) }
-    let type = H5Aget_type(attribute)
-    guard type >= 0 else { return nil }
-    defer { H5Tclose(type) }
-    let space = H5Aget_space(attribute)
-    guard space >= 0 else { return nil }
-    defer { H5Sclose(space) }
-    let count = H5Sget_simple_extent_npoints(space)
-    guard count >= 1, count <= 1_000_000 else { return nil }
-    return h5ReadStrings(fileType: type, count: Int(count), read: { H5Aread(attribute, $0, $1) })?.first
-}
-
-/// The shape and element type of an open dataset.
-struct H5DatasetShape {
-    var dimensions: [UInt64]
-    var typeClass: H5T_class_t
-    var elementSize: Int
-    var isSigned: Bool
-    /// Bytes actually allocated in the file for the data.
-    var storageBytes: UInt64
-
-    init?(_ dataset: hid_t) {
-        let space = H5Dget_space(dataset)
-        guard space >= 0 else { return nil }
-        defer { H5Sclose(space) }
-        let rank = H5Sget_simple_extent_ndims(space)
-        guard rank >= 0, rank <= 32 else { return nil }
-        var dims = [hsize_t](repeating: 0, count: Int(rank))
-        if rank > 0 { guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else { return nil } }
-        dimensions = dims.map { UInt64($0) }
-        let type = H5Dget_type(dataset)
-        guard type >= 0 else { return nil }
-        defer { H5Tclose(type) }
-        typeClass = H5Tget_class(type)
-        elementSize = H5Tget_size(type)
-        isSigned = typeClass == H5T_INTEGER ? H5Tget_sign(type) != H5T_SGN_NONE : true
-        storageBytes = UInt64(H5Dget_storage_size(dataset))
-    }
-
-    /// The sample types synk reads: float32, float64, int16, int32, uint16.
-    var isSupportedSampleType: Bool {
-        switch typeClass {
-        case H5T_FLOAT: elementSize == 4 || elementSize == 8
-        case H5T_INTEGER: (elementSize == 2) || (elementSize == 4 && isSigned)
-        default: false
-        }
-    }
-
-    /// A short description of the element type for error messages, e.g. `int8`, `compound`, `string`.
-    var typeDescription: String {
-        switch typeClass {
-        case H5T_FLOAT: "float\(elementSize * 8)"
-        case H5T_INTEGER: "\(isSigned ? "int" : "uint")\(elementSize * 8)"
-        case H5T_STRING: "string"
-        case H5T_COMPOUND: "compound"
-        case H5T_ENUM: "enum"
-        case H5T_ARRAY: "array"
-        case H5T_VLEN: "variable-length"
-        case H5T_REFERENCE: "reference"
-        case H5T_OPAQUE: "opaque"
-        case H5T_BITFIELD: "bitfield"
-        default: "unknown type"
-        }
-    }
-
-    var shapeDescription: String { "[" + dimensions.map(String.init).joined(separator: " × ") + "]" }
-}
-
-/// Reads a hyperslab `start`/`count` (one entry per dimension) of a dataset as `Double`s, row-major.
-func h5ReadDoubles(_ dataset: hid_t, start: [UInt64], count: [UInt64]) -> [Double]? {
-    let total = count.reduce(1, *)
-    guard total <= UInt64(Int.max / 8) else { return nil }
-    if total == 0 { return [] }
-    if count.isEmpty {
-        // A scalar dataset has no hyperslabs: read its one value whole.
-        var value = 0.0
-        let status = H5Dread(dataset, synk_H5T_NATIVE_DOUBLE(), synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), &value)
-        return status >= 0 ? [value] : nil
-    }
-    let fileSpace = H5Dget_space(dataset)
-    guard fileSpace >= 0 else { return nil }
-    defer { H5Sclose(fileSpace) }
-    var startSlab = start.map { hsize_t($0) }
-    var countSlab = count.map { hsize_t($0) }
-    guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &startSlab, nil, &countSlab, nil) >= 0 else { return nil }
-    let memorySpace = H5Screate_simple(Int32(count.count), &countSlab, nil)
-    guard memorySpace >= 0 else { return nil }
-    defer { H5Sclose(memorySpace) }
-    var values = [Double](repeating: 0, count: Int(total))
-    let status = values.withUnsafeMutableBytes {
-        H5Dread(dataset, synk_H5T_NATIVE_DOUBLE(), memorySpace, fileSpace, synk_H5P_DEFAULT(), $0.baseAddress!)
-    }
-    return status >= 0 ? values : nil
-}
-
 /// One field of a compound dataset: numbers as `Double`, strings as `String`.
 enum H5CompoundColumn {
     case numbers([Double])
@@ -261,42 +79,6 @@ enum H5CompoundColumn {
 
     var strings: [String]? { if case .strings(let values) = self { values } else { nil } }
     var numbers: [Double]? { if case .numbers(let values) = self { values } else { nil } }
-}
-
-/// Reads the field `name` of a 1-D compound dataset (`nil` if the field is absent or unreadable).
-/// Each field is read on its own through a one-member memory type, so files may carry extra fields and any mix of
-/// fixed- and variable-length strings.
-func h5ReadCompoundField(_ dataset: hid_t, fileType: hid_t, count: Int, name: String) -> H5CompoundColumn? {
-    let index = H5Tget_member_index(fileType, name)
-    guard index >= 0 else { return nil }
-    let memberType = H5Tget_member_type(fileType, UInt32(index))
-    guard memberType >= 0 else { return nil }
-    defer { H5Tclose(memberType) }
-    let memberClass = H5Tget_class(memberType)
-    if count == 0 { return memberClass == H5T_STRING ? .strings([]) : .numbers([]) }
-    switch memberClass {
-    case H5T_STRING:
-        let strings = h5ReadStrings(fileType: memberType, count: count) { memoryType, buffer in
-            let wrapper = H5Tcreate(H5T_COMPOUND, H5Tget_size(memoryType))
-            guard wrapper >= 0 else { return -1 }
-            defer { H5Tclose(wrapper) }
-            guard H5Tinsert(wrapper, name, 0, memoryType) >= 0 else { return -1 }
-            return H5Dread(dataset, wrapper, synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), buffer)
-        }
-        return strings.map { .strings($0) }
-    case H5T_INTEGER, H5T_FLOAT:
-        let wrapper = H5Tcreate(H5T_COMPOUND, 8)
-        guard wrapper >= 0 else { return nil }
-        defer { H5Tclose(wrapper) }
-        guard H5Tinsert(wrapper, name, 0, synk_H5T_NATIVE_DOUBLE()) >= 0 else { return nil }
-        var values = [Double](repeating: 0, count: count)
-        let status = values.withUnsafeMutableBytes {
-            H5Dread(dataset, wrapper, synk_H5S_ALL(), synk_H5S_ALL(), synk_H5P_DEFAULT(), $0.baseAddress!)
-        }
-        return status >= 0 ? .numbers(values) : nil
-    default:
-        return nil
-    }
 }
 
 /// Parses ISO 8601 timestamps with or without fractional seconds and time zone (no zone = UTC).
@@ -390,18 +172,13 @@ func h5GlobalHeapProblem(path: String) -> String? {
 /// declared lengths are therefore read first from the raw on-disk descriptors — 4-byte length, heap address,
 /// 4-byte index per element — which lie in one piece for contiguous storage. Other layouts (compact, chunked)
 /// cannot be checked this way and are refused; synk's writers and h5py store such small datasets contiguously.
-func h5VariableStringLengthsPlausible(_ dataset: hid_t, file: hid_t, path: String, count: Int) -> Bool {
-    let offset = H5Dget_offset(dataset)
-    guard offset != haddr_t.max, count > 0 else { return count == 0 }
-    let creation = H5Fget_create_plist(file)
-    guard creation >= 0 else { return false }
-    defer { H5Pclose(creation) }
-    var addressSize = 0, lengthSize = 0
-    var userBlock: hsize_t = 0
-    guard H5Pget_sizes(creation, &addressSize, &lengthSize) >= 0, H5Pget_userblock(creation, &userBlock) >= 0,
+func h5VariableStringLengthsPlausible(_ dataset: HDF5Dataset, file: HDF5File, path: String, count: Int) -> Bool {
+    guard let offset = dataset.contiguousOffset, count > 0 else { return count == 0 }
+    guard let creation = file.creationProperties() else { return false }
+    guard let addressSize = creation.addressAndLengthSizes()?.address, let userBlock = creation.userBlockSize(),
           (1...16).contains(addressSize) else { return false }
     let descriptor = 4 + addressSize + 4
-    guard H5Dget_storage_size(dataset) == hsize_t(count * descriptor),
+    guard dataset.storageSize == UInt64(count * descriptor),
           let handle = FileHandle(forReadingAtPath: path) else { return false }
     defer { try? handle.close() }
     guard let fileSize = try? handle.seekToEnd(), (try? handle.seek(toOffset: UInt64(userBlock) + UInt64(offset))) != nil,
