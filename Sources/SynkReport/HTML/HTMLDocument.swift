@@ -1,31 +1,31 @@
 import Foundation
 
 /// A self-contained HTML page: inline CSS and SVG, no scripts, no network access; prints cleanly to PDF.
-public struct HTMLDocument: Sendable {
-    public var title: String
+package struct HTMLDocument: Sendable {
+    package var title: String
     private var body: [String] = []
 
-    public init(title: String) {
+    package init(title: String) {
         self.title = title
     }
 
-    public mutating func heading(_ text: String, level: Int = 2, id: String? = nil) {
+    package mutating func heading(_ text: String, level: Int = 2, id: String? = nil) {
         let anchor = id.map { " id=\"\(xmlEscape($0))\"" } ?? ""
         body.append("<h\(level)\(anchor)>\(xmlEscape(text))</h\(level)>")
     }
 
-    public mutating func paragraph(_ text: String, className: String? = nil) {
+    package mutating func paragraph(_ text: String, className: String? = nil) {
         let cls = className.map { " class=\"\($0)\"" } ?? ""
         body.append("<p\(cls)>\(xmlEscape(text))</p>")
     }
 
     /// Raw, already-escaped HTML (SVG plots, composed fragments).
-    public mutating func raw(_ html: String) {
+    package mutating func raw(_ html: String) {
         body.append(html)
     }
 
     /// A table; `rowClasses` marks rows (e.g. `flag` for a flagged pair), `numeric` right-aligns columns.
-    public mutating func table(header: [String], rows: [[String]], rowClasses: [String?] = [], numeric: Set<Int> = [], caption: String? = nil) {
+    package mutating func table(header: [String], rows: [[String]], rowClasses: [String?] = [], numeric: Set<Int> = [], caption: String? = nil) {
         var s = "<table>"
         if let caption { s += "<caption>\(xmlEscape(caption))</caption>" }
         s += "<thead><tr>" + header.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr></thead><tbody>"
@@ -39,13 +39,13 @@ public struct HTMLDocument: Sendable {
     }
 
     /// A figure group that keeps plots side by side on screen and together on a printed page.
-    public mutating func figures(_ svgs: [String], caption: String? = nil) {
+    package mutating func figures(_ svgs: [String], caption: String? = nil) {
         var s = "<figure class=\"row\">" + svgs.joined()
         if let caption { s += "<figcaption>\(xmlEscape(caption))</figcaption>" }
         body.append(s + "</figure>")
     }
 
-    public func html() -> String {
+    package func html() -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">

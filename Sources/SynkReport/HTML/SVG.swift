@@ -1,7 +1,7 @@
 import Foundation
 
 /// Escapes text for XML/HTML content and attribute values.
-public func xmlEscape(_ text: String) -> String {
+package func xmlEscape(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.count)
     for ch in text {
@@ -18,8 +18,8 @@ public func xmlEscape(_ text: String) -> String {
 }
 
 /// Axis tick positions at "nice" numbers (1, 2, 5 × 10^k), as a plotting library would choose them.
-public enum NiceScale {
-    public static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+package enum NiceScale {
+    package static func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
         guard low.isFinite, high.isFinite else { return [] }
         if high <= low { return [low] }
         let raw = (high - low) / Double(max(1, count))
@@ -35,7 +35,7 @@ public enum NiceScale {
     }
 
     /// A range widened to nice tick boundaries.
-    public static func range(_ low: Double, _ high: Double) -> (Double, Double) {
+    package static func range(_ low: Double, _ high: Double) -> (Double, Double) {
         if !(low.isFinite && high.isFinite) { return (0, 1) }
         if high - low < 1e-12 { return (low - 1, high + 1) }
         let t = ticks(low, high)
@@ -43,7 +43,7 @@ public enum NiceScale {
         return (floor(low / step + 1e-9) * step, ceil(high / step - 1e-9) * step)
     }
 
-    public static func label(_ x: Double) -> String {
+    package static func label(_ x: Double) -> String {
         if x == 0 { return "0" }
         if abs(x) >= 1e4 || abs(x) < 1e-3 { return String(format: "%.1e", x) }
         var s = String(format: "%.3f", x)
@@ -54,14 +54,14 @@ public enum NiceScale {
 }
 
 /// Colours that stay distinguishable in print and for the common colour-vision deficiencies (Okabe–Ito).
-public enum Palette {
-    public static let series = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-    public static let affected = "#D55E00"
-    public static let healthy = "#0072B2"
-    public static let neutral = "#555555"
+package enum Palette {
+    package static let series = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    package static let affected = "#D55E00"
+    package static let healthy = "#0072B2"
+    package static let neutral = "#555555"
 
     /// A diverging blue–white–red colour for a value in −1…1 (correlations).
-    public static func diverging(_ v: Double) -> String {
+    package static func diverging(_ v: Double) -> String {
         let x = max(-1, min(1, v.isFinite ? v : 0))
         let (r, g, b): (Double, Double, Double) = x >= 0
             ? (1, 1 - 0.75 * x, 1 - 0.8 * x)
@@ -71,7 +71,7 @@ public enum Palette {
 
     /// Blue (below 1) – white (1) – orange (above 1) for a ratio, saturating at a factor of `saturation`
     /// (both ends of the Okabe–Ito blue/vermillion pair, which stay apart for every common deficiency).
-    public static func ratio(_ r: Double, saturation: Double = 4) -> String {
+    package static func ratio(_ r: Double, saturation: Double = 4) -> String {
         guard r.isFinite, r > 0 else { return "#E6E6E6" }
         let x = max(-1, min(1, log(r) / log(saturation)))
         let end: (Double, Double, Double) = x >= 0 ? (0xD5, 0x5E, 0x00) : (0x00, 0x72, 0xB2)
@@ -83,11 +83,11 @@ public enum Palette {
 
 /// Estimated extents of SVG text, so that labels can be placed apart before a browser lays them out (a test
 /// measures the real boxes in Chromium).
-public struct TextBox: Sendable, Hashable {
-    public var x0: Double, y0: Double, x1: Double, y1: Double
+package struct TextBox: Sendable, Hashable {
+    package var x0: Double, y0: Double, x1: Double, y1: Double
 
     /// DejaVu Sans (the report's first available font on Linux) averages about 0.6 em per character.
-    public static func estimate(x: Double, y: Double, text: String, fontSize: Double, anchor: String = "start") -> TextBox {
+    package static func estimate(x: Double, y: Double, text: String, fontSize: Double, anchor: String = "start") -> TextBox {
         let width = Double(text.count) * fontSize * 0.62
         let left: Double
         switch anchor {
@@ -98,7 +98,7 @@ public struct TextBox: Sendable, Hashable {
         return TextBox(x0: left, y0: y - fontSize * 0.8, x1: left + width, y1: y + fontSize * 0.25)
     }
 
-    public func intersects(_ other: TextBox, margin: Double = 0) -> Bool {
+    package func intersects(_ other: TextBox, margin: Double = 0) -> Bool {
         x0 < other.x1 + margin && other.x0 < x1 + margin && y0 < other.y1 + margin && other.y0 < y1 + margin
     }
 }
@@ -125,19 +125,19 @@ struct LabelPlacer {
 }
 
 /// One line of a ``LinePlot``.
-public struct PlotSeries: Sendable {
-    public var name: String
-    public var x: [Double]
-    public var y: [Double]
-    public var color: String
-    public var dashed: Bool
-    public var markers: Bool
+package struct PlotSeries: Sendable {
+    package var name: String
+    package var x: [Double]
+    package var y: [Double]
+    package var color: String
+    package var dashed: Bool
+    package var markers: Bool
     /// Interval per point (error bars), when known.
-    public var lower: [Double]?
-    public var upper: [Double]?
-    public var width: Double = 1.4
+    package var lower: [Double]?
+    package var upper: [Double]?
+    package var width: Double = 1.4
 
-    public init(name: String, x: [Double], y: [Double], color: String, dashed: Bool = false, markers: Bool = false) {
+    package init(name: String, x: [Double], y: [Double], color: String, dashed: Bool = false, markers: Bool = false) {
         self.name = name
         self.x = x
         self.y = y
@@ -148,12 +148,12 @@ public struct PlotSeries: Sendable {
 }
 
 /// A labelled vertical line (an onset or peak cursor, a task boundary).
-public struct PlotCursor: Sendable {
-    public var x: Double
-    public var label: String
-    public var color: String
+package struct PlotCursor: Sendable {
+    package var x: Double
+    package var label: String
+    package var color: String
 
-    public init(x: Double, label: String, color: String) {
+    package init(x: Double, label: String, color: String) {
         self.x = x
         self.label = label
         self.color = color
@@ -162,30 +162,30 @@ public struct PlotCursor: Sendable {
 
 /// A line plot with labelled axes (units included in the labels), ticks, legend and optional cursors. Labels
 /// inside the frame (cursors, reference lines) are placed so that they do not overlap.
-public struct LinePlot: Sendable {
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
-    public var series: [PlotSeries]
-    public var cursors: [PlotCursor] = []
-    public var width = 460.0
-    public var height = 220.0
+package struct LinePlot: Sendable {
+    package var title: String
+    package var xLabel: String
+    package var yLabel: String
+    package var series: [PlotSeries]
+    package var cursors: [PlotCursor] = []
+    package var width = 460.0
+    package var height = 220.0
     /// Fixed y range, so that plots meant to be compared share a scale.
-    public var yRange: (Double, Double)?
-    public var xRange: (Double, Double)?
+    package var yRange: (Double, Double)?
+    package var xRange: (Double, Double)?
     /// Horizontal reference lines (value, label).
-    public var references: [(Double, String)] = []
+    package var references: [(Double, String)] = []
     /// Tick positions and labels for x (dates); nice numbers when `nil`.
-    public var xTicks: [(Double, String)]?
+    package var xTicks: [(Double, String)]?
     /// A second title line (a verdict), drawn in the title's colour scheme below it.
-    public var subtitle: String?
+    package var subtitle: String?
     /// Left margin (room for the y tick labels).
-    public var leftMargin = 58.0
-    public var showLegend = true
+    package var leftMargin = 58.0
+    package var showLegend = true
     /// The smaller title size (small panels that should look alike whatever their titles' lengths).
-    public var smallTitle = false
+    package var smallTitle = false
 
-    public init(title: String, xLabel: String, yLabel: String, series: [PlotSeries]) {
+    package init(title: String, xLabel: String, yLabel: String, series: [PlotSeries]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -193,7 +193,7 @@ public struct LinePlot: Sendable {
     }
 
     /// At most `maximum` points per series, keeping each bucket's minimum and maximum so peaks survive.
-    public static func thin(x: [Double], y: [Double], maximum: Int = 600) -> ([Double], [Double]) {
+    package static func thin(x: [Double], y: [Double], maximum: Int = 600) -> ([Double], [Double]) {
         guard x.count > maximum, maximum >= 4 else { return (x, y) }
         let buckets = maximum / 2
         var xs: [Double] = [], ys: [Double] = []
@@ -219,7 +219,7 @@ public struct LinePlot: Sendable {
         return (columns, (entries + columns - 1) / columns, (plotW + 40) / Double(columns))
     }
 
-    public func svg() -> String {
+    package func svg() -> String {
         let finiteY = series.flatMap { $0.y + ($0.lower ?? []) + ($0.upper ?? []) }.filter(\.isFinite) + references.map(\.0)
         let (y0, y1) = yRange ?? NiceScale.range(finiteY.min() ?? 0, finiteY.max() ?? 1)
         let right = 12.0, top = subtitle == nil ? 26.0 : 40.0, bottom = 42.0
@@ -322,30 +322,30 @@ public struct LinePlot: Sendable {
 }
 
 /// A labelled matrix of values (e.g. task × follower), each cell coloured and printed, with its colour key.
-public struct HeatMap: Sendable {
-    public var title: String
-    public var rowLabels: [String]
-    public var columnLabels: [String]
+package struct HeatMap: Sendable {
+    package var title: String
+    package var rowLabels: [String]
+    package var columnLabels: [String]
     /// `values[row][column]`; `nil` cells are drawn grey ("not measured").
-    public var values: [[Double?]]
+    package var values: [[Double?]]
     /// Cells to outline (e.g. the pairs the decision calls synkinetic), with the marker text printed after the value.
-    public var marks: [[String?]] = []
+    package var marks: [[String?]] = []
     /// Colour of a value; correlations by default.
-    public var color: @Sendable (Double) -> String = { Palette.diverging($0) }
+    package var color: @Sendable (Double) -> String = { Palette.diverging($0) }
     /// Printed form of a value.
-    public var format: @Sendable (Double) -> String = { String(format: "%.2f", $0) }
+    package var format: @Sendable (Double) -> String = { String(format: "%.2f", $0) }
     /// Key entries (value, label) drawn beside the map.
-    public var key: [(Double, String)] = [(1, "r = 1"), (0, "0"), (-1, "−1")]
-    public var cell = 34.0
+    package var key: [(Double, String)] = [(1, "r = 1"), (0, "0"), (-1, "−1")]
+    package var cell = 34.0
 
-    public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double?]]) {
+    package init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double?]]) {
         self.title = title
         self.rowLabels = rowLabels
         self.columnLabels = columnLabels
         self.values = values
     }
 
-    public func svg() -> String {
+    package func svg() -> String {
         let cell = self.cell
         let left = 10 + 6.3 * Double(rowLabels.map(\.count).max() ?? 4), top = 44.0
         let keyWidth = 14 + 6.3 * Double(key.map(\.1.count).max() ?? 4) + 22
@@ -381,33 +381,33 @@ public struct HeatMap: Sendable {
 
 /// Horizontal bars with a value axis and optional reference lines (e.g. ENoG % per branch). Reference lines are
 /// explained in a key line under the axis, not on the bars.
-public struct BarChart: Sendable {
-    public struct Bar: Sendable {
-        public var label: String
-        public var value: Double?
-        public var color: String
-        public init(label: String, value: Double?, color: String) {
+package struct BarChart: Sendable {
+    package struct Bar: Sendable {
+        package var label: String
+        package var value: Double?
+        package var color: String
+        package init(label: String, value: Double?, color: String) {
             self.label = label
             self.value = value
             self.color = color
         }
     }
 
-    public var title: String
-    public var valueLabel: String
-    public var bars: [Bar]
-    public var range: (Double, Double)
-    public var references: [(Double, String)] = []
-    public var plotWidth = 260.0
+    package var title: String
+    package var valueLabel: String
+    package var bars: [Bar]
+    package var range: (Double, Double)
+    package var references: [(Double, String)] = []
+    package var plotWidth = 260.0
 
-    public init(title: String, valueLabel: String, bars: [Bar], range: (Double, Double)) {
+    package init(title: String, valueLabel: String, bars: [Bar], range: (Double, Double)) {
         self.title = title
         self.valueLabel = valueLabel
         self.bars = bars
         self.range = range
     }
 
-    public func svg() -> String {
+    package func svg() -> String {
         let left = 14 + 6.3 * Double(bars.map(\.label.count).max() ?? 6), barH = 20.0, top = 26.0
         let plotW = plotWidth, width = left + plotW + 50
         let bottom = top + barH * Double(bars.count)
