@@ -66,7 +66,33 @@ public struct SynkError: Error, CustomStringConvertible, Sendable, Equatable {
         var line = parts.joined(separator: ": ")
         if let hint { line += " (\(hint))" }
         // One line, whatever a library message contained.
-        return line.replacingOccurrences(of: "\n", with: " ")
+        line = line.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "\r", with: " ")
+        return Self.shortened(line)
+    }
+
+    /// The longest error line synk prints, in characters; longer lines keep their start and end.
+    public static let maximumLineLength = 1000
+
+    /// `line` itself when short enough, else its first and last parts around a note of what was left out,
+    /// so that an error can never echo megabytes of a hostile file.
+    static func shortened(_ line: String) -> String {
+        guard line.count > maximumLineLength else { return line }
+        let head = line.prefix(maximumLineLength * 2 / 3)
+        let tail = line.suffix(maximumLineLength / 4)
+        return "\(head)… [\(line.count - head.count - tail.count) characters left out] …\(tail)"
+    }
+
+    /// A field of a file quoted for an error message: `'text'`, or for a field longer than `limit`
+    /// characters its start and its length, `'text…' (5242880 characters)`. Control characters are shown
+    /// as `?`. Use it wherever a message echoes what a file contains.
+    public static func quoted<Text: StringProtocol>(_ text: Text, limit: Int = 60) -> String {
+        let visible = { (s: Substring) -> String in
+            String(s.map { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 && $0 != 0x09 } ?? false) ? "?" : $0 })
+        }
+        let whole = Substring(text)
+        guard whole.count > limit else { return "'\(visible(whole))'" }
+        return "'\(visible(whole.prefix(limit)))…' (\(whole.count) characters)"
     }
 
     /// The same error with the file filled in when it was not known where it was thrown.

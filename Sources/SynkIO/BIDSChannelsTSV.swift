@@ -48,7 +48,7 @@ public struct ChannelsTSV: Sendable, Hashable {
 
     /// Reads and parses `path`; the `name` column is required.
     public static func read(path: String) throws(SynkError) -> ChannelsTSV {
-        let table = try BIDSTable.read(path: path)
+        let table = try BIDSTable.read(path: path, role: "channels table", maximumRows: InputLimits.maximumChannels)
         guard let nameColumn = table.columns.firstIndex(of: "name") else {
             throw .input(path, "no 'name' column", place: "line 1", hint: "a BIDS channels.tsv starts with name, type, units")
         }
@@ -81,29 +81,42 @@ struct BIDSTable {
         return trimmed.isEmpty || trimmed.lowercased() == "n/a" ? nil : trimmed
     }
 
-    static func read(path: String) throws(SynkError) -> BIDSTable {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .input(path, "cannot read: \(error.localizedDescription)")
-        }
+    /// Reads a table of at most `maximumRows` rows (and ``InputLimits/maximumTableBytes``), checked before
+    /// the rows are parsed; `role` names the table in errors (`events table`).
+    static func read(path: String, role: String = "table", maximumRows: Int) throws(SynkError) -> BIDSTable {
+        let data = try InputFile.contents(of: path, role: role, maximumBytes: InputLimits.maximumTableBytes)
         guard let text = String(data: data, encoding: .utf8) else { throw .input(path, "not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // "\r\n" is one Character in Swift: both line ends are separators.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        while lines.last?.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) == true { lines.removeLast() }
+        guard let firstLine = lines.first else { throw .input(path, "empty file") }
+        // Every line but the header is at most one row: the limit is known before any cell is parsed.
+        guard lines.count - 1 <= maximumRows else {
+            throw .input(path, "the \(role) has \(lines.count - 1) rows; synk reads at most \(maximumRows)",
+                         hint: "is this the right file?")
         }
-        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        guard let first = lines.first else { throw .input(path, "empty file") }
+        let first = firstLine.hasSuffix("\r") ? firstLine.dropLast() : firstLine
         // BIDS tables are tab-separated; an events file written by hand is often comma-separated.
         let delimiter: Character = first.contains("\t") || !first.contains(",") ? "\t" : ","
-        let columns = first.split(separator: delimiter, omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        var table = BIDSTable(columns: columns, rows: [], lines: [])
-        for (offset, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let cells = line.split(separator: delimiter, omittingEmptySubsequences: false).map(String.init)
-            guard cells.count == columns.count else {
-                throw .input(path, "\(cells.count) columns where the header has \(columns.count)", place: "line \(offset + 1)")
+        func cells(_ line: Substring, number: Int) throws(SynkError) -> [Substring] {
+            let cells = line.split(separator: delimiter, omittingEmptySubsequences: false)
+            for cell in cells where cell.count > InputLimits.maximumCellCharacters {
+                throw .input(path, "a cell of \(cell.count) characters (synk reads at most \(InputLimits.maximumCellCharacters)): \(SynkError.quoted(cell))",
+                             place: "line \(number)")
             }
-            table.rows.append(cells)
+            return cells
+        }
+        let columns = try cells(first, number: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var table = BIDSTable(columns: columns, rows: [], lines: [])
+        table.rows.reserveCapacity(lines.count - 1)
+        for (offset, rawLine) in lines.enumerated().dropFirst() {
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            let row = try cells(line, number: offset + 1)
+            guard row.count == columns.count else {
+                throw .input(path, "\(row.count) columns where the header has \(columns.count)", place: "line \(offset + 1)")
+            }
+            table.rows.append(row.map(String.init))
             table.lines.append(offset + 1)
         }
         return table

@@ -31,6 +31,8 @@ public final class HDF5Reader: SampleSource {
     /// - Throws: ``SynkError`` of kind `.input` naming the file and the dataset for anything unreadable or invalid.
     public init(path: String, dataset: String? = nil, sampleRate: Double? = nil) throws(SynkError) {
         self.path = path
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try InputFile.requireRegular(path, role: "recording")
         let opened = try HDF5Library.locked { () throws(SynkError) -> HDF5Opened in
             var opener = HDF5Opener(path: path)
             return try opener.open(dataset: dataset, sampleRate: sampleRate)
@@ -250,7 +252,7 @@ private struct HDF5Opener {
 
     func checkRate(_ rate: Double?, place: String, attribute: String) throws(SynkError) -> Double {
         guard let rate else {
-            throw fail(place, "missing sample rate (attribute \(attribute))", hint: "pass --rate HZ")
+            throw fail(place, "missing sample rate (attribute \(attribute))", hint: ReadOptions.rateHint)
         }
         guard rate.isFinite, rate > 0 else {
             throw fail(place, "invalid sample rate \(rate) Hz in attribute \(attribute)", hint: "the rate must be a positive number of Hz")
@@ -499,7 +501,7 @@ private struct HDF5Opener {
             rate = try checkRate(sampleRate, place: series, attribute: "--rate")
             metadata["rate_note"] = "rate given by the user; the series has neither starting_time nor timestamps"
         } else {
-            throw fail(series, "missing sample rate: no starting_time@rate and no timestamps", hint: "pass --rate HZ")
+            throw fail(series, "missing sample rate: no starting_time@rate and no timestamps", hint: ReadOptions.rateHint)
         }
         rate = try checkRate(rate, place: series, attribute: "rate")
 
@@ -531,7 +533,7 @@ private struct HDF5Opener {
         guard shape.dimensions[0] == frames else {
             throw fail(name, "has \(shape.dimensions[0]) timestamps for \(frames) samples")
         }
-        guard frames >= 2 else { throw fail(name, "at least two timestamps are needed to know the rate", hint: "pass --rate HZ") }
+        guard frames >= 2 else { throw fail(name, "at least two timestamps are needed to know the rate", hint: ReadOptions.rateHint) }
         // First pass: the mean interval from the ends. Second pass (streamed): every interval against it.
         guard let firstTime = h5ReadDoubles(dataset, start: [0], count: [1])?.first,
               let lastTime = h5ReadDoubles(dataset, start: [frames - 1], count: [1])?.first else {
