@@ -13,7 +13,7 @@ import SynkReport
 /// - `stimuli`: stimuli table (ncs).
 /// - `rate`: sample rate in Hz for files that do not state it (both).
 ///
-/// Relative paths are resolved against the dataset root (the manifest's folder).
+/// Relative paths are resolved against the manifest's folder (``BatchItem/rootDirectory``).
 public enum BatchOption {
     public static let affected = "affected"
     public static let montage = "montage"
@@ -24,12 +24,6 @@ public enum BatchOption {
 }
 
 extension BatchItem {
-    /// The folder relative paths of this item (and of its manifest options) are relative to.
-    public var rootDirectory: String {
-        if absolutePath.hasSuffix("/" + relativePath) { return String(absolutePath.dropLast(relativePath.count + 1)) }
-        return URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path
-    }
-
     /// The manifest option `key` as a path, resolved against ``rootDirectory``.
     public func optionPath(_ key: String) -> String? {
         guard let value = options[key], !value.isEmpty else { return nil }
@@ -41,7 +35,7 @@ extension BatchItem {
         var options = ReadOptions()
         if let text = self.options[BatchOption.rate] {
             guard let rate = Double(text), rate.isFinite, rate > 0 else {
-                throw .input(relativePath, "the manifest's rate '\(text)' is not a positive number of Hz", place: "manifest")
+                throw .input(relativePath, "the manifest's rate \(SynkError.quoted(text)) is not a positive number of Hz", place: "manifest")
             }
             options.sampleRate = rate
         }
@@ -52,7 +46,7 @@ extension BatchItem {
     public func affectedSide() throws(SynkError) -> AffectedSide? {
         guard let text = options[BatchOption.affected] else { return nil }
         do { return try SynkinesisWiring.parseAffected(text) } catch {
-            throw .input(relativePath, "the manifest's affected side '\(text)' is not left, right or none", place: "manifest")
+            throw .input(relativePath, "the manifest's affected side \(SynkError.quoted(text)) is not left, right or none", place: "manifest")
         }
     }
 }

@@ -20,7 +20,7 @@ public enum SynkinesisWiring {
         let labels = header.channels.map(\.label)
         var montage: Montage
         if let path {
-            guard let data = FileManager.default.contents(atPath: path) else { throw .input(path, "cannot read the montage file") }
+            let data = try InputFile.contents(of: path, role: "montage", maximumBytes: InputLimits.maximumJSONBytes)
             let text = String(decoding: data, as: UTF8.self)
             if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
                 montage = try Montage(json: data, file: path, recordingLabels: labels)

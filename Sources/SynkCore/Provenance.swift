@@ -35,6 +35,12 @@ public struct InputDescription: Sendable, Codable, Hashable {
         self.sidecars = sidecars
     }
 
+    /// The sidecars applied, for text outputs: `a_channels.tsv (channels, muscles, side); a_events.tsv (events)`;
+    /// nil when none was.
+    public var sidecarSummary: String? {
+        sidecars.isEmpty ? nil : sidecars.map(\.summary).joined(separator: "; ")
+    }
+
     enum CodingKeys: String, CodingKey {
         case path, sha256, format
         case sampleRateHz = "sample_rate_hz"

@@ -121,7 +121,7 @@ public struct BIDSSidecars: Sendable {
                 }
                 here.sort { ($0.keys.count, $0.name) < ($1.keys.count, $1.name) }
                 for (a, b) in zip(here, here.dropFirst()) where !(a.keys.count < b.keys.count && a.keys.isSubset(of: b.keys)) {
-                    throw .input(join(level.spelled, b.name), "and \(a.name) both apply to \(lastComponent(recordingPath)) and neither is more specific",
+                    throw .input(join(level.spelled, b.name), "applies to \(lastComponent(recordingPath)) as does \(a.name) in the same folder, and neither name is more specific than the other",
                                  hint: "BIDS allows one order of inheritance only: remove or rename one of them")
                 }
                 ordered += here.map { join(level.spelled, $0.name) }

@@ -116,6 +116,15 @@ public enum RecordingReader {
         return RelabelledSource(source, header: header, scales: scales.allSatisfy { $0 == 1 } ? nil : scales)
     }
 
+    /// Every file reading `path` with `options` will read: the recording and the BIDS sidecars that apply to
+    /// it (directory listings only, nothing is opened). Commands check these against their outputs before
+    /// any work (``FileSafety/check(inputs:outputs:force:)``).
+    public static func inputFiles(of path: String, options: ReadOptions = ReadOptions()) throws(SynkError) -> [String] {
+        guard options.applyBIDSSidecars else { return [path] }
+        let sidecars = try BIDSSidecars.applicableFiles(for: path)
+        return [path] + [sidecars.channels].compactMap { $0 } + sidecars.json + [sidecars.events].compactMap { $0 }
+    }
+
     /// Reads the whole of `path` into memory.
     public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws(SynkError) -> Recording {
         try open(path, options: options).readAll()

@@ -67,6 +67,7 @@ public enum ClinicalHTML {
         doc.heading("\(study.kind.title) — \(fileName(study.input.path))", level: 3)
         let cls = study.qualityFailed ? "warn" : "meta"
         doc.paragraph("Recorded \(ClinicalFormat.dateTime(study.header.startTime)); \(ClinicalFormat.fixed(study.input.sampleRateHz, 0)) Hz, \(ClinicalFormat.fixed(study.input.durationS, 1)) s. Quality: \(study.qualityLine)", className: cls)
+        if let sidecars = study.input.sidecarSummary { doc.paragraph("BIDS sidecars applied: \(sidecars)", className: "meta") }
         let tag = String(study.input.sha256.prefix(8))
         switch study.finding {
         case .synkinesis(let result, let traces): synkinesis(result, traces: traces, tag: tag, into: &doc)

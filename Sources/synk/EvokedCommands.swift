@@ -22,6 +22,14 @@ struct EvokedOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
     var output: String?
 
+    @Flag(help: "Replace an existing output file even when it is read-only (never an input, a device or a folder).")
+    var force = false
+
+    /// The file rules (``Synk/checkFiles(recordings:input:otherInputs:outputs:force:)``), before any work.
+    func checkFiles(_ file: String, input: InputOptions) throws(SynkError) {
+        try Synk.checkFiles(recordings: [file], input: input, otherInputs: [stimuli, norms], outputs: [output], force: force)
+    }
+
     /// Reads the recording and applies the stimuli and side given on the command line.
     func recording(_ file: String, input: InputOptions) throws(SynkError) -> (Recording, InputDescription) {
         var recording = try RecordingReader.read(file, options: input.readOptions.synkIO)
@@ -76,6 +84,7 @@ extension Synk {
         @OptionGroup var input: InputOptions
 
         func run() throws {
+            try evoked.checkFiles(file, input: input)
             let norms = try evoked.normativeTable()
             let (recording, description) = try evoked.recording(file, input: input)
             var result = try NerveConductionAnalysis.analyze(recording, norms: norms)
@@ -107,6 +116,7 @@ extension Synk {
         @OptionGroup var input: InputOptions
 
         func run() throws {
+            try evoked.checkFiles(file, input: input)
             let norms = try evoked.normativeTable()
             let (recording, description) = try evoked.recording(file, input: input)
             var result = try BlinkReflexAnalysis.analyze(recording, norms: norms)

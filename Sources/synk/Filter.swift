@@ -45,6 +45,7 @@ extension Synk {
         var decimate: Double?
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         func conditioning() throws(SynkError) -> ConditioningDescription {
             let bandPass = try Self.parseBand(band, order: order)
@@ -116,6 +117,7 @@ extension Synk {
         func run() throws {
             let description = try conditioning()
             let outputFormat = try OutputFormat(forPath: output)
+            try Synk.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [output], force: overwrite.force)
             let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
             let header = source.header
             try description.validate(sampleRate: header.sampleRate)
@@ -144,6 +146,9 @@ extension Synk {
             outHeader.metadata["synk_version"] = SynkVersion.current
             outHeader.metadata["synk_conditioning"] = conditioningJSON
             outHeader.metadata["synk_source"] = file
+            if !header.sidecars.isEmpty {
+                outHeader.metadata["synk_sidecars"] = header.sidecars.map(\.summary).joined(separator: "; ")
+            }
             if header.channels.count > emg.count {
                 outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                     .map { header.channels[$0].label }.joined(separator: ", ")

@@ -31,6 +31,7 @@ extension Synk {
         var verbose = false
 
         func run() throws {
+            try Synk.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [], force: false)
             let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
             let criteria = QualityCriteria()
             var quality = QualityAccumulator(header: source.header, criteria: criteria)

@@ -59,12 +59,14 @@ extension Synk {
         @OptionGroup(title: "Synkinesis settings") var synkinesis: SynkinesisSettings
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
             let conditioning = try synkinesis.conditioningDescription()
             let parameters = try synkinesis.analysisParameters()
             let affectedSide = try affected.map(AnalysisOptions.parseAffected)
+            try Synk.checkFiles(recordings: files, input: input, otherInputs: [montage, events, stimuli, norms], outputs: [output], force: overwrite.force)
             let normativeTable = try norms.map { path throws(SynkError) in try NormativeTable.load(path: path) } ?? .standard
             let stimulusList = try stimuli.map { path throws(SynkError) in try StimuliFile.read(path) }
 
@@ -111,7 +113,10 @@ extension Synk {
                     return ClinicalStudy(input: description, header: header, kind: kind,
                                          finding: .synkinesis(result, SynkinesisTraces(conditioned: conditioned, result: result)))
                 } catch {
+                    // A wrong command line, or a montage or events file that cannot be read, is the user's to fix
+                    // (exit 2 or 3, as for `synk synkinesis`), not a finding of this recording.
                     if error.kind == .usage { throw error }
+                    if error.kind == .input, let named = error.file, [self.montage, events].contains(named) { throw error }
                     return ClinicalStudy(input: description, header: header, kind: kind, finding: .notMeasured(error.withFile(file)))
                 }
             case .nerveConduction, .blinkReflex:

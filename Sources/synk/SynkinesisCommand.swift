@@ -56,11 +56,13 @@ extension Synk {
         var output: String?
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         func run() throws {
             let parameters = try settings.analysisParameters()
             let conditioning = try settings.conditioningDescription()
             let affectedSide = try affected.map(AnalysisOptions.parseAffected)
+            try Synk.checkFiles(recordings: [file], input: input, otherInputs: [montage, events], outputs: [output], force: overwrite.force)
             let source = try RecordingReader.open(file, options: input.readOptions.synkIO)
             let result = try AnalysisOptions.runSynkinesis(
                 source: source, file: file, montagePath: montage, eventsPath: events, affected: affectedSide,
