@@ -66,33 +66,33 @@ public struct SynkError: Error, CustomStringConvertible, Sendable, Equatable {
         var line = parts.joined(separator: ": ")
         if let hint { line += " (\(hint))" }
         // One line, whatever a library message contained.
-        line = line.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-            .replacingOccurrences(of: "\r", with: " ")
-        return Self.shortened(line)
+        line = Self.shortened(line)
+        return String(line.map { $0.isNewline ? " " : $0 })
     }
 
     /// The longest error line synk prints, in characters; longer lines keep their start and end.
     public static let maximumLineLength = 1000
 
     /// `line` itself when short enough, else its first and last parts around a note of what was left out,
-    /// so that an error can never echo megabytes of a hostile file.
+    /// so that an error can never echo megabytes of a hostile file. (Lengths are measured in UTF-8 bytes,
+    /// which cost nothing to count.)
     static func shortened(_ line: String) -> String {
-        guard line.count > maximumLineLength else { return line }
+        guard line.utf8.count > maximumLineLength else { return line }
         let head = line.prefix(maximumLineLength * 2 / 3)
         let tail = line.suffix(maximumLineLength / 4)
-        return "\(head)… [\(line.count - head.count - tail.count) characters left out] …\(tail)"
+        let omitted = line.utf8.count - head.utf8.count - tail.utf8.count
+        return "\(head)… [\(omitted) bytes left out] …\(tail)"
     }
 
     /// A field of a file quoted for an error message: `'text'`, or for a field longer than `limit`
-    /// characters its start and its length, `'text…' (5242880 characters)`. Control characters are shown
-    /// as `?`. Use it wherever a message echoes what a file contains.
+    /// characters its start and its size, `'text…' (5242880 bytes)`. Control characters are shown as `?`.
+    /// Use it wherever a message echoes what a file contains.
     public static func quoted<Text: StringProtocol>(_ text: Text, limit: Int = 60) -> String {
-        let visible = { (s: Substring) -> String in
-            String(s.map { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 && $0 != 0x09 } ?? false) ? "?" : $0 })
-        }
         let whole = Substring(text)
-        guard whole.count > limit else { return "'\(visible(whole))'" }
-        return "'\(visible(whole.prefix(limit)))…' (\(whole.count) characters)"
+        let head = whole.prefix(limit)
+        let visible = String(head.map { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 && $0 != 0x09 } ?? false) ? "?" : $0 })
+        guard head.endIndex != whole.endIndex else { return "'\(visible)'" }
+        return "'\(visible)…' (\(whole.utf8.count) bytes)"
     }
 
     /// The same error with the file filled in when it was not known where it was thrown.
