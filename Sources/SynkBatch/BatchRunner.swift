@@ -272,6 +272,11 @@ public struct BatchRunner: Sendable {
         let errorPath = path("errors", item, analysis)
         let resultPath = path("results", item, analysis)
         let fingerprint = Self.fingerprint(analysis, item: item)
+        // Files stored by earlier versions under a hidden name go: this run's files replace them.
+        let legacy = BatchItem.legacyResultKey(for: item.relativePath)
+        if legacy != item.resultKey {
+            for folder in ["records", "results", "errors"] { unlink("\(resultsDirectory)/\(folder)/\(legacy).\(analysis.name).json") }
+        }
         do throws(SynkError) {
             if let problem = item.problem { throw SynkError.input(item.relativePath, problem) }
             // Never hash a FIFO or a device (`/dev/zero` in a manifest would be read forever).
