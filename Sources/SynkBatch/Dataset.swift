@@ -311,8 +311,8 @@ public enum DatasetScanner {
             guard cells.count == columns.count else {
                 throw .input(path, "\(cells.count) fields where the header has \(columns.count)", place: "line \(row.line)")
             }
-            for cell in cells where cell.count > InputLimits.maximumCellCharacters {
-                throw .input(path, "a field of \(cell.count) characters (synk reads at most \(InputLimits.maximumCellCharacters)): \(SynkError.quoted(cell))",
+            for cell in cells where cell.utf8.count > InputLimits.maximumCellBytes {
+                throw .input(path, "a field of \(cell.utf8.count) bytes (synk reads at most \(InputLimits.maximumCellBytes)): \(SynkError.quoted(cell))",
                              place: "line \(row.line)")
             }
             let written = cells[pathColumn].trimmingCharacters(in: .whitespaces)

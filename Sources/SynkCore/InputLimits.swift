@@ -14,8 +14,8 @@ public enum InputLimits {
     public static let maximumEvents = 100_000
     /// Bytes of one table file: events, stimuli, `*_channels.tsv` (16 MiB).
     public static let maximumTableBytes = 16 << 20
-    /// Characters of one cell of such a table.
-    public static let maximumCellCharacters = 4096
+    /// Bytes (UTF-8) of one cell of such a table, or of one field of a manifest.
+    public static let maximumCellBytes = 4096
     /// Bytes of one JSON document: montage, normative table, `*_emg.json`, simulation parameters (4 MiB).
     public static let maximumJSONBytes = 4 << 20
     /// Rows of a batch manifest.

@@ -75,6 +75,22 @@ struct BIDSTable {
     var rows: [[String]]
     var lines: [Int]
 
+    /// Lines holding anything but spaces, tabs and carriage returns (LF, CRLF or CR line ends).
+    static func nonBlankLines(in bytes: UnsafeRawBufferPointer) -> Int {
+        var count = 0
+        var blank = true
+        for byte in bytes {
+            switch byte {
+            case 0x0A, 0x0D:
+                if !blank { count += 1 }
+                blank = true
+            case 0x20, 0x09: break
+            default: blank = false
+            }
+        }
+        return blank ? count : count + 1
+    }
+
     /// `n/a` and empty cells are absent values.
     static func value(_ cell: String) -> String? {
         let trimmed = cell.trimmingCharacters(in: .whitespaces)
@@ -85,9 +101,15 @@ struct BIDSTable {
     /// the rows are parsed; `role` names the table in errors (`events table`).
     static func read(path: String, role: String = "table", maximumRows: Int) throws(SynkError) -> BIDSTable {
         let data = try InputFile.contents(of: path, role: role, maximumBytes: InputLimits.maximumTableBytes)
+        // The rows are counted on the bytes first: a table of a million rows is refused without being parsed.
+        let rows = data.withUnsafeBytes { nonBlankLines(in: $0) } - 1
+        guard rows <= maximumRows else {
+            throw .input(path, "the \(role) has \(rows) rows; synk reads at most \(maximumRows)", hint: "is this the right file?")
+        }
         guard let text = String(data: data, encoding: .utf8) else { throw .input(path, "not UTF-8 text") }
-        // "\r\n" is one Character in Swift: both line ends are separators.
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        // Split by Unicode scalars, not Characters: the same result for these ASCII separators ("\r\n" is one
+        // Character, so its "\r" is dropped below), without grapheme breaking over a hostile megabyte line.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
         while lines.last?.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) == true { lines.removeLast() }
         guard let firstLine = lines.first else { throw .input(path, "empty file") }
         // Every line but the header is at most one row: the limit is known before any cell is parsed.
@@ -97,11 +119,11 @@ struct BIDSTable {
         }
         let first = firstLine.hasSuffix("\r") ? firstLine.dropLast() : firstLine
         // BIDS tables are tab-separated; an events file written by hand is often comma-separated.
-        let delimiter: Character = first.contains("\t") || !first.contains(",") ? "\t" : ","
+        let delimiter: Unicode.Scalar = first.contains("\t") || !first.contains(",") ? "\t" : ","
         func cells(_ line: Substring, number: Int) throws(SynkError) -> [Substring] {
-            let cells = line.split(separator: delimiter, omittingEmptySubsequences: false)
-            for cell in cells where cell.count > InputLimits.maximumCellCharacters {
-                throw .input(path, "a cell of \(cell.count) characters (synk reads at most \(InputLimits.maximumCellCharacters)): \(SynkError.quoted(cell))",
+            let cells = line.unicodeScalars.split(separator: delimiter, omittingEmptySubsequences: false).map(Substring.init)
+            for cell in cells where cell.utf8.count > InputLimits.maximumCellBytes {
+                throw .input(path, "a cell of \(cell.utf8.count) bytes (synk reads at most \(InputLimits.maximumCellBytes)): \(SynkError.quoted(cell))",
                              place: "line \(number)")
             }
             return cells

@@ -50,6 +50,9 @@ enum CLI {
         DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
+            // A process blocked in the kernel (on a FIFO, reading /dev/zero) may outlive SIGTERM: never leave one.
+            usleep(200_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw CLIError.timedOut(arguments)
         }
         process.waitUntilExit()

@@ -225,7 +225,7 @@ struct DataSafetyTests {
             (["synkinesis", "r1.h5", "--events", "many-events.tsv"], "synk reads at most 100000"),
             (["synkinesis", "r1.h5", "--events", "long-label.tsv"], "synk reads events tables of at most 16.0 MiB"),
             (["ncs", "enog.h5", "--stimuli", "many-stimuli.csv"], "synk reads at most 10000"),
-            (["synkinesis", "r1.h5", "--events", "bad-field.tsv"], "a cell of 5242881 characters"),
+            (["synkinesis", "r1.h5", "--events", "bad-field.tsv"], "a cell of 5242881 bytes"),
             (["info", "wide.csv"], "the file declares 100000 channels; synk reads recordings of at most 1024"),
         ]
         for (arguments, problem) in cases {

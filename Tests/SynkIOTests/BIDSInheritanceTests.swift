@@ -134,7 +134,7 @@ struct BIDSInheritanceTests {
         })
     }
 
-    @Test("table limits are checked before parsing: events 100 000 rows, stimuli 10 000, channels 1 024, cells 4 096 characters")
+    @Test("table limits are checked before parsing: events 100 000 rows, stimuli 10 000, channels 1 024, cells 4 096 bytes")
     func tableLimits() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -158,7 +158,7 @@ struct BIDSInheritanceTests {
         let long = try scratch.write("long.tsv", "onset\tduration\ttrial_type\n1\t1\t\(String(repeating: "L", count: 5000))\n")
         #expect(performing: { try BIDSSidecars.readEvents(long) }, throws: { error in
             let error = error as! SynkError
-            return error.place == "line 2" && error.problem.hasPrefix("a cell of 5000 characters (synk reads at most 4096): 'LLL")
+            return error.place == "line 2" && error.problem.hasPrefix("a cell of 5000 bytes (synk reads at most 4096): 'LLL")
                 && error.description.count < 300
         })
         // A bad field of 5 MB is echoed by its start and size only.
