@@ -17,8 +17,9 @@ extension Synk {
             rate (paths relative to the manifest's folder).
 
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
-            written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
-            errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
+            written last), errors/, skipped.csv (files found that are not recordings, with the reason), and \
+            after merging the tables synkinesis_pairs.csv, ncs_responses.csv, errors.csv and not_applicable.csv. \
+            Symbolic links are followed; names starting with a dot and folders of batch results are never scanned. A bad file never stops the batch; a file an analysis does not \
             apply to (ncs below 5 kHz or on a blink study, synkinesis on a recording with stimuli and no tasks) is listed in \
             not_applicable.csv, not as an error.
 
@@ -87,14 +88,14 @@ extension Synk.Batch {
             let scan = try DatasetScanner.scanDataset(dataset, excluding: output)
             let all = scan.items
             let items = (chosenShard ?? .whole).select(all)
-            if source.kind == .directory { try BatchMerger.writeSkipped(scan.skipped, resultsDirectory: output) }
+            try BatchMerger.writeSkipped(scan.skipped, resultsDirectory: output)
             runner.tracePath = environment["SYNK_BATCH_TRACE"]
             runner.delayPerAnalysis = (environment["SYNK_BATCH_TEST_DELAY_MS"].flatMap(Double.init) ?? 0) / 1000
             let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
             let shardText = chosenShard.map { " (shard \($0) of \(all.count) files)" } ?? ""
             reporter.line("synk batch: \(items.count) files × \(selected.count) analyses\(shardText) → \(output)")
             if !scan.skipped.isEmpty {
-                reporter.line("synk batch: \(scan.skipped.count) other files are not recordings and were skipped (listed with the reason in \(output)/skipped.csv)")
+                reporter.line("synk batch: \(scan.skipped.count) other files were not analysed (each listed with the reason in \(output)/skipped.csv)")
             }
             let summary = try runner.run(items) { reporter.report($0) }
             reporter.finish()

@@ -15,6 +15,11 @@ struct Synk: ParsableCommand {
 
         Exit codes: 0 success; 1 analysis ran but a quality check failed (output still written);
         2 usage error; 3 unreadable or invalid input; 4 output could not be written.
+
+        Before any work every command checks its files: inputs (with the BIDS sidecars that apply) must be \
+        regular files, never a FIFO, device or folder (exit 3); no output may be an input, however its path \
+        is spelled (exit 2); an output's folder must accept files and an existing output must be a regular, \
+        writable file — a read-only one only with --force (exit 4).
         """,
         version: SynkVersion.current,
         subcommands: [Info.self, Filter.self, Synkinesis.self, NCS.self, Blink.self, Report.self, Simulate.self, Batch.self, CheckHDF5.self]
