@@ -14,7 +14,7 @@ import SynkReport
 /// - `stimuli`: stimuli table (ncs, blink).
 /// - `rate`: sample rate in Hz for files that do not state it (both).
 ///
-/// Relative paths are resolved against the dataset root (the manifest's folder).
+/// Relative paths are resolved against the manifest's folder (``BatchItem/rootDirectory``).
 public enum BatchOption {
     public static let affected = "affected"
     public static let montage = "montage"
@@ -25,12 +25,6 @@ public enum BatchOption {
 }
 
 extension BatchItem {
-    /// The folder relative paths of this item (and of its manifest options) are relative to.
-    public var rootDirectory: String {
-        if absolutePath.hasSuffix("/" + relativePath) { return String(absolutePath.dropLast(relativePath.count + 1)) }
-        return URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path
-    }
-
     /// The manifest option `key` as a path, resolved against ``rootDirectory``.
     public func optionPath(_ key: String) -> String? {
         guard let value = options[key], !value.isEmpty else { return nil }
@@ -42,7 +36,7 @@ extension BatchItem {
         var options = base
         if let text = self.options[BatchOption.rate] {
             guard let rate = Double(text), rate.isFinite, rate > 0 else {
-                throw .input(relativePath, "the manifest's rate '\(text)' is not a positive number of Hz", place: "manifest")
+                throw .input(relativePath, "the manifest's rate \(SynkError.quoted(text)) is not a positive number of Hz", place: "manifest")
             }
             options.sampleRate = rate
         }
@@ -198,7 +192,7 @@ public enum BatchAnalyses {
             case "synkinesis": analyses.append(SynkinesisBatchAnalysis(settings: synkinesis))
             case "ncs": analyses.append(NerveConductionBatchAnalysis(settings: nerveConduction))
             case "blink": analyses.append(BlinkReflexBatchAnalysis(settings: blinkReflex))
-            default: throw .usage("unknown analysis '\(SynkError.clipped(name))'", hint: "use \(names.joined(separator: ", "))")
+            default: throw .usage("unknown analysis \(SynkError.quoted(name))", hint: "use \(names.joined(separator: ", "))")
             }
         }
         guard !analyses.isEmpty else { throw .usage("--analyses needs at least one of \(names.joined(separator: ", "))") }

@@ -62,10 +62,40 @@ public struct BatchRecord: Sendable, Codable {
     /// Why the analysis did not apply to the file; nil when it ran.
     public var notApplicable: String?
     public var tables: [String: BatchTable]
+    /// SHA-256 of the result file this record belongs to (`results/<key>.<analysis>.json`); nil for a file the
+    /// analysis does not apply to, and in records of earlier synk versions.
+    public var resultSHA256: String?
 
     enum CodingKeys: String, CodingKey {
         case file, analysis, sha256, fingerprint, synkVersion = "synk_version", entities, options, seconds
         case qualityFailed = "quality_failed", notApplicable = "not_applicable", tables
+        case resultSHA256 = "result_sha256"
+    }
+
+    /// The file name records, results and errors of this (file, analysis) are stored under.
+    public var storedName: String { "\(BatchItem.resultKey(for: file)).\(analysis).json" }
+
+    /// Why the result file at `resultPath` is not the one this record was made with, or nil when it is: it must
+    /// exist (unless the analysis did not apply, and then it must not), be JSON naming this record's file and
+    /// input hash, and have the bytes the record hashed.
+    public func problemWithResult(at resultPath: String) -> String? {
+        let exists = ResolvedPath(resultPath).kind != .missing
+        if notApplicable != nil {
+            return exists ? "a result exists although its record says the analysis did not apply" : nil
+        }
+        guard exists else { return "the result file is missing" }
+        guard let data = FileManager.default.contents(atPath: resultPath) else { return "the result file cannot be read" }
+        if let resultSHA256, SHA256.hex(of: [UInt8](data)) != resultSHA256 {
+            return "the result file is not the one its record was written with (changed or damaged)"
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return "the result file is not valid JSON (damaged)"
+        }
+        if let input = object["input"] as? [String: Any],
+           input["sha256"] as? String != sha256 || input["path"] as? String != file {
+            return "the result file describes another input than its record"
+        }
+        return nil
     }
 }
 
@@ -172,14 +202,20 @@ public struct BatchRunner: Sendable {
         "\(resultsDirectory)/\(folder)/\(item.resultKey).\(analysis.name).json"
     }
 
-    /// Creates the results folders; an `.output` error when that is impossible.
+    /// Creates the results folders and the marker that keeps later scans out of them; an `.output` error
+    /// (exit 4) when files cannot be created there.
     public func prepare() throws(SynkError) {
-        for folder in ["", "/results", "/records", "/errors"] {
+        try FileSafety.prepareOutputFolder(resultsDirectory)
+        for folder in ["/results", "/records", "/errors"] {
             do {
                 try FileManager.default.createDirectory(atPath: resultsDirectory + folder, withIntermediateDirectories: true)
             } catch {
                 throw .output(resultsDirectory + folder, "cannot create the results folder: \(error.localizedDescription)")
             }
+        }
+        let marker = resultsDirectory + "/" + DatasetScanner.resultsMarker
+        if ResolvedPath(marker).kind == .missing {
+            try AtomicOutput.write(text: "synk batch results (this folder is never scanned as a dataset)\n", to: marker)
         }
     }
 
@@ -236,27 +272,43 @@ public struct BatchRunner: Sendable {
     func process(_ item: BatchItem, _ analysis: any BatchAnalysis) -> (BatchProgress.Outcome, String?, Bool) {
         let recordPath = path("records", item, analysis)
         let errorPath = path("errors", item, analysis)
+        let resultPath = path("results", item, analysis)
         let fingerprint = Self.fingerprint(analysis, item: item)
+        // Files stored by earlier versions under a hidden name go: this run's files replace them.
+        let legacy = BatchItem.legacyResultKey(for: item.relativePath)
+        if legacy != item.resultKey {
+            for folder in ["records", "results", "errors"] { unlink("\(resultsDirectory)/\(folder)/\(legacy).\(analysis.name).json") }
+        }
         do throws(SynkError) {
+            if let problem = item.problem { throw SynkError.input(item.relativePath, problem) }
+            // Never hash a FIFO or a device (`/dev/zero` in a manifest would be read forever).
+            try RegularFile.require(item.absolutePath, role: "recording")
             let sha = try SHA256.hexOfFile(atPath: item.absolutePath)
+            // A record counts only with the result it was written with; otherwise the file is analysed again.
             if resume, let data = FileManager.default.contents(atPath: recordPath),
                let record = try? JSONDecoder().decode(BatchRecord.self, from: data),
-               record.sha256 == sha, record.fingerprint == fingerprint, record.synkVersion == SynkVersion.current {
+               record.file == item.relativePath, record.analysis == analysis.name,
+               record.sha256 == sha, record.fingerprint == fingerprint, record.synkVersion == SynkVersion.current,
+               record.problemWithResult(at: resultPath) == nil {
+                unlink(errorPath) // left behind when a run stopped between writing the record and removing it
                 return (.skipped, record.notApplicable, record.qualityFailed)
             }
             trace(item, analysis)
             let began = Date()
             let output = try analysis.analyse(item, sha256: sha)
             if delayPerAnalysis > 0 { Thread.sleep(forTimeInterval: delayPerAnalysis) }
+            // An earlier record goes first: were the run killed next, no record would vouch for a new result.
+            unlink(recordPath)
             if output.notApplicable == nil {
-                try AtomicOutput.write(output.resultJSON, to: path("results", item, analysis))
+                try AtomicOutput.write(output.resultJSON, to: resultPath)
             } else {
-                unlink(path("results", item, analysis))
+                unlink(resultPath)
             }
             let record = BatchRecord(file: item.relativePath, analysis: analysis.name, sha256: sha, fingerprint: fingerprint,
                                      synkVersion: SynkVersion.current, entities: item.entities, options: item.options,
                                      seconds: Date().timeIntervalSince(began), qualityFailed: output.qualityFailed,
-                                     notApplicable: output.notApplicable, tables: output.tables)
+                                     notApplicable: output.notApplicable, tables: output.tables,
+                                     resultSHA256: output.notApplicable == nil ? SHA256.hex(of: [UInt8](output.resultJSON)) : nil)
             let data: Data
             do { data = try Self.sortedKeysEncoder().encode(record) } catch {
                 throw SynkError.output(recordPath, "cannot encode the batch record: \(error)")
@@ -269,7 +321,7 @@ public struct BatchRunner: Sendable {
         } catch {
             // A failure replaces any earlier result of this (file, analysis), so merge never mixes the two.
             unlink(recordPath)
-            unlink(path("results", item, analysis))
+            unlink(resultPath)
             let failure = BatchFailure(file: item.relativePath, analysis: analysis.name, exitCode: error.exitCode,
                                        message: Self.relative(error, item).description)
             if let data = try? Self.sortedKeysEncoder().encode(failure) { try? AtomicOutput.write(data, to: errorPath) }

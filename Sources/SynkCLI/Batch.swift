@@ -17,10 +17,12 @@ extension SynkCommand {
             rate (paths relative to the manifest's folder).
 
             RESULTS/ receives results/<file>.<analysis>.json (the analysis's JSON), records/ (provenance, \
-            written last), errors/, and after merging the tables synkinesis_pairs.csv, ncs_responses.csv, \
-            blink_components.csv, errors.csv and not_applicable.csv. A bad file never stops the batch; a file an analysis does not \
-            apply to (ncs below 2.5 kHz or on a blink study, blink on anything but a blink study, synkinesis on a \
-            recording with stimuli and no tasks) is listed in \
+            written last), errors/, skipped.csv (files found that are not recordings, with the reason), and after \
+            merging the tables synkinesis_pairs.csv, ncs_responses.csv, blink_components.csv, errors.csv and \
+            not_applicable.csv. Symbolic links are followed; names starting with a dot and folders of batch results are \
+            never scanned. A bad file never stops the batch; a file an analysis does not apply to (ncs below 2.5 kHz or \
+            on a blink study, blink on anything but a blink study, synkinesis on a recording with stimuli and no tasks) \
+            is listed in \
             not_applicable.csv, not as an error.
 
             The signal and analysis settings (--band, --envelope, --notch, --max-lag, --norms …) apply to every \
@@ -94,15 +96,27 @@ extension SynkCommand.Batch {
                 blinkReflex: BlinkReflexSettings(reading: reading, norms: normativeTable))
             let chosenShard: Shard? = try shard.map { text throws(SynkError) in try Shard(parsing: text) } ?? Shard.fromSlurm(environment: environment)
             if let jobs, jobs < 1 { throw SynkError.usage("--jobs must be at least 1") }
-            let all = try DatasetScanner.scan(dataset)
-            let items = (chosenShard ?? .whole).select(all)
+            // Before any work: the results folder is neither the dataset nor its manifest, and accepts files.
+            let source = ResolvedPath(dataset), results = ResolvedPath(output)
+            if results.isSameFile(as: source) {
+                throw SynkError(.usage, file: output, "is the dataset \(source.kind == .directory ? "folder" : "manifest") itself",
+                                hint: "give the results a folder of their own, e.g. \(dataset)/derivatives/synk")
+            }
             var runner = BatchRunner(analyses: selected, resultsDirectory: output,
                                      jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume)
+            try runner.prepare()
+            let scan = try DatasetScanner.scanDataset(dataset, excluding: output)
+            let all = scan.items
+            let items = (chosenShard ?? .whole).select(all)
+            try BatchMerger.writeSkipped(scan.skipped, resultsDirectory: output)
             runner.tracePath = environment["SYNK_BATCH_TRACE"]
             runner.delayPerAnalysis = (environment["SYNK_BATCH_TEST_DELAY_MS"].flatMap(Double.init) ?? 0) / 1000
             let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
             let shardText = chosenShard.map { " (shard \($0) of \(all.count) files)" } ?? ""
             reporter.line("synk batch: \(items.count) files × \(selected.count) analyses\(shardText) → \(output)")
+            if !scan.skipped.isEmpty {
+                reporter.line("synk batch: \(scan.skipped.count) other files were not analysed (each listed with the reason in \(output)/skipped.csv)")
+            }
             let summary = try runner.run(items) { reporter.report($0) }
             reporter.finish()
             reporter.line(String(format: "synk batch: %d done, %d resumed, %d not applicable, %d failed, %d with quality flags in %.1f s",

@@ -31,6 +31,14 @@ struct EvokedOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
     var output: String?
 
+    @Flag(help: "Replace an existing output file even when it is read-only (never an input, a device or a folder).")
+    var force = false
+
+    /// The file rules (``SynkCommand/checkFiles(recordings:input:otherInputs:outputs:force:)``), before any work.
+    func checkFiles(_ file: String, input: InputOptions) throws(SynkError) {
+        try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [stimuli, norms], outputs: [output], force: force)
+    }
+
     /// The side given on the command line, parsed.
     func affectedSide() throws(SynkError) -> AffectedSide? {
         try affected.map { text throws(SynkError) in try AffectedSide(parsing: text) }
@@ -125,6 +133,7 @@ extension SynkCommand {
 
         func run() throws {
             let settings = try evoked.nerveConductionSettings(reading: input.reading)
+            try evoked.checkFiles(file, input: input)
             let result = try SynkMeasure.NerveConduction.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
             // As for synkinesis: the result is written, and exit 1 says a channel was left out or a number is not
@@ -155,6 +164,7 @@ extension SynkCommand {
 
         func run() throws {
             let settings = try evoked.blinkReflexSettings(reading: input.reading)
+            try evoked.checkFiles(file, input: input)
             let result = try SynkMeasure.BlinkReflex.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
             if result.qualityFailed { throw ExitCode(1) }

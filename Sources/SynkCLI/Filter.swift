@@ -43,6 +43,7 @@ extension SynkCommand {
         var decimate: Double?
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         func conditioning() throws(SynkError) -> ConditioningDescription {
             let mains = try notch.map { text throws(SynkError) in try MainsFilter(parsing: text) }
@@ -57,6 +58,7 @@ extension SynkCommand {
         func run() throws {
             let description = try conditioning()
             _ = try OutputFormat(forPath: output)
+            try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [output], force: overwrite.force)
             try RecordingFilter.filter(file: InputFile(file), to: output, conditioning: description, reading: input.reading)
         }
     }

@@ -28,6 +28,7 @@ extension SynkCommand {
         var verbose = false
 
         func run() throws {
+            try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [], force: false)
             let inspection = try Inspection.inspect(file: InputFile(file), reading: input.reading)
             let report = InfoReport(header: inspection.header, input: inspection.input, quality: inspection.quality,
                                     criteria: inspection.criteria)

@@ -70,6 +70,7 @@ extension SynkCommand {
         @OptionGroup(title: "Synkinesis settings") var synkinesis: SynkinesisOptions
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         /// One settings value for every analysis the report may run; side and stimuli apply to all.
         func settings() throws(SynkError) -> StudySettings {
@@ -84,6 +85,8 @@ extension SynkCommand {
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
+            try SynkCommand.checkFiles(recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context],
+                                       outputs: [output], force: overwrite.force)
             var browser: String?
             if format == .pdf {
                 guard let output else { throw SynkError.usage("--format pdf needs -o FILE", hint: "a PDF is not written to standard output") }

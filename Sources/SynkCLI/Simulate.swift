@@ -56,8 +56,12 @@ extension SynkCommand {
         @Option(name: .customLong("recorded-at"), help: ArgumentHelp("Recording date and time (ISO 8601) written into the file.", valueName: "DATE"))
         var recordedAt: String?
 
+        @OptionGroup var overwrite: ForceOption
+
         func run() throws {
             let format = try OutputFormat(forPath: output)
+            try SynkCommand.checkFiles(recordings: [], input: nil, otherInputs: [parameters], outputs: Self.outputs(of: output, format: format),
+                                force: overwrite.force)
             var recording: Recording
             let truth: Data
             switch kind {
@@ -107,6 +111,20 @@ extension SynkCommand {
             try AtomicOutput.write(truth, to: Self.truthPath(for: output))
         }
 
+        /// Every file a simulation writes: the recording, its ground truth, and for a BIDS-named WAV its sidecars.
+        static func outputs(of output: String, format: OutputFormat) -> [String] {
+            var files = [output, truthPath(for: output)]
+            let url = URL(fileURLWithPath: output)
+            if format == .wavFloat, let (entities, suffix) = BIDSSidecars.parseName(url.lastPathComponent), !entities.isEmpty {
+                let prefix = entities.map { "\($0.key)-\($0.value)" }.joined(separator: "_")
+                let folder = (output as NSString).deletingLastPathComponent
+                files += ["\(prefix)_channels.tsv", "\(prefix)_\(suffix).json", "\(prefix)_events.tsv"].map {
+                    folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0)
+                }
+            }
+            return files
+        }
+
         /// `dir/name.ext` → `dir/name_truth.json`.
         static func truthPath(for output: String) -> String {
             URL(fileURLWithPath: output).deletingPathExtension().path + "_truth.json"
@@ -114,7 +132,7 @@ extension SynkCommand {
 
         func synkinesisParameters() throws(SynkError) -> SynkinesisSimulation {
             if let parameters {
-                guard let data = FileManager.default.contents(atPath: parameters) else { throw .input(parameters, "cannot read the parameter file") }
+                let data = try RegularFile.contents(of: parameters, role: "parameter file", maximumBytes: InputLimits.maximumJSONBytes)
                 return try SynkinesisSimulation.fromJSON(data, file: parameters)
             }
             let name = preset ?? "patient-left-session1"
@@ -126,7 +144,7 @@ extension SynkCommand {
 
         func decode<T: Decodable>(_ type: T.Type) throws(SynkError) -> T? {
             guard let parameters else { return nil }
-            guard let data = FileManager.default.contents(atPath: parameters) else { throw .input(parameters, "cannot read the parameter file") }
+            let data = try RegularFile.contents(of: parameters, role: "parameter file", maximumBytes: InputLimits.maximumJSONBytes)
             do { return try JSONDecoder().decode(T.self, from: data) } catch {
                 throw .input(parameters, "not a valid \(T.self) JSON: \(error.localizedDescription)")
             }

@@ -14,6 +14,11 @@ struct SynkCommand: ParsableCommand {
 
         Exit codes: 0 success; 1 analysis ran but a quality check failed (output still written);
         2 usage error; 3 unreadable or invalid input; 4 output could not be written.
+
+        Before any work every command checks its files: inputs (with the BIDS sidecars that apply) must be \
+        regular files, never a FIFO, device or folder (exit 3); no output may be an input, however its path \
+        is spelled (exit 2); an output's folder must accept files and an existing output must be a regular, \
+        writable file — a read-only one only with --force (exit 4).
         """,
         version: SynkVersion.current,
         subcommands: [Info.self, Filter.self, Synkinesis.self, NCS.self, Blink.self, Report.self, Simulate.self, Batch.self, CheckHDF5.self]
@@ -22,6 +27,7 @@ struct SynkCommand: ParsableCommand {
     /// Runs the command and turns every failure into one line on standard error and a documented exit code.
     static func main() {
         do {
+            try refuseNonUTF8Arguments()
             var command = try parseAsRoot()
             if !(command is CheckHDF5) { isolateHDF5Parsing() }
             try command.run()
@@ -38,6 +44,33 @@ struct SynkCommand: ParsableCommand {
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// Swift decodes the command line as UTF-8 and replaces what is not, so a file name in another encoding
+    /// could never be opened: say so instead of "no such file".
+    static func refuseNonUTF8Arguments() throws(SynkError) {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[index], String(validatingCString: raw) == nil else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            let shown = bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
+            throw .input(shown, "the name is not valid UTF-8 (argument \(index))",
+                         hint: "synk opens files whose names are UTF-8; rename the file")
+        }
+    }
+
+    /// The file rules of every command, before any work (``FileSafety``): each input (the recordings with
+    /// the BIDS sidecars that apply to them, and every other file named by an option) is a regular file
+    /// (exit 3), no output is one of them (exit 2), and each output can be written (exit 4; a read-only
+    /// existing output only with `force`).
+    static func checkFiles(recordings: [String], input: InputOptions?, otherInputs: [String?], outputs: [String?], force: Bool) throws(SynkError) {
+        var inputs: [String] = []
+        for recording in recordings {
+            // A recording that is not a regular file is refused before its folder is searched for sidecars.
+            try RegularFile.require(recording, role: "recording")
+            inputs += try RecordingReader.inputFiles(of: recording, options: input?.reading ?? ReadOptions())
+        }
+        inputs += otherInputs.compactMap { $0 }
+        try FileSafety.check(inputs: inputs, outputs: outputs.compactMap { $0 }, force: force)
     }
 
     static func fail(_ error: SynkError) -> Never {
@@ -59,4 +92,10 @@ struct InputOptions: ParsableArguments {
 
     /// How to read the recording, as the library takes it.
     var reading: ReadOptions { ReadOptions(dataset: dataset, sampleRate: rate, applyBIDSSidecars: !noSidecars) }
+}
+
+/// `--force`, for every command that writes a file.
+struct ForceOption: ParsableArguments {
+    @Flag(help: "Replace an existing output file even when it is read-only (never an input, a device or a folder).")
+    var force = false
 }

@@ -45,9 +45,12 @@ extension SynkCommand {
         var output: String?
 
         @OptionGroup var input: InputOptions
+        @OptionGroup var overwrite: ForceOption
 
         func run() throws {
             let settings = try analysis.settings(reading: input.reading, study: study)
+            try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [study.montage, study.events], outputs: [output],
+                                       force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
             if result.qualityFailed { throw ExitCode(1) }

@@ -5,6 +5,11 @@ import Foundation
 /// Writers write to ``temporaryPath`` (a hidden file in the destination's directory, so the final
 /// rename stays on one file system) and call ``commit()``; if they fail or are abandoned the
 /// temporary file is removed and any existing destination is left untouched.
+///
+/// An existing destination is replaced only when it is a regular file (or a symbolic link, which the rename
+/// replaces without touching its target) that is not read-only: a device, FIFO or socket is never replaced,
+/// and a read-only file only after ``permitReplacingReadOnly(_:)`` (the commands' `--force`). Both are
+/// `.output` errors (exit 4), checked when the output is prepared and again just before the rename.
 public final class AtomicOutput {
     public let destination: String
     public let temporaryPath: String
@@ -21,9 +26,7 @@ public final class AtomicOutput {
         guard FileManager.default.isWritableFile(atPath: directory) else {
             throw .output(destination, "directory \(directory) is not writable")
         }
-        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .output(destination, "is a directory")
-        }
+        try FileSafety.checkExistingOutput(destination, force: Self.mayReplaceReadOnly(destination))
         self.destination = destination
         let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000)"
         temporaryPath = url.deletingLastPathComponent()
@@ -33,6 +36,12 @@ public final class AtomicOutput {
     /// Moves the finished temporary file into place (an atomic rename).
     public func commit() throws(SynkError) {
         guard !done else { return }
+        do {
+            try FileSafety.checkExistingOutput(destination, force: Self.mayReplaceReadOnly(destination))
+        } catch {
+            abandon()
+            throw error
+        }
         if rename(temporaryPath, destination) != 0 {
             let reason = String(cString: strerror(errno))
             abandon()
@@ -49,6 +58,30 @@ public final class AtomicOutput {
     }
 
     deinit { abandon() }
+
+    /// Destinations (canonical paths) the user allowed to replace although they are read-only.
+    private final class Permissions: @unchecked Sendable {
+        // @unchecked: `paths` is only touched while `lock` is held.
+        let lock = NSLock()
+        var paths: Set<String> = []
+    }
+
+    private static let permissions = Permissions()
+
+    /// Allows this process to replace `destination` even when it is read-only (the commands' `--force`).
+    public static func permitReplacingReadOnly(_ destination: String) {
+        let canonical = ResolvedPath.canonicalPath(destination)
+        permissions.lock.lock()
+        permissions.paths.insert(canonical)
+        permissions.lock.unlock()
+    }
+
+    static func mayReplaceReadOnly(_ destination: String) -> Bool {
+        let canonical = ResolvedPath.canonicalPath(destination)
+        permissions.lock.lock()
+        defer { permissions.lock.unlock() }
+        return permissions.paths.contains(canonical)
+    }
 
     /// Writes `data` to `destination` atomically.
     public static func write(_ data: Data, to destination: String) throws(SynkError) {

@@ -126,11 +126,13 @@ public struct RecordingHeader: Sendable, Hashable, Codable {
     public var stimuli: [Stimulus]
     /// Free-form facts from the file (device, comments, reader notes).
     public var metadata: [String: String]
+    /// The EMG-BIDS sidecar files that completed this header, in the order they were applied.
+    public var sidecars: [AppliedSidecar]
 
     public init(
         source: SourceDescription? = nil, sampleRate: Double, frameCount: Int, channels: [ChannelInfo],
         startTime: Date? = nil, subject: String? = nil, session: String? = nil, affectedSide: AffectedSide? = nil,
-        events: [Event] = [], stimuli: [Stimulus] = [], metadata: [String: String] = [:]
+        events: [Event] = [], stimuli: [Stimulus] = [], metadata: [String: String] = [:], sidecars: [AppliedSidecar] = []
     ) {
         self.source = source
         self.sampleRate = sampleRate
@@ -143,6 +145,7 @@ public struct RecordingHeader: Sendable, Hashable, Codable {
         self.events = events
         self.stimuli = stimuli
         self.metadata = metadata
+        self.sidecars = sidecars
     }
 
     /// Duration in seconds.

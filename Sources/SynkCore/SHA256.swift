@@ -157,7 +157,9 @@ public struct SHA256: Sendable {
     /// Reads the file at `path` from start to end into one reused 1 MiB buffer, handing each chunk to `body`
     /// (no allocation per chunk: a fresh megabyte per read would cost a page fault for each of its pages).
     static func forEachChunk(ofFile path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(SynkError) {
-        let descriptor = open(path, O_RDONLY)
+        // A FIFO or a device would be read forever (`/dev/zero`) or block until a writer comes.
+        try RegularFile.require(path)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK)
         guard descriptor >= 0 else { throw .input(path, "cannot open file for reading") }
         defer { close(descriptor) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)

@@ -18,9 +18,9 @@ extension AffectedSide {
         } else if let side = Side(parsing: lowered) {
             self = side == .left ? .left : .right
         } else if let file {
-            throw .input(file, "affected side '\(SynkError.clipped(text))' is not left, right or none", place: place)
+            throw .input(file, "affected side \(SynkError.quoted(text)) is not left, right or none", place: place)
         } else {
-            throw .usage("\(option) takes left, right or none, not '\(SynkError.clipped(text))'")
+            throw .usage("\(option) takes left, right or none, not \(SynkError.quoted(text))")
         }
     }
 }
@@ -45,7 +45,7 @@ public enum DurationText {
     /// Seconds, or a `.usage` error that names `option` and shows the accepted forms.
     public static func seconds(_ text: String, option: String) throws(SynkError) -> Double {
         guard let value = seconds(text) else {
-            throw .usage("\(option) takes a duration like 100ms or 0.1s, not '\(SynkError.clipped(text))'")
+            throw .usage("\(option) takes a duration like 100ms or 0.1s, not \(SynkError.quoted(text))")
         }
         return value
     }

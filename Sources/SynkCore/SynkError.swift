@@ -66,13 +66,33 @@ public struct SynkError: Error, CustomStringConvertible, Sendable, Equatable {
         var line = parts.joined(separator: ": ")
         if let hint { line += " (\(hint))" }
         // One line, whatever a library message contained.
-        return line.replacingOccurrences(of: "\n", with: " ")
+        line = Self.shortened(line)
+        return String(line.map { $0.isNewline ? " " : $0 })
     }
 
-    /// `text` cut to `limit` characters with an ellipsis, for quoting user input in a message: a bad field of
-    /// megabytes is not echoed whole.
-    public static func clipped(_ text: String, limit: Int = 80) -> String {
-        text.count <= limit ? text : String(text.prefix(limit)) + "…"
+    /// The longest error line synk prints, in characters; longer lines keep their start and end.
+    public static let maximumLineLength = 1000
+
+    /// `line` itself when short enough, else its first and last parts around a note of what was left out,
+    /// so that an error can never echo megabytes of a hostile file. (Lengths are measured in UTF-8 bytes,
+    /// which cost nothing to count.)
+    static func shortened(_ line: String) -> String {
+        guard line.utf8.count > maximumLineLength else { return line }
+        let head = line.prefix(maximumLineLength * 2 / 3)
+        let tail = line.suffix(maximumLineLength / 4)
+        let omitted = line.utf8.count - head.utf8.count - tail.utf8.count
+        return "\(head)… [\(omitted) bytes left out] …\(tail)"
+    }
+
+    /// A field of a file quoted for an error message: `'text'`, or for a field longer than `limit`
+    /// characters its start and its size, `'text…' (5242880 bytes)`. Control characters are shown as `?`.
+    /// Use it wherever a message echoes what a file contains.
+    public static func quoted<Text: StringProtocol>(_ text: Text, limit: Int = 60) -> String {
+        let whole = Substring(text)
+        let head = whole.prefix(limit)
+        let visible = String(head.map { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 && $0 != 0x09 } ?? false) ? "?" : $0 })
+        guard head.endIndex != whole.endIndex else { return "'\(visible)'" }
+        return "'\(visible)…' (\(whole.utf8.count) bytes)"
     }
 
     /// The same error with the file filled in when it was not known where it was thrown.

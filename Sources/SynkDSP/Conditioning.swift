@@ -97,7 +97,7 @@ public final class ChannelConditioner {
         outputRate = try description.outputRate(sampleRate: sampleRate)
         let designs = description.filterDesigns
         if let kernel {
-            filter = ZeroPhaseFilter(kernel: kernel)
+            filter = try ZeroPhaseFilter(kernel: kernel)
         } else {
             filter = designs.isEmpty ? nil : try ZeroPhaseFilter(designs: designs, sampleRate: sampleRate)
         }
@@ -116,9 +116,9 @@ public final class ChannelConditioner {
         return x
     }
 
-    public func finish() -> [Float] {
+    public func finish() throws(SynkError) -> [Float] {
         var x = filter?.finish() ?? []
-        if let envelope { x = envelope.process(x) + envelope.finish() }
+        if let envelope { x = envelope.process(x) + (try envelope.finish()) }
         if let decimator { x = decimator.process(x) + decimator.finish() }
         return x
     }
@@ -130,9 +130,14 @@ public final class ChannelConditioner {
         var conditioners: [ChannelConditioner] = []
         for _ in channels { conditioners.append(try ChannelConditioner(description, sampleRate: sampleRate, kernel: kernel)) }
         let rate = try description.outputRate(sampleRate: sampleRate)
-        return ChannelParallel.map(conditioners) { conditioner, c in
-            Signal(samples: conditioner.process(channels[c]) + conditioner.finish(), sampleRate: rate)
+        let outcomes = ChannelParallel.map(conditioners) { conditioner, c -> Result<Signal, SynkError> in
+            do throws(SynkError) {
+                return .success(Signal(samples: conditioner.process(channels[c]) + (try conditioner.finish()), sampleRate: rate))
+            } catch {
+                return .failure(error)
+            }
         }
+        return try outcomes.map { outcome throws(SynkError) in try outcome.get() }
     }
 }
 
@@ -193,11 +198,16 @@ public final class MultichannelConditioner {
         }
     }
 
-    /// Ends every channel and resets for a new recording.
-    public func finish() -> [[Float]] {
+    /// Ends every channel and resets for a new recording; throws only when a channel's Hilbert envelope
+    /// cannot get the memory it needs.
+    public func finish() throws(SynkError) -> [[Float]] {
         switch stages {
         case .lanes(let groups): return ChannelParallel.map(groups) { group, _ in group.finish() }.flatMap { $0 }
-        case .channels(let channels): return ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
+        case .channels(let channels):
+            let outcomes = ChannelParallel.map(channels) { conditioner, _ -> Result<[Float], SynkError> in
+                do throws(SynkError) { return .success(try conditioner.finish()) } catch { return .failure(error) }
+            }
+            return try outcomes.map { outcome throws(SynkError) in try outcome.get() }
         }
     }
 }

@@ -76,34 +76,36 @@ public final class EnvelopeFilter {
         }
     }
 
-    public func finish() -> [Float] {
+    /// Ends the signal and returns the rest of its envelope; throws only when the Hilbert envelope's FFT
+    /// buffers (the whole signal, three times) cannot be allocated.
+    public func finish() throws(SynkError) -> [Float] {
         switch stage {
         case .movingRMS(let rms): return rms.finish()
         case .linear(let filter): return filter.finish()
         case .hilbert(let held):
             stage = .hilbert([])
-            return Self.hilbertMagnitude(held)
+            return try Self.hilbertMagnitude(held)
         case .tkeo(let tkeo): return tkeo.finish()
         }
     }
 
     /// The envelope of a whole signal.
-    public func envelope(_ signal: [Float]) -> [Float] {
+    public func envelope(_ signal: [Float]) throws(SynkError) -> [Float] {
         var result = process(signal)
-        result.append(contentsOf: finish())
+        result.append(contentsOf: try finish())
         return result
     }
 
     /// |analytic signal| as scipy.signal.hilbert makes it: FFT of length n, negative frequencies zeroed, positive
     /// ones doubled (DC and, for even n, Nyquist kept), inverse FFT.
-    public static func hilbertMagnitude(_ x: [Float]) -> [Float] {
+    public static func hilbertMagnitude(_ x: [Float]) throws(SynkError) -> [Float] {
         let n = x.count
         guard n > 0 else { return [] }
+        let input = try AlignedFloats(count: n)
+        let full = try AlignedFloats(count: 2 * n)
+        let analytic = try AlignedFloats(count: 2 * n)
         let forward = FFTPlans.plan(.forwardReal, length: n)
         let inverse = FFTPlans.plan(.inverseComplex, length: n)
-        let input = AlignedFloats(count: n)
-        let full = AlignedFloats(count: 2 * n)
-        let analytic = AlignedFloats(count: 2 * n)
         x.withUnsafeBufferPointer { input.pointer.update(from: $0.baseAddress!, count: n) }
         // The half spectrum lands in the first n/2+1 points of `full`; the rest stays zero (negative frequencies).
         forward.forward(input.pointer, full.complexPointer)

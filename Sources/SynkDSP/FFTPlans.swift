@@ -1,5 +1,6 @@
 import CFFTW
 import Foundation
+import SynkCore
 
 /// One FFTW plan, created once by ``FFTPlans`` and shared by every thread.
 ///
@@ -56,32 +57,51 @@ public enum FFTPlans {
         return plan
     }
 
-    /// Plans with scratch arrays of the right alignment; FFTW_ESTIMATE never touches their contents.
+    /// Plans with scratch arrays of the right alignment; FFTW_ESTIMATE never touches their contents (the FFTW
+    /// manual, "Planner Flags": only FFTW_ESTIMATE and FFTW_WISDOM_ONLY leave the arrays alone), so when
+    /// full-size arrays cannot be allocated, small stand-ins with the same (SIMD) alignment plan the same
+    /// transform.
     private static func makePlan(_ kind: Kind, length n: Int) -> OpaquePointer {
         let count = Int32(n)
         let flags = UInt32(FFTW_ESTIMATE)
         let complexCount = n / 2 + 1
+        func floats(_ count: Int) -> (UnsafeMutableRawPointer, Bool) {
+            if let p = fftwf_malloc(count * 4) { return (p, true) }
+            return (UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), false)
+        }
+        func doubles(_ count: Int) -> (UnsafeMutableRawPointer, Bool) {
+            if let p = fftw_malloc(count * 8) { return (p, true) }
+            return (UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64), false)
+        }
+        func release(_ buffer: (UnsafeMutableRawPointer, Bool), double: Bool) {
+            if !buffer.1 { buffer.0.deallocate() } else if double { fftw_free(buffer.0) } else { fftwf_free(buffer.0) }
+        }
         switch kind {
         case .forwardReal:
-            let input = fftwf_alloc_real(n)!, output = fftwf_alloc_complex(complexCount)!
-            defer { fftwf_free(input); fftwf_free(output) }
-            return fftwf_plan_dft_r2c_1d(count, input, output, flags)
+            let input = floats(n), output = floats(2 * complexCount)
+            defer { release(input, double: false); release(output, double: false) }
+            return fftwf_plan_dft_r2c_1d(count, input.0.assumingMemoryBound(to: Float.self),
+                                         output.0.assumingMemoryBound(to: fftwf_complex.self), flags)
         case .inverseReal:
-            let input = fftwf_alloc_complex(complexCount)!, output = fftwf_alloc_real(n)!
-            defer { fftwf_free(input); fftwf_free(output) }
-            return fftwf_plan_dft_c2r_1d(count, input, output, flags)
+            let input = floats(2 * complexCount), output = floats(n)
+            defer { release(input, double: false); release(output, double: false) }
+            return fftwf_plan_dft_c2r_1d(count, input.0.assumingMemoryBound(to: fftwf_complex.self),
+                                         output.0.assumingMemoryBound(to: Float.self), flags)
         case .inverseComplex:
-            let input = fftwf_alloc_complex(n)!, output = fftwf_alloc_complex(n)!
-            defer { fftwf_free(input); fftwf_free(output) }
-            return fftwf_plan_dft_1d(count, input, output, FFTW_BACKWARD, flags)
+            let input = floats(2 * n), output = floats(2 * n)
+            defer { release(input, double: false); release(output, double: false) }
+            return fftwf_plan_dft_1d(count, input.0.assumingMemoryBound(to: fftwf_complex.self),
+                                     output.0.assumingMemoryBound(to: fftwf_complex.self), FFTW_BACKWARD, flags)
         case .forwardRealDouble:
-            let input = fftw_alloc_real(n)!, output = fftw_alloc_complex(complexCount)!
-            defer { fftw_free(input); fftw_free(output) }
-            return fftw_plan_dft_r2c_1d(count, input, output, flags)
+            let input = doubles(n), output = doubles(2 * complexCount)
+            defer { release(input, double: true); release(output, double: true) }
+            return fftw_plan_dft_r2c_1d(count, input.0.assumingMemoryBound(to: Double.self),
+                                        output.0.assumingMemoryBound(to: fftw_complex.self), flags)
         case .inverseRealDouble:
-            let input = fftw_alloc_complex(complexCount)!, output = fftw_alloc_real(n)!
-            defer { fftw_free(input); fftw_free(output) }
-            return fftw_plan_dft_c2r_1d(count, input, output, flags)
+            let input = doubles(2 * complexCount), output = doubles(n)
+            defer { release(input, double: true); release(output, double: true) }
+            return fftw_plan_dft_c2r_1d(count, input.0.assumingMemoryBound(to: fftw_complex.self),
+                                        output.0.assumingMemoryBound(to: Double.self), flags)
         }
     }
 }
@@ -91,10 +111,18 @@ final class AlignedFloats {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
-    init(count: Int) {
+    /// Allocates `count` zeroed floats; an `.input` error (the input needs more memory than there is) when
+    /// the allocation fails, as it does under an address-space limit.
+    init(count: Int) throws(SynkError) {
+        guard let pointer = fftwf_alloc_real(max(count, 1)) else { throw AlignedFloats.outOfMemory(count, bytesEach: 4) }
         self.count = count
-        pointer = fftwf_alloc_real(max(count, 1))!
+        self.pointer = pointer
         pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    static func outOfMemory(_ count: Int, bytesEach: Int) -> SynkError {
+        .input(nil, "not enough memory for an FFT buffer of \(count) samples (\(count * bytesEach >> 20) MiB)",
+               hint: "the recording or the processing asks for more memory than this process may use")
     }
 
     deinit { fftwf_free(pointer) }
@@ -105,18 +133,30 @@ final class AlignedFloats {
     }
 }
 
-/// A SIMD-aligned double buffer from `fftw_malloc`.
+/// A SIMD-aligned double buffer from `fftw_malloc`, for the bounded work buffers of ``LaggedSums`` (at most a
+/// few hundred kilobytes, whatever the input). Should `fftw_malloc` fail, the buffer comes from Swift's own
+/// aligned allocation, whose failure the Swift runtime reports as for any array.
 final class AlignedDoubles {
     let pointer: UnsafeMutablePointer<Double>
     let count: Int
+    private let fromFFTW: Bool
 
     init(count: Int) {
         self.count = count
-        pointer = fftw_alloc_real(max(count, 1))!
+        if let pointer = fftw_alloc_real(max(count, 1)) {
+            self.pointer = pointer
+            fromFFTW = true
+        } else {
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(count, 1), alignment: 64)
+                .bindMemory(to: Double.self, capacity: max(count, 1))
+            fromFFTW = false
+        }
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
-    deinit { fftw_free(pointer) }
+    deinit {
+        if fromFFTW { fftw_free(pointer) } else { UnsafeMutableRawPointer(pointer).deallocate() }
+    }
 
     var complexPointer: UnsafeMutablePointer<fftw_complex> {
         UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: fftw_complex.self)

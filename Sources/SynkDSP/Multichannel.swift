@@ -11,7 +11,9 @@ public final class MultichannelZeroPhaseFilter {
     public init(designs: [FilterDesign], sampleRate: Double, channelCount: Int) throws(SynkError) {
         let shared = try ZeroPhaseKernel(designs: designs, sampleRate: sampleRate)
         kernel = shared
-        filters = (0..<channelCount).map { _ in ZeroPhaseFilter(kernel: shared) }
+        var filters: [ZeroPhaseFilter] = []
+        for _ in 0..<channelCount { filters.append(try ZeroPhaseFilter(kernel: shared)) }
+        self.filters = filters
     }
 
     public var channelCount: Int { filters.count }

@@ -10,11 +10,11 @@ extension Butterworth {
     public static func parsingBand(_ text: String, order: Int = 4, option: String = "--band") throws(SynkError) -> Butterworth? {
         if text.lowercased() == "none" { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw .usage("\(option) takes LOW:HIGH in Hz (or LOW:, :HIGH, none), not '\(SynkError.clipped(text))'") }
+        guard parts.count == 2 else { throw .usage("\(option) takes LOW:HIGH in Hz (or LOW:, :HIGH, none), not \(SynkError.quoted(text))") }
         let low = parts[0].isEmpty ? nil : Double(parts[0])
         let high = parts[1].isEmpty ? nil : Double(parts[1])
         if (!parts[0].isEmpty && low == nil) || (!parts[1].isEmpty && high == nil) {
-            throw .usage("\(option) takes numbers in Hz, not '\(SynkError.clipped(text))'")
+            throw .usage("\(option) takes numbers in Hz, not \(SynkError.quoted(text))")
         }
         guard orderRange.contains(order) else {
             throw .usage("Butterworth order \(order) is outside \(orderRange.lowerBound)...\(orderRange.upperBound)")
@@ -39,11 +39,11 @@ public enum MainsFilter: Sendable, Hashable {
     public init(parsing text: String, option: String = "--notch") throws(SynkError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let frequency = Double(parts[0]), frequency.isFinite, frequency > 0 else {
-            throw .usage("\(option) takes FREQ or FREQ:HARMONICS, not '\(SynkError.clipped(text))'")
+            throw .usage("\(option) takes FREQ or FREQ:HARMONICS, not \(SynkError.quoted(text))")
         }
         guard parts.count == 2 else { self = .notch(Notch(frequency: frequency)); return }
         guard let harmonics = Int(parts[1]), harmonics >= 1 else {
-            throw .usage("\(option) harmonics must be a positive whole number, not '\(SynkError.clipped(String(parts[1])))'")
+            throw .usage("\(option) harmonics must be a positive whole number, not \(SynkError.quoted(parts[1]))")
         }
         self = .comb(HarmonicComb(fundamental: frequency, harmonics: harmonics))
     }
@@ -65,22 +65,22 @@ extension EnvelopeMethod {
         if lower == "tkeo" { self = .tkeo; return }
         let parts = lower.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else {
-            throw .usage("\(option) takes rms:WINDOW, linear:CUTOFF, hilbert or tkeo, not '\(SynkError.clipped(text))'")
+            throw .usage("\(option) takes rms:WINDOW, linear:CUTOFF, hilbert or tkeo, not \(SynkError.quoted(text))")
         }
         switch parts[0] {
         case "rms":
             guard let seconds = DurationText.seconds(parts[1]), seconds > 0 else {
-                throw .usage("\(option) rms needs a window like 100ms or 0.1s, not '\(SynkError.clipped(parts[1]))'")
+                throw .usage("\(option) rms needs a window like 100ms or 0.1s, not \(SynkError.quoted(parts[1]))")
             }
             self = .movingRMS(window: seconds)
         case "linear":
             let number = parts[1].hasSuffix("hz") ? String(parts[1].dropLast(2)) : parts[1]
             guard let cutoff = Double(number), cutoff.isFinite, cutoff > 0 else {
-                throw .usage("\(option) linear needs a cut-off like 6hz, not '\(SynkError.clipped(parts[1]))'")
+                throw .usage("\(option) linear needs a cut-off like 6hz, not \(SynkError.quoted(parts[1]))")
             }
             self = .linear(cutoff: cutoff)
         default:
-            throw .usage("unknown envelope '\(SynkError.clipped(parts[0]))'", hint: "use rms, linear, hilbert or tkeo")
+            throw .usage("unknown envelope \(SynkError.quoted(parts[0]))", hint: "use rms, linear, hilbert or tkeo")
         }
     }
 

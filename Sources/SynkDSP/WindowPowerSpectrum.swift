@@ -1,17 +1,18 @@
 import CFFTW
 import Foundation
+import SynkCore
 
 /// Squared DFT magnitudes |X_k|² of one real window, by a single-precision FFTW transform (the values
 /// Goertzel's algorithm gives per bin, to about 1e-6 relative, for all bins at the cost of one FFT; the
 /// quality check compares power fractions with thresholds like 0.5, where that is far below what matters).
 public enum WindowPowerSpectrum {
     /// |X_k|² of `samples − mean` for every `k` in `bins` (0 < k < count/2 expected; others give 0).
-    public static func power(of samples: UnsafeBufferPointer<Float>, subtracting mean: Double, bins: [Int]) -> [Double] {
+    public static func power(of samples: UnsafeBufferPointer<Float>, subtracting mean: Double, bins: [Int]) throws(SynkError) -> [Double] {
         let n = samples.count
         guard n > 0, let source = samples.baseAddress else { return bins.map { _ in 0 } }
         let plan = FFTPlans.plan(.forwardReal, length: n)
-        let input = AlignedFloats(count: n)
-        let output = AlignedFloats(count: 2 * (n / 2 + 1))
+        let input = try AlignedFloats(count: n)
+        let output = try AlignedFloats(count: 2 * (n / 2 + 1))
         let x = input.pointer
         for i in 0..<n { x[i] = Float(Double(source[i]) - mean) }
         plan.forward(x, output.complexPointer)
@@ -33,23 +34,27 @@ extension WindowPowerSpectrum {
     /// bins k ≥ 1 (Parseval), with no pass over the samples; the shift keeps single precision exact for
     /// signals with a large offset (ADC counts), where the DC bin would otherwise dwarf the rest.
     ///
+    /// The buffers grow with the samples that arrive (doubling, up to one window) and the spectrum's is made at
+    /// the first full window, so memory follows the data a file holds, never what its header declares (a
+    /// one-frame file claiming 10 MHz allocates kilobytes, not 80 MB per channel). Should an allocation fail
+    /// nonetheless, the workspace stops measuring: ``isUnavailable`` is set and windows are never full.
+    ///
     /// `@unchecked Sendable`: it holds FFTW buffers and is used by one thread at a time (its channel's).
     public final class Workspace: @unchecked Sendable {
         /// Samples per window.
         public let length: Int
         /// Samples in the current window so far.
         public private(set) var filled = 0
+        /// Whether a buffer could not be allocated (no window is measured then).
+        public private(set) var isUnavailable = false
         private var origin: Float = 0
-        private let plan: FFTPlan
-        private let input: AlignedFloats
-        private let output: AlignedFloats
+        private var plan: FFTPlan?
+        private var input: AlignedFloats?
+        private var output: AlignedFloats?
 
         public init(length: Int) {
             precondition(length >= 1)
             self.length = length
-            plan = FFTPlans.plan(.forwardReal, length: length)
-            input = AlignedFloats(count: length)
-            output = AlignedFloats(count: 2 * (length / 2 + 1))
         }
 
         public var isFull: Bool { filled == length }
@@ -58,11 +63,30 @@ extension WindowPowerSpectrum {
         public func append(_ samples: UnsafeBufferPointer<Float>) -> Int {
             let take = min(length - filled, samples.count)
             guard take > 0, let source = samples.baseAddress else { return 0 }
+            if isUnavailable { return take }
+            guard let target = room(for: filled + take) else { return take }
             if filled == 0 { origin = source[0] }
-            let target = input.pointer + filled, origin = self.origin
-            for i in 0..<take { target[i] = source[i] - origin }
+            let start = target + filled, origin = self.origin
+            for i in 0..<take { start[i] = source[i] - origin }
             filled += take
             return take
+        }
+
+        /// The input buffer with room for `count` samples, grown (contents kept) when needed.
+        private func room(for count: Int) -> UnsafeMutablePointer<Float>? {
+            if let input, input.count >= count { return input.pointer }
+            let capacity = min(length, max(4096, count, 2 * (input?.count ?? 0)))
+            do {
+                let grown = try AlignedFloats(count: capacity)
+                if let input, filled > 0 { grown.pointer.update(from: input.pointer, count: filled) }
+                input = grown
+                return grown.pointer
+            } catch {
+                isUnavailable = true
+                filled = 0
+                input = nil
+                return nil
+            }
         }
 
         /// Drops the current window (a gap in the signal breaks it).
@@ -72,6 +96,18 @@ extension WindowPowerSpectrum {
         /// returns the centred energy Σ(x − mean)²; then starts the next window.
         public func measure(bins: [Int], into powers: inout [Double]) -> Double {
             precondition(isFull, "measure a full window")
+            if output == nil {
+                do { output = try AlignedFloats(count: 2 * (length / 2 + 1)) } catch {
+                    isUnavailable = true
+                    filled = 0
+                    input = nil
+                    powers = bins.map { _ in 0 }
+                    return 0
+                }
+            }
+            guard let input, let output else { return 0 }
+            let plan = self.plan ?? FFTPlans.plan(.forwardReal, length: length)
+            self.plan = plan
             plan.forward(input.pointer, output.complexPointer)
             let s = output.pointer
             let n = length

@@ -175,15 +175,16 @@ public final class ZeroPhaseFilter {
         try self.init(kernel: ZeroPhaseKernel(designs: designs, sampleRate: sampleRate))
     }
 
-    /// A filter sharing an already computed kernel (cheap: many channels, one kernel).
-    public init(kernel: ZeroPhaseKernel) {
+    /// A filter sharing an already computed kernel (cheap: many channels, one kernel). Throws when its
+    /// FFT buffers cannot be allocated.
+    public init(kernel: ZeroPhaseKernel) throws(SynkError) {
         self.kernel = kernel
         let n = kernel.fftLength
         forwardPlan = FFTPlans.plan(.forwardReal, length: n)
         inversePlan = FFTPlans.plan(.inverseReal, length: n)
-        input = AlignedFloats(count: n)
-        spectrum = AlignedFloats(count: 2 * (n / 2 + 1))
-        output = AlignedFloats(count: n)
+        input = try AlignedFloats(count: n)
+        spectrum = try AlignedFloats(count: 2 * (n / 2 + 1))
+        output = try AlignedFloats(count: n)
         pending.reserveCapacity(2 * n)
     }
 

@@ -37,11 +37,8 @@ public final class EDFReader: SampleSource {
     /// Opens `path` read-only, reads the header and all annotations.
     public init(path: String) throws(SynkError) {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .input(path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .input(path, "is a directory, not a recording") }
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try RegularFile.require(path, role: "recording")
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1
         guard size != 0 else { throw .input(path, "empty file (0 bytes)") }
 
@@ -96,6 +93,7 @@ public final class EDFReader: SampleSource {
         }
         let signalCount = Int(edf.pointee.edfsignals)
         guard signalCount > 0 else { throw .input(path, "the file holds no signals (only annotations)") }
+        try ReadLimits.checkChannelCount(signalCount, path: path)
         let recordSeconds = Double(edf.pointee.datarecord_duration) / Double(EDFLIB_TIME_DIMENSION)
         guard recordSeconds > 0 else { throw .input(path, "data-record duration is \(recordSeconds) s") }
 

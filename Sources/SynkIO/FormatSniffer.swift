@@ -10,11 +10,8 @@ public enum FormatSniffer {
 
     /// Reads the head of `path` and names its family.
     public static func family(ofFileAt path: String) throws(SynkError) -> (Family, FileFormat) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .input(path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .input(path, "is a directory, not a recording") }
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try RegularFile.require(path, role: "recording")
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .input(path, "cannot open for reading", hint: "check the file's permissions")
         }

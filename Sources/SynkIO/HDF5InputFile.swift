@@ -74,7 +74,7 @@ struct HDF5InputFile {
 
     func checkRate(_ rate: Double?, place: String, attribute: String) throws(SynkError) -> Double {
         guard let rate else {
-            throw fail(place, "missing sample rate (attribute \(attribute))", hint: "pass --rate HZ")
+            throw fail(place, "missing sample rate (attribute \(attribute))", hint: ReadOptions.rateHint)
         }
         guard rate.isFinite, rate > 0 else {
             throw fail(place, "invalid sample rate \(rate) Hz in attribute \(attribute)", hint: "the rate must be a positive number of Hz")

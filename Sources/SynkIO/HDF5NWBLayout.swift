@@ -95,7 +95,7 @@ struct HDF5NWBLayout: HDF5RecordingLayout {
             rate = try input.checkRate(sampleRate, place: series, attribute: "--rate")
             metadata["rate_note"] = "rate given by the user; the series has neither starting_time nor timestamps"
         } else {
-            throw input.fail(series, "missing sample rate: no starting_time@rate and no timestamps", hint: "pass --rate HZ")
+            throw input.fail(series, "missing sample rate: no starting_time@rate and no timestamps", hint: ReadOptions.rateHint)
         }
         rate = try input.checkRate(rate, place: series, attribute: "rate")
 
@@ -125,7 +125,7 @@ struct HDF5NWBLayout: HDF5RecordingLayout {
         guard shape.dimensions[0] == frames else {
             throw input.fail(name, "has \(shape.dimensions[0]) timestamps for \(frames) samples")
         }
-        guard frames >= 2 else { throw input.fail(name, "at least two timestamps are needed to know the rate", hint: "pass --rate HZ") }
+        guard frames >= 2 else { throw input.fail(name, "at least two timestamps are needed to know the rate", hint: ReadOptions.rateHint) }
         // First pass: the mean interval from the ends. Second pass (streamed): every interval against it.
         guard let firstTime = dataset.readDoubles(start: [0], count: [1])?.first,
               let lastTime = dataset.readDoubles(start: [frames - 1], count: [1])?.first else {

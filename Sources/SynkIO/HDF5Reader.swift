@@ -31,6 +31,8 @@ public final class HDF5Reader: SampleSource {
     /// - Throws: ``SynkError`` of kind `.input` naming the file and the dataset for anything unreadable or invalid.
     public init(path: String, dataset: String? = nil, sampleRate: Double? = nil) throws(SynkError) {
         self.path = path
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try RegularFile.require(path, role: "recording")
         let opened = try HDF5Library.locked { () throws(SynkError) -> HDF5Opened in
             try HDF5Reader.open(path: path, dataset: dataset, sampleRate: sampleRate)
         }

@@ -67,7 +67,7 @@ enum HDF5Library {
 /// terabytes.
 enum HDF5Limits {
     /// More electrodes than any surface-EMG montage (high-density grids have a few hundred).
-    static let maxChannels = 4096
+    static let maxChannels = InputLimits.maximumChannels
     /// 10^11 frames is 116 days at 10 kHz.
     static let maxFrames: UInt64 = 100_000_000_000
 }

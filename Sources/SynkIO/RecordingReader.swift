@@ -16,6 +16,10 @@ public struct ReadOptions: Sendable, Hashable {
         self.sampleRate = sampleRate
         self.applyBIDSSidecars = applyBIDSSidecars
     }
+
+    /// The hint of a reader's error for a file that states no sample rate: the BIDS sidecar's
+    /// `SamplingFrequency` can supply it.
+    public static let rateHint = "pass --rate HZ"
 }
 
 /// Plausibility limits every recording must meet before synk trusts its header: a damaged or hostile
@@ -27,8 +31,20 @@ public enum ReadLimits {
     /// Highest sample rate accepted, in Hz (10 MHz, far above any EMG amplifier).
     public static let maximumSampleRate = 10_000_000.0
 
-    /// Throws an `.input` error naming `path` when the header has no samples or an implausible rate.
+    /// Throws an `.input` error naming `path` when a header declares more than
+    /// ``InputLimits/maximumChannels`` channels. Readers call it as soon as they know the count, before
+    /// anything is allocated per channel.
+    public static func checkChannelCount(_ count: Int, path: String) throws(SynkError) {
+        guard count <= InputLimits.maximumChannels else {
+            throw .input(path, "the file declares \(count) channels; synk reads recordings of at most \(InputLimits.maximumChannels)",
+                         hint: "is it a recording with one column per channel?")
+        }
+    }
+
+    /// Throws an `.input` error naming `path` when the header has no samples, an implausible rate or too
+    /// many channels.
     public static func check(_ header: RecordingHeader, path: String) throws(SynkError) {
+        try checkChannelCount(header.channels.count, path: path)
         guard header.sampleRate >= minimumSampleRate, header.sampleRate <= maximumSampleRate else {
             throw .input(path, "sample rate \(header.sampleRate) Hz is outside the \(minimumSampleRate)–\(maximumSampleRate) Hz synk accepts",
                          hint: "the header is damaged or states the rate in other units")
@@ -47,19 +63,42 @@ public enum RecordingReader {
         if let rate = options.sampleRate, !(rate.isFinite && rate > 0) {
             throw .usage("--rate must be a positive number of Hz, not \(rate)")
         }
+        // Before anything opens it: a FIFO, socket or device would block or never end.
+        try RegularFile.require(path, role: "recording")
         let (family, format) = try FormatSniffer.family(ofFileAt: path)
+        func openSource(rate: Double?) throws(SynkError) -> any SampleSource {
+            switch family {
+            case .sndfile: return try SndFileReader(path: path)
+            case .hdf5:
+                try HDF5Isolation.checkBeforeOpening(path, dataset: options.dataset, sampleRate: rate)
+                return try HDF5Reader(path: path, dataset: options.dataset, sampleRate: rate)
+            case .edf, .bdf: return try EDFReader(path: path)
+            case .text: return try TextRecordingReader(path: path, format: format, sampleRate: rate)
+            }
+        }
+        var sidecars: BIDSSidecars?
+        var sidecarsSearched = false
+        var rateFromSidecar = false
         let source: any SampleSource
-        switch family {
-        case .sndfile: source = try SndFileReader(path: path)
-        case .hdf5:
-            try HDF5Isolation.checkBeforeOpening(path, dataset: options.dataset, sampleRate: options.sampleRate)
-            source = try HDF5Reader(path: path, dataset: options.dataset, sampleRate: options.sampleRate)
-        case .edf, .bdf: source = try EDFReader(path: path)
-        case .text: source = try TextRecordingReader(path: path, format: format, sampleRate: options.sampleRate)
+        do {
+            source = try openSource(rate: options.sampleRate)
+        } catch {
+            // A file that states no rate (a CSV without a time column, a bare HDF5 dataset) takes its BIDS
+            // sidecar's SamplingFrequency, as a rate given on the command line.
+            guard error.hint == ReadOptions.rateHint, options.sampleRate == nil, options.applyBIDSSidecars else { throw error }
+            sidecars = try BIDSSidecars.find(nextTo: path)
+            sidecarsSearched = true
+            guard let stated = sidecars?.samplingFrequency else { throw error }
+            source = try openSource(rate: stated)
+            rateFromSidecar = true
         }
         var header = source.header
-        if options.applyBIDSSidecars, let sidecars = try BIDSSidecars.find(nextTo: path) {
-            try sidecars.apply(to: &header)
+        if options.applyBIDSSidecars {
+            if !sidecarsSearched { sidecars = try BIDSSidecars.find(nextTo: path) }
+            if var sidecars {
+                sidecars.rateSupplied = rateFromSidecar
+                try sidecars.apply(to: &header)
+            }
         }
         try header.validate()
         try ReadLimits.check(header, path: path)
@@ -75,6 +114,15 @@ public enum RecordingReader {
         }
         if header == source.header { return source }
         return RelabelledSource(source, header: header, scales: scales.allSatisfy { $0 == 1 } ? nil : scales)
+    }
+
+    /// Every file reading `path` with `options` will read: the recording and the BIDS sidecars that apply to
+    /// it (directory listings only, nothing is opened). Commands check these against their outputs before
+    /// any work (``FileSafety/check(inputs:outputs:force:)``).
+    public static func inputFiles(of path: String, options: ReadOptions = ReadOptions()) throws(SynkError) -> [String] {
+        guard options.applyBIDSSidecars else { return [path] }
+        let sidecars = try BIDSSidecars.applicableFiles(for: path)
+        return [path] + [sidecars.channels].compactMap { $0 } + sidecars.json + [sidecars.events].compactMap { $0 }
     }
 
     /// Reads the whole of `path` into memory.

@@ -27,11 +27,8 @@ public final class SndFileReader: SampleSource {
     /// Opens `path` read-only and reads its header and metadata.
     public init(path: String) throws(SynkError) {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .input(path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .input(path, "is a directory, not a recording") }
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try RegularFile.require(path, role: "recording")
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? -1
         guard size != 0 else { throw .input(path, "empty file (0 bytes)") }
 
@@ -76,6 +73,7 @@ public final class SndFileReader: SampleSource {
 
         let channelCount = Int(info.channels)
         guard channelCount > 0 else { throw .input(path, "the header declares no channels") }
+        try ReadLimits.checkChannelCount(channelCount, path: path)
         guard info.samplerate > 0 else { throw .input(path, "the header declares sample rate \(info.samplerate) Hz") }
         guard info.frames >= 0 else { throw .input(path, "the header declares \(info.frames) frames") }
 

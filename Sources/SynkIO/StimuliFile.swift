@@ -2,10 +2,10 @@ import Foundation
 import SynkCore
 
 /// A stimuli table given with `--stimuli`: columns `time_s` (or `onset`), and optionally `intensity_ma`,
-/// `site`, `side`, `branch`; tab- or comma-separated.
+/// `site`, `side`, `branch`; tab- or comma-separated. At most ``InputLimits/maximumStimuli`` rows.
 public enum StimuliFile {
     public static func read(_ path: String) throws(SynkError) -> [Stimulus] {
-        let table = try BIDSTable.read(path: path)
+        let table = try BIDSTable.read(path: path, role: "stimuli table", maximumRows: InputLimits.maximumStimuli)
         guard let time = table.columns.firstIndex(of: "time_s") ?? table.columns.firstIndex(of: "onset") ?? table.columns.firstIndex(of: "time") else {
             throw .input(path, "a stimuli file needs a 'time_s' (or 'onset') column", place: "line 1")
         }
@@ -16,22 +16,22 @@ public enum StimuliFile {
         var stimuli: [Stimulus] = []
         for (cells, line) in zip(table.rows, table.lines) {
             guard let text = BIDSTable.value(cells[time]), let t = Double(text), t.isFinite, t >= 0 else {
-                throw .input(path, "time '\(cells[time])' is not a non-negative number of seconds", place: "line \(line)")
+                throw .input(path, "time \(SynkError.quoted(cells[time])) is not a non-negative number of seconds", place: "line \(line)")
             }
             var stimulus = Stimulus(time: t)
             if let intensity, let text = BIDSTable.value(cells[intensity]) {
                 guard let value = Double(text), value.isFinite, value >= 0 else {
-                    throw .input(path, "intensity '\(text)' is not a number of mA", place: "line \(line)")
+                    throw .input(path, "intensity \(SynkError.quoted(text)) is not a number of mA", place: "line \(line)")
                 }
                 stimulus.intensityMilliampere = value
             }
             if let site { stimulus.site = BIDSTable.value(cells[site]) }
             if let side, let text = BIDSTable.value(cells[side]) {
-                guard let parsed = Side(parsing: text) else { throw .input(path, "side '\(text)' is not left or right", place: "line \(line)") }
+                guard let parsed = Side(parsing: text) else { throw .input(path, "side \(SynkError.quoted(text)) is not left or right", place: "line \(line)") }
                 stimulus.side = parsed
             }
             if let branch, let text = BIDSTable.value(cells[branch]) {
-                guard let parsed = Branch(parsing: text) else { throw .input(path, "unknown branch '\(text)'", place: "line \(line)") }
+                guard let parsed = Branch(parsing: text) else { throw .input(path, "unknown branch \(SynkError.quoted(text))", place: "line \(line)") }
                 stimulus.branch = parsed
             }
             stimuli.append(stimulus)

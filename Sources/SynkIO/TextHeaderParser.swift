@@ -43,6 +43,7 @@ enum TextHeaderParser {
             throw .input(path, "expected 'N channels'", place: place(lines))
         }
         guard channelCount > 0 else { throw .input(path, "no channels", place: place(lines)) }
+        try ReadLimits.checkChannelCount(channelCount, path: path)
         var names: [String] = []
         var units: [String] = []
         for _ in 0..<channelCount {
@@ -153,6 +154,7 @@ enum TextHeaderParser {
             }
         }
         guard !declared.isEmpty else { throw .input(path, "no channels", hint: "no 'Channel k: ...' header lines") }
+        try ReadLimits.checkChannelCount(declared.count, path: path)
         var channels: [ChannelInfo] = []
         var scales: [Double] = []
         var voltageColumns: [Int] = []
@@ -222,6 +224,7 @@ enum TextHeaderParser {
             labels = words.count == dataColumns ? words : (0..<dataColumns).map { "ch\($0 + 1)" }
         }
         guard !labels.isEmpty else { throw .input(path, "no channels") }
+        try ReadLimits.checkChannelCount(labels.count, path: path)
         let bits = fields["Resolution"].flatMap { Int($0) }
         let range = bits.map { 0...(pow(2, Double($0)) - 1) }
         let channels = labels.map { label -> ChannelInfo in
@@ -251,6 +254,7 @@ enum TextHeaderParser {
         guard let columns = info["column"] as? [String], !columns.isEmpty else {
             throw .input(path, "the JSON header has no 'column' list", place: "line 2")
         }
+        try ReadLimits.checkChannelCount(columns.count, path: path)
         let labels = info["label"] as? [String] ?? []
         let sensors = info["sensor"] as? [String] ?? []
         let resolutions = (info["resolution"] as? [Any])?.compactMap { number($0) } ?? []
@@ -327,6 +331,8 @@ enum TextHeaderParser {
             }
         }
         let columnCount = cells.count
+        // One column may be the time: more columns than that are more channels than synk reads.
+        try ReadLimits.checkChannelCount(columnCount - 1, path: path)
         var channels: [ChannelInfo] = []
         var channelColumns: [Int] = []
         var scales: [Double] = []

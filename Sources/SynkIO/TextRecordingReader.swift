@@ -35,6 +35,8 @@ public final class TextRecordingReader: SampleSource {
             throw .usage("the sample rate must be a positive number of Hz, not \(sampleRate)")
         }
         self.path = path
+        // Never a FIFO, socket or device: opening one could block or read forever.
+        try RegularFile.require(path, role: "recording")
         var layout: TextLayout
         do throws(SynkError) {
             let headerLines = try TextLineReader(path: path)
@@ -78,7 +80,7 @@ public final class TextRecordingReader: SampleSource {
             if rate == nil {
                 guard let given = sampleRate else {
                     throw .input(path, "one data row is too few to derive the sample rate from the time column (column \(timeColumn + 1))",
-                                 hint: "pass --rate HZ")
+                                 hint: ReadOptions.rateHint)
                 }
                 rate = given
                 metadata["text.sampleRateSource"] = "given by the caller (one row)"
@@ -127,7 +129,7 @@ public final class TextRecordingReader: SampleSource {
             metadata["text.sampleRateSource"] = fallback.note
         } else {
             throw SynkError(.usage, file: path, "the file has no time column and states no sample rate",
-                            hint: "pass --rate HZ")
+                            hint: ReadOptions.rateHint)
         }
         guard let rate, rate.isFinite, rate > 0 else {
             throw .input(path, "invalid sample rate \(rate.map { String($0) } ?? "?") Hz", hint: "the rate must be a positive number")

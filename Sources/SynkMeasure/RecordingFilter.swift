@@ -55,6 +55,9 @@ public enum RecordingFilter {
         outHeader.metadata["synk_version"] = SynkVersion.current
         outHeader.metadata["synk_conditioning"] = conditioningJSON
         outHeader.metadata["synk_source"] = input.reportedPath
+        if !header.sidecars.isEmpty {
+            outHeader.metadata["synk_sidecars"] = header.sidecars.map(\.summary).joined(separator: "; ")
+        }
         if header.channels.count > emg.count {
             outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                 .map { header.channels[$0].label }.joined(separator: ", ")

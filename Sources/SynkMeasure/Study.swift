@@ -92,7 +92,10 @@ public enum Study {
             do {
                 outcome = .success(try Synkinesis.measure(source, reportedPath: file.reportedPath, settings: settings.synkinesis))
             } catch {
-                if error.kind == .usage { digest.cancel(); throw error }
+                // A wrong command line, or a montage or events file that cannot be read, is the caller's to fix (as for
+                // `Synkinesis.measure`), not a finding of this recording.
+                let namesOptionFile = error.file.map { [settings.synkinesis.montageFile, settings.synkinesis.eventsFile].contains($0) } ?? false
+                if error.kind == .usage || (error.kind == .input && namesOptionFile) { digest.cancel(); throw error }
                 outcome = .failure(error.withFile(file.path))
             }
             let description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: header)

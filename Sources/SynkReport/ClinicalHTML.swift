@@ -871,6 +871,9 @@ public enum ClinicalHTML {
                              "<td class=\"mono\">\(study.input.sha256)</td>"], key: "input|\(study.tag)", cls: nil))
         }
         doc.raw(table(header: ["file", "analysed as", "format", "rate Hz", "duration s", "SHA-256"], rows: rows, cls: "inputs"))
+        // What BIDS sidecars supplied to each recording (channels, side, events, rate): part of how it was read.
+        let sidecars = report.studies.compactMap { study in study.input.sidecarSummary.map { "\(fileName(study.input.path)): \($0)" } }
+        if !sidecars.isEmpty { doc.paragraph("BIDS sidecars applied: " + sidecars.joined(separator: "; ") + ".", className: "meta") }
         for kind in StudyKind.allCases {
             let studies = report.studies.filter { $0.kind == kind }
             var flattened: [(String, [(String, String)])] = []

@@ -43,6 +43,7 @@ public enum ClinicalMarkdown {
                 lines.append("### \(study.kind.title) — \(ClinicalHTML.fileName(study.input.path))")
                 lines.append("")
                 lines.append("Quality: \(study.qualityLine)")
+                if let sidecars = study.input.sidecarSummary { lines += ["", "BIDS sidecars applied: \(sidecars)"] }
                 switch study.finding {
                 case .synkinesis(let result, _): synkinesis(result, into: &lines)
                 case .nerveConduction(let result, _): nerveConduction(result, into: &lines)

@@ -72,6 +72,7 @@ public struct InfoReport: Sendable, Codable {
         if events > 0 { lines.append("  events      \(events)") }
         if stimuli > 0 { lines.append("  stimuli     \(stimuli)") }
         lines.append("  sha256      \(input.sha256)")
+        for sidecar in input.sidecars { lines.append("  sidecar     \(sidecar.summary)") }
         lines.append("")
         let rows = channels.map { c -> [String] in
             [c.label, c.kind, c.muscle ?? "-", c.side ?? "-", c.unit.isEmpty ? "-" : c.unit,

@@ -42,6 +42,7 @@ public enum NerveConductionRendering {
         if let input = result.input {
             lines.append("synk ncs — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
+            if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
         }
         lines.append("  stimuli: \(result.stimulusCount) (\(result.stimulusSource.rawValue))   affected side: \(result.affectedSide?.rawValue ?? "not stated")   norms: \(result.normativeTable)")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
@@ -103,6 +104,7 @@ public enum NerveConductionRendering {
         if let input = result.input {
             lines.append("synk blink — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, sha256 \(input.sha256.prefix(16))…")
+            if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
         }
         lines.append("  stimuli: \(result.stimulusSource.rawValue)   affected side: \(result.affectedSide?.rawValue ?? "not stated")")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }

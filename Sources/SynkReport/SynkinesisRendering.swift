@@ -80,6 +80,7 @@ public enum SynkinesisRendering {
         if let input = result.input {
             lines.append("synk synkinesis — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
+            if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
         }
         let comparison = result.sideComparison
         lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events")")

@@ -230,7 +230,8 @@ struct BatchCLITests {
         }
         #expect(ncsRows == ncsExpected && ncsExpected.count == 8)
 
-        // The per-file JSON equals the command's JSON but for input.path, which is dataset-relative.
+        // The per-file JSON equals the command's JSON but for input.path and the sidecars' paths, which are
+        // dataset-relative.
         let jsonPath = root.appendingPathComponent("single.json").path
         _ = try Self.synk(["synkinesis", root.appendingPathComponent(files[2]).path, "--format", "json", "-o", jsonPath])
         let resultNames = try FileManager.default.contentsOfDirectory(atPath: out + "/results")
@@ -241,6 +242,13 @@ struct BatchCLITests {
         let batched = try Self.jsonObject(out + "/results/" + resultName)
         var input = try #require(single["input"] as? [String: Any])
         input["path"] = files[2]
+        let sidecars = try #require(input["sidecars"] as? [[String: Any]])
+        #expect(!sidecars.isEmpty)
+        input["sidecars"] = sidecars.map { sidecar in
+            var relative = sidecar
+            relative["path"] = (sidecar["path"] as? String)?.replacingOccurrences(of: root.path + "/", with: "")
+            return relative
+        }
         single["input"] = input
         #expect(NSDictionary(dictionary: single).isEqual(to: batched))
 

@@ -6,6 +6,11 @@ enum CLI {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static var executable: URL {
+        // SYNK_TEST_BINARY runs the tests against another build (the release binary, or an older one to see a
+        // test fail on the behaviour it specifies).
+        if let chosen = ProcessInfo.processInfo.environment["SYNK_TEST_BINARY"], !chosen.isEmpty {
+            return URL(fileURLWithPath: chosen)
+        }
         // The test bundle and the executable are built into the same products folder.
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("synk"),
@@ -45,6 +50,9 @@ enum CLI {
         DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
+            // A process blocked in the kernel (on a FIFO, reading /dev/zero) may outlive SIGTERM: never leave one.
+            usleep(200_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw CLIError.timedOut(arguments)
         }
         process.waitUntilExit()

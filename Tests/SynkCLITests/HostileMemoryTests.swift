@@ -51,4 +51,41 @@ struct HostileMemoryTests {
         }
         #expect(breaches.isEmpty, "\(breaches.joined(separator: "\n"))")
     }
+
+    /// A float WAV of `channels` channels at `rate` Hz holding `frames` frames, written byte by byte.
+    static func wav(channels: Int, rate: UInt32, frames: Int) -> Data {
+        func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+        let samples = [Float](repeating: 0.5, count: channels * frames).flatMap { le($0.bitPattern) }
+        let format = le(UInt16(3)) + le(UInt16(channels)) + le(rate) + le(UInt32(truncatingIfNeeded: UInt64(rate) * UInt64(channels) * 4))
+            + le(UInt16(channels * 4)) + le(UInt16(32))
+        let body = Array("WAVE".utf8) + Array("fmt ".utf8) + le(UInt32(format.count)) + format + Array("data".utf8) + le(UInt32(samples.count)) + samples
+        return Data(Array("RIFF".utf8) + le(UInt32(body.count)) + body)
+    }
+
+    @Test("memory follows the data a file holds, not what its header declares: one frame of 1024 channels at 9 MHz, and a CSV of 100 000 columns, within 512 MiB")
+    func memoryFollowsData() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // One-second quality windows at 9 MHz would be 9 M floats per channel: 74 GB for 1024 channels if
+        // allocated from the header (earlier versions died on a force-unwrapped FFTW allocation).
+        let fast = dir.appendingPathComponent("fast.wav").path
+        try Self.wav(channels: 1024, rate: 9_000_000, frames: 1).write(to: URL(fileURLWithPath: fast))
+        let read = try Self.limited(["info", fast, "--json"])
+        #expect(read.status == 0, "\(read.status): \(read.stderr.prefix(300))")
+        // 1025 channels are more than synk reads (and than libsndfile opens): refused from the header.
+        let wider = dir.appendingPathComponent("wider.wav").path
+        try Self.wav(channels: 1025, rate: 1000, frames: 2).write(to: URL(fileURLWithPath: wider))
+        let refused = try Self.limited(["info", wider])
+        #expect(refused.status == 3 && refused.stderr.contains("channels"), "\(refused.stderr)")
+        let widerText = dir.appendingPathComponent("wider.csv").path
+        try ("time," + (1...1025).map { "c\($0)" }.joined(separator: ",") + "\n0," + Array(repeating: "1", count: 1025).joined(separator: ",") + "\n")
+            .write(toFile: widerText, atomically: true, encoding: .utf8)
+        let refusedText = try Self.limited(["info", widerText, "--rate", "1000"])
+        #expect(refusedText.status == 3 && refusedText.stderr.contains("the file declares 1025 channels; synk reads recordings of at most 1024"), "\(refusedText.stderr)")
+        let wide = dir.appendingPathComponent("wide.csv").path
+        try ("time," + (1...100_000).map { "c\($0)" }.joined(separator: ",") + "\n0," + Array(repeating: "1", count: 100_000).joined(separator: ",") + "\n")
+            .write(toFile: wide, atomically: true, encoding: .utf8)
+        let csv = try Self.limited(["info", wide, "--rate", "1000"])
+        #expect(csv.status == 3 && csv.stderr.contains("the file declares 100000 channels"), "\(csv.status): \(csv.stderr.prefix(300))")
+    }
 }

@@ -19,7 +19,7 @@ struct EnvelopeTests {
     }
 
     /// Streams `signal` in blocks of pseudo-random sizes.
-    static func streamed(_ signal: [Float], seed: UInt64, _ process: ([Float]) -> [Float], _ finish: () -> [Float]) -> [Float] {
+    static func streamed(_ signal: [Float], seed: UInt64, _ process: ([Float]) -> [Float], _ finish: () throws -> [Float]) rethrows -> [Float] {
         var generator = SplitMix(seed: seed)
         var out: [Float] = []
         var position = 0
@@ -28,15 +28,15 @@ struct EnvelopeTests {
             out += process(Array(signal[position..<end]))
             position = end
         }
-        return out + finish()
+        return out + (try finish())
     }
 
     @Test("Moving RMS, 100 ms centred = sqrt(np.convolve(x², ones(201)/201, 'same')), streamed in random blocks")
     func movingRMS() throws {
         let envelope = try EnvelopeFilter(method: .movingRMS(window: 0.1), sampleRate: 2000)
         let reference = Fixtures.floats("rms_100ms.f32")
-        Self.expectMatches(envelope.envelope(Self.emg), reference)
-        let streamed = Self.streamed(Self.emg, seed: 7, envelope.process, envelope.finish)
+        Self.expectMatches(try envelope.envelope(Self.emg), reference)
+        let streamed = try Self.streamed(Self.emg, seed: 7, envelope.process, envelope.finish)
         Self.expectMatches(streamed, reference)
     }
 
@@ -52,31 +52,31 @@ struct EnvelopeTests {
     func linearEnvelope() throws {
         let envelope = try EnvelopeFilter(method: .linear(cutoff: 6), sampleRate: 2000)
         let reference = Fixtures.floats("linear_6hz.f32")
-        Self.expectMatches(envelope.envelope(Self.emg), reference)
-        Self.expectMatches(Self.streamed(Self.emg, seed: 11, envelope.process, envelope.finish), reference)
+        Self.expectMatches(try envelope.envelope(Self.emg), reference)
+        Self.expectMatches(try Self.streamed(Self.emg, seed: 11, envelope.process, envelope.finish), reference)
     }
 
     @Test("Hilbert envelope = np.abs(scipy.signal.hilbert(x)) (even and odd lengths)")
     func hilbert() throws {
         let envelope = try EnvelopeFilter(method: .hilbert, sampleRate: 2000)
         let reference = Fixtures.floats("hilbert.f32")
-        Self.expectMatches(envelope.envelope(Self.emg), reference, edge: 0)
+        Self.expectMatches(try envelope.envelope(Self.emg), reference, edge: 0)
         // A pure cosine of integer cycles has the constant envelope 1 (odd length 999, 37 cycles).
         let cosine = (0..<999).map { Float(cos(2 * Double.pi * 37 * Double($0) / 999)) }
-        #expect(EnvelopeFilter.hilbertMagnitude(cosine).allSatisfy { abs($0 - 1) <= 1e-4 })
+        #expect(try EnvelopeFilter.hilbertMagnitude(cosine).allSatisfy { abs($0 - 1) <= 1e-4 })
     }
 
     @Test("TKEO = x[n]² − x[n−1]x[n+1], streamed; ends repeat their neighbours")
     func tkeo() throws {
         let envelope = try EnvelopeFilter(method: .tkeo, sampleRate: 2000)
         let reference = Fixtures.floats("tkeo.f32")
-        let y = envelope.envelope(Self.emg)
+        let y = try envelope.envelope(Self.emg)
         Self.expectMatches(y, reference, edge: 1)
         #expect(y.first == y[1] && y.last == y[y.count - 2])
-        Self.expectMatches(Self.streamed(Self.emg, seed: 3, envelope.process, envelope.finish), reference, edge: 1)
+        Self.expectMatches(try Self.streamed(Self.emg, seed: 3, envelope.process, envelope.finish), reference, edge: 1)
         // A sinusoid A·sin(ωn) has TKEO A²·sin²(ω) exactly.
         let s = (0..<100).map { Float(3 * sin(0.2 * Double($0))) }
-        #expect(envelope.envelope(s).allSatisfy { abs(Double($0) - 9 * sin(0.2) * sin(0.2)) <= 1e-4 })
+        #expect(try envelope.envelope(s).allSatisfy { abs(Double($0) - 9 * sin(0.2) * sin(0.2)) <= 1e-4 })
     }
 
     @Test("Invalid envelope parameters are usage errors")
@@ -159,7 +159,7 @@ struct ConditioningTests {
             let end = min(x.count, start + 777)
             for (c, out) in bank.process([Array(x[start..<end]), x[start..<end].map { -$0 }]).enumerated() { streamed[c] += out }
         }
-        for (c, out) in bank.finish().enumerated() { streamed[c] += out }
+        for (c, out) in try bank.finish().enumerated() { streamed[c] += out }
         for c in 0..<2 {
             #expect(streamed[c].count == signals[c].samples.count)
             #expect(Fixtures.maxDifference(streamed[c], signals[c].samples, 0..<streamed[c].count) <= 1e-4 * Double(signals[c].samples.max()!))

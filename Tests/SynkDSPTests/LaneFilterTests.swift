@@ -17,7 +17,7 @@ struct LaneFilterTests {
             let end = min(channels[0].count, start + block)
             for (c, part) in bank.process(channels.map { Array($0[start..<end]) }).enumerated() { out[c] += part }
         }
-        for (c, part) in bank.finish().enumerated() { out[c] += part }
+        for (c, part) in try bank.finish().enumerated() { out[c] += part }
         return out
     }
 

@@ -23,7 +23,7 @@ struct PeerPipelineTests {
         let conditioning = ConditioningDescription(envelope: .linear(cutoff: 6), decimation: Decimation(targetRate: 100))
         let conditioner = try MultichannelConditioner(conditioning, sampleRate: recording.sampleRate, channelCount: recording.channels.count)
         var envelopes = conditioner.process(recording.samples)
-        for (c, tail) in conditioner.finish().enumerated() { envelopes[c] += tail }
+        for (c, tail) in try conditioner.finish().enumerated() { envelopes[c] += tail }
         return (envelopes, try conditioning.outputRate(sampleRate: recording.sampleRate))
     }
 

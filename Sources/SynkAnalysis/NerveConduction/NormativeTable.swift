@@ -150,10 +150,7 @@ public struct NormativeTable: Sendable, Hashable, Codable {
 
     /// Reads a clinic's table from JSON. Throws `.input` naming the file when it is missing or malformed.
     public static func load(path: String) throws(SynkError) -> NormativeTable {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .input(path, "cannot read the normative table", hint: error.localizedDescription)
-        }
+        let data = try RegularFile.contents(of: path, role: "normative table", maximumBytes: InputLimits.maximumJSONBytes)
         do {
             let table = try JSONDecoder().decode(NormativeTable.self, from: data)
             for (i, limit) in table.limits.enumerated() where limit.lowerLimit == nil && limit.upperLimit == nil {
