@@ -288,46 +288,30 @@ public enum DatasetScanner {
     /// manifest's folder too. At most ``InputLimits/maximumManifestRows`` rows; a file listed twice (however
     /// its path is spelled) is refused.
     public static func readManifest(_ path: String) throws(SynkError) -> [BatchItem] {
-        let data = try RegularFile.contents(of: path, role: "manifest", maximumBytes: InputLimits.maximumManifestBytes)
-        guard let text = String(data: data, encoding: .utf8) else { throw .input(path, "the manifest is not UTF-8 text") }
-        let numbered = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .enumerated().map { (line: $0.offset + 1, text: String($0.element)) }
-            .filter { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty && !$0.text.hasPrefix("#") }
-        guard let headerLine = numbered.first else { throw .input(path, "empty manifest") }
-        guard numbered.count - 1 <= InputLimits.maximumManifestRows else {
-            throw .input(path, "the manifest lists \(numbered.count - 1) files; synk reads at most \(InputLimits.maximumManifestRows) per manifest",
-                         hint: "split it into several manifests")
-        }
-        let columns = CSVText.split(headerLine.text).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let pathColumn = columns.firstIndex(of: "path") else {
-            throw .input(path, "the manifest has no 'path' column", place: "line \(headerLine.line)")
+        let table = try DelimitedTable.read(path: path, role: "manifest", delimiter: .comma, maximumRows: InputLimits.maximumManifestRows,
+                                            maximumBytes: InputLimits.maximumManifestBytes, commentPrefix: "#")
+        guard let pathColumn = table.column("path") else {
+            throw .input(path, "the manifest has no 'path' column", place: "its header")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
         var items: [BatchItem] = []
         var seen: [String: Int] = [:]
         var seenIdentity: [FileIdentity: Int] = [:]
-        for row in numbered.dropFirst() {
-            let cells = CSVText.split(row.text)
-            guard cells.count == columns.count else {
-                throw .input(path, "\(cells.count) fields where the header has \(columns.count)", place: "line \(row.line)")
-            }
-            for cell in cells where cell.utf8.count > InputLimits.maximumCellBytes {
-                throw .input(path, "a field of \(cell.utf8.count) bytes (synk reads at most \(InputLimits.maximumCellBytes)): \(SynkError.quoted(cell))",
-                             place: "line \(row.line)")
-            }
+        let columns = table.columns
+        for (cells, line) in zip(table.rows, table.lines) {
             let written = cells[pathColumn].trimmingCharacters(in: .whitespaces)
-            guard !written.isEmpty else { throw .input(path, "an empty path", place: "line \(row.line)") }
+            guard !written.isEmpty else { throw .input(path, "an empty path", place: "line \(line)") }
             let relative = normalised(written)
             let absolute = relative.hasPrefix("/") ? relative : URL(fileURLWithPath: base + "/" + relative).standardizedFileURL.path
             if let first = seen[relative] {
-                throw .input(path, "\(SynkError.quoted(written)) is listed twice (lines \(first) and \(row.line))", place: "line \(row.line)")
+                throw .input(path, "\(SynkError.quoted(written)) is listed twice (lines \(first) and \(line))", place: "line \(line)")
             }
-            seen[relative] = row.line
+            seen[relative] = line
             if let identity = ResolvedPath(absolute).identity {
                 if let first = seenIdentity[identity] {
-                    throw .input(path, "\(SynkError.quoted(written)) is the same file as the one on line \(first)", place: "line \(row.line)")
+                    throw .input(path, "\(SynkError.quoted(written)) is the same file as the one on line \(first)", place: "line \(line)")
                 }
-                seenIdentity[identity] = row.line
+                seenIdentity[identity] = line
             }
             var options: [String: String] = [:]
             for (c, name) in columns.enumerated() where c != pathColumn {

@@ -48,17 +48,17 @@ public struct ChannelsTSV: Sendable, Hashable {
 
     /// Reads and parses `path`; the `name` column is required.
     public static func read(path: String) throws(SynkError) -> ChannelsTSV {
-        let table = try BIDSTable.read(path: path, role: "channels table", maximumRows: InputLimits.maximumChannels)
+        let table = try DelimitedTable.read(path: path, role: "channels table", maximumRows: InputLimits.maximumChannels)
         guard let nameColumn = table.columns.firstIndex(of: "name") else {
             throw .input(path, "no 'name' column", place: "line 1", hint: "a BIDS channels.tsv starts with name, type, units")
         }
         var rows: [Row] = []
         for (cells, line) in zip(table.rows, table.lines) {
             var columns: [String: String] = [:]
-            for (index, column) in table.columns.enumerated() where BIDSTable.value(cells[index]) != nil {
+            for (index, column) in table.columns.enumerated() where DelimitedTable.value(cells[index]) != nil {
                 columns[column] = cells[index]
             }
-            guard let name = BIDSTable.value(cells[nameColumn]) else {
+            guard let name = DelimitedTable.value(cells[nameColumn]) else {
                 throw .input(path, "a channel without a name", place: "line \(line)")
             }
             rows.append(Row(name: name, type: columns["type"]?.uppercased(), units: columns["units"],
@@ -66,81 +66,5 @@ public struct ChannelsTSV: Sendable, Hashable {
                             statusDescription: columns["status_description"], columns: columns, line: line))
         }
         return ChannelsTSV(path: path, rows: rows)
-    }
-}
-
-/// A tab-separated BIDS table: a header row of column names, then rows of as many cells.
-struct BIDSTable {
-    var columns: [String]
-    var rows: [[String]]
-    var lines: [Int]
-
-    /// Lines holding anything but spaces, tabs and carriage returns (LF, CRLF or CR line ends).
-    static func nonBlankLines(in bytes: UnsafeRawBufferPointer) -> Int {
-        var count = 0
-        var blank = true
-        for byte in bytes {
-            switch byte {
-            case 0x0A, 0x0D:
-                if !blank { count += 1 }
-                blank = true
-            case 0x20, 0x09: break
-            default: blank = false
-            }
-        }
-        return blank ? count : count + 1
-    }
-
-    /// `n/a` and empty cells are absent values.
-    static func value(_ cell: String) -> String? {
-        let trimmed = cell.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty || trimmed.lowercased() == "n/a" ? nil : trimmed
-    }
-
-    /// Reads a table of at most `maximumRows` rows (and ``InputLimits/maximumTableBytes``), checked before
-    /// the rows are parsed; `role` names the table in errors (`events table`).
-    static func read(path: String, role: String = "table", maximumRows: Int) throws(SynkError) -> BIDSTable {
-        let data = try RegularFile.contents(of: path, role: role, maximumBytes: InputLimits.maximumTableBytes)
-        // The rows are counted on the bytes first: a table of a million rows is refused without being parsed.
-        let rows = data.withUnsafeBytes { nonBlankLines(in: $0) } - 1
-        guard rows <= maximumRows else {
-            throw .input(path, "the \(role) has \(rows) rows; synk reads at most \(maximumRows)", hint: "is this the right file?")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw .input(path, "not UTF-8 text") }
-        // Split by Unicode scalars, not Characters: the same result for these ASCII separators ("\r\n" is one
-        // Character, so its "\r" is dropped below), without grapheme breaking over a hostile megabyte line.
-        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
-        while lines.last?.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) == true { lines.removeLast() }
-        guard let firstLine = lines.first else { throw .input(path, "empty file") }
-        // Every line but the header is at most one row: the limit is known before any cell is parsed.
-        guard lines.count - 1 <= maximumRows else {
-            throw .input(path, "the \(role) has \(lines.count - 1) rows; synk reads at most \(maximumRows)",
-                         hint: "is this the right file?")
-        }
-        let first = firstLine.hasSuffix("\r") ? firstLine.dropLast() : firstLine
-        // BIDS tables are tab-separated; an events file written by hand is often comma-separated.
-        let delimiter: Unicode.Scalar = first.contains("\t") || !first.contains(",") ? "\t" : ","
-        func cells(_ line: Substring, number: Int) throws(SynkError) -> [Substring] {
-            let cells = line.unicodeScalars.split(separator: delimiter, omittingEmptySubsequences: false).map(Substring.init)
-            for cell in cells where cell.utf8.count > InputLimits.maximumCellBytes {
-                throw .input(path, "a cell of \(cell.utf8.count) bytes (synk reads at most \(InputLimits.maximumCellBytes)): \(SynkError.quoted(cell))",
-                             place: "line \(number)")
-            }
-            return cells
-        }
-        let columns = try cells(first, number: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var table = BIDSTable(columns: columns, rows: [], lines: [])
-        table.rows.reserveCapacity(lines.count - 1)
-        for (offset, rawLine) in lines.enumerated().dropFirst() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let row = try cells(line, number: offset + 1)
-            guard row.count == columns.count else {
-                throw .input(path, "\(row.count) columns where the header has \(columns.count)", place: "line \(offset + 1)")
-            }
-            table.rows.append(row.map(String.init))
-            table.lines.append(offset + 1)
-        }
-        return table
     }
 }

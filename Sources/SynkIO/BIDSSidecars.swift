@@ -210,24 +210,24 @@ public struct BIDSSidecars: Sendable {
     /// `onset`, `duration` (`n/a` → 0) and `trial_type` (else `value`) of an events.tsv (or the same
     /// columns comma-separated), in seconds from the first sample.
     public static func readEvents(_ path: String) throws(SynkError) -> [Event] {
-        let table = try BIDSTable.read(path: path, role: "events table", maximumRows: InputLimits.maximumEvents)
+        let table = try DelimitedTable.read(path: path, role: "events table", maximumRows: InputLimits.maximumEvents)
         guard let onsetColumn = table.columns.firstIndex(of: "onset"), let durationColumn = table.columns.firstIndex(of: "duration") else {
             throw .input(path, "an events.tsv needs 'onset' and 'duration' columns", place: "line 1")
         }
         let labelColumn = table.columns.firstIndex(of: "trial_type") ?? table.columns.firstIndex(of: "value")
         var events: [Event] = []
         for (cells, line) in zip(table.rows, table.lines) {
-            guard let onsetText = BIDSTable.value(cells[onsetColumn]), let onset = Double(onsetText), onset.isFinite else {
+            guard let onsetText = DelimitedTable.value(cells[onsetColumn]), let onset = Double(onsetText), onset.isFinite else {
                 throw .input(path, "onset \(SynkError.quoted(cells[onsetColumn])) is not a number", place: "line \(line)")
             }
             var duration = 0.0
-            if let durationText = BIDSTable.value(cells[durationColumn]) {
+            if let durationText = DelimitedTable.value(cells[durationColumn]) {
                 guard let value = Double(durationText), value.isFinite, value >= 0 else {
                     throw .input(path, "duration \(SynkError.quoted(durationText)) is not a non-negative number", place: "line \(line)")
                 }
                 duration = value
             }
-            let label = labelColumn.flatMap { BIDSTable.value(cells[$0]) } ?? "event"
+            let label = labelColumn.flatMap { DelimitedTable.value(cells[$0]) } ?? "event"
             events.append(Event(onset: onset, duration: duration, label: label))
         }
         return events
