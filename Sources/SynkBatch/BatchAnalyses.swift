@@ -49,10 +49,27 @@ extension BatchItem {
         InputFile(absolutePath, reportedAs: relativePath, sha256: sha256)
     }
 
+    /// `base` with this file's manifest columns applied: its rate, stimuli table and affected side.
+    public func evokedSettings<Settings: EvokedStudySettings>(_ base: Settings) throws(SynkError) -> Settings {
+        var settings = base
+        settings.reading = try readOptions(base: settings.reading)
+        settings.stimuliFile = optionPath(BatchOption.stimuli) ?? settings.stimuliFile
+        settings.affectedSide = try affectedSide() ?? settings.affectedSide
+        return settings
+    }
+
     /// The manifest's `affected` side, if given.
     public func affectedSide() throws(SynkError) -> AffectedSide? {
         guard let text = options[BatchOption.affected] else { return nil }
         return try AffectedSide(parsing: text, file: relativePath, place: "manifest")
+    }
+}
+
+extension BatchOutput {
+    /// The output of one analysis: `result` as the command's `--format json` writes it, and its rows of `table`.
+    init<Result: Encodable>(_ result: Result, table: String, columns: [String], rows: [[String]], qualityFailed: Bool) throws(SynkError) {
+        self.init(resultJSON: Data(try JSONOutput.encoded(result).utf8), tables: [table: BatchTable(columns: columns, rows: rows)],
+                  qualityFailed: qualityFailed)
     }
 }
 
@@ -95,10 +112,8 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
             return .notApplicable("an evoked-response recording (stimuli, no task events)")
         }
         let result = try Synkinesis.measure(file: item.input(sha256: sha256), settings: settings)
-        return BatchOutput(
-            resultJSON: Data(try JSONOutput.encoded(result).utf8),
-            tables: [Self.tableName: BatchTable(columns: SynkinesisRendering.csvColumns, rows: SynkinesisRendering.csvRows(result))],
-            qualityFailed: result.qualityFailed)
+        return try BatchOutput(result, table: Self.tableName, columns: SynkinesisRendering.csvColumns,
+                               rows: SynkinesisRendering.csvRows(result), qualityFailed: result.qualityFailed)
     }
 }
 
@@ -123,18 +138,13 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
     }
 
     public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
-        var settings = self.settings
-        settings.reading = try item.readOptions(base: settings.reading)
-        settings.stimuliFile = item.optionPath(BatchOption.stimuli) ?? settings.stimuliFile
-        settings.affectedSide = try item.affectedSide() ?? settings.affectedSide
-        var header = try RecordingReader.open(item.absolutePath, options: settings.reading).header
-        if let path = settings.stimuliFile { header.stimuli = try StimuliFile.read(path) }
-        if let reason = NerveConduction.inapplicability(header, settings: settings) { return .notApplicable(reason) }
+        let settings = try item.evokedSettings(self.settings)
+        if let reason = NerveConduction.inapplicability(try settings.header(of: item.absolutePath), settings: settings) {
+            return .notApplicable(reason)
+        }
         let result = try NerveConduction.measure(file: item.input(sha256: sha256), settings: settings)
-        return BatchOutput(
-            resultJSON: Data(try JSONOutput.encoded(result).utf8),
-            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.csvColumns, rows: NerveConductionRendering.csvRows(result))],
-            qualityFailed: result.qualityFailed)
+        return try BatchOutput(result, table: Self.tableName, columns: NerveConductionRendering.csvColumns,
+                               rows: NerveConductionRendering.csvRows(result), qualityFailed: result.qualityFailed)
     }
 }
 
@@ -159,18 +169,13 @@ public struct BlinkReflexBatchAnalysis: BatchAnalysis {
     }
 
     public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
-        var settings = self.settings
-        settings.reading = try item.readOptions(base: settings.reading)
-        settings.stimuliFile = item.optionPath(BatchOption.stimuli) ?? settings.stimuliFile
-        settings.affectedSide = try item.affectedSide() ?? settings.affectedSide
-        var header = try RecordingReader.open(item.absolutePath, options: settings.reading).header
-        if let path = settings.stimuliFile { header.stimuli = try StimuliFile.read(path) }
-        if let reason = BlinkReflex.inapplicability(header, settings: settings) { return .notApplicable(reason) }
+        let settings = try item.evokedSettings(self.settings)
+        if let reason = BlinkReflex.inapplicability(try settings.header(of: item.absolutePath), settings: settings) {
+            return .notApplicable(reason)
+        }
         let result = try BlinkReflex.measure(file: item.input(sha256: sha256), settings: settings)
-        return BatchOutput(
-            resultJSON: Data(try JSONOutput.encoded(result).utf8),
-            tables: [Self.tableName: BatchTable(columns: NerveConductionRendering.blinkColumns, rows: NerveConductionRendering.blinkRows(result))],
-            qualityFailed: !result.excludedChannels.isEmpty)
+        return try BatchOutput(result, table: Self.tableName, columns: NerveConductionRendering.blinkColumns,
+                               rows: NerveConductionRendering.blinkRows(result), qualityFailed: result.qualityFailed)
     }
 }
 

@@ -50,6 +50,28 @@ public struct BlinkReflexSettings: Sendable, Hashable {
     }
 }
 
+/// What every evoked-response measurement is told besides its analysis settings: how the recording is read, which
+/// stimuli table replaces the file's own, and the affected side.
+public protocol EvokedStudySettings: Sendable {
+    var reading: ReadOptions { get set }
+    var stimuliFile: String? { get set }
+    var affectedSide: AffectedSide? { get set }
+}
+
+extension NerveConductionSettings: EvokedStudySettings {}
+extension BlinkReflexSettings: EvokedStudySettings {}
+
+extension EvokedStudySettings {
+    /// The header of the recording at `path` as the measurement will see it: read with ``reading``, with the
+    /// stimuli of ``stimuliFile`` when given. Reads no samples (for deciding whether an analysis applies).
+    public func header(of path: String) throws(SynkError) -> RecordingHeader {
+        var header = try RecordingReader.open(path, options: reading).header
+        if let stimuliFile { header.stimuli = try StimuliFile.read(stimuliFile) }
+        if let affectedSide { header.affectedSide = affectedSide }
+        return header
+    }
+}
+
 /// An evoked-response recording read into memory with the stimuli and side the settings give, and its digest.
 struct EvokedInput {
     var recording: Recording
