@@ -58,17 +58,21 @@ def peak_xcorr(a, b, max_lag):
     return best, best_lag
 
 
-def main():
-    src, out = sys.argv[1], sys.argv[2]
-    data, rate = read_float_wav(src)
-    x = np.asarray(data, dtype=np.float64)          # the whole recording in memory, as scripts do
+def linear_envelopes(x, rate):
+    """Band-pass 20-450 Hz (zero phase), rectify, 6 Hz zero-phase low-pass, every n-th sample to 100 Hz."""
     band = signal.butter(4, [20, 450], btype="bandpass", fs=rate, output="sos")
     low = signal.butter(4, 6, btype="lowpass", fs=rate, output="sos")
     y = signal.sosfiltfilt(band, x, axis=0)
     env = signal.sosfiltfilt(low, np.abs(y), axis=0)
     step = int(round(rate / 100))
-    env = env[::step]
-    env_rate = rate / step
+    return env[::step], rate / step
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    data, rate = read_float_wav(src)
+    x = np.asarray(data, dtype=np.float64)          # the whole recording in memory, as scripts do
+    env, env_rate = linear_envelopes(x, rate)
     whole = np.corrcoef(env.T)
     win = int(10 * env_rate)
     windows = [np.corrcoef(env[i:i + win].T) for i in range(0, len(env) - win + 1, win)]

@@ -14,21 +14,14 @@ import json
 import sys
 
 import numpy as np
-from scipy import signal
 
 sys.path.insert(0, "Benchmarks/peer")
-from scipy_pipeline import peak_xcorr, read_float_wav  # noqa: E402
+from scipy_pipeline import linear_envelopes, peak_xcorr, read_float_wav  # noqa: E402
 
 src = "SampleData/bids/sub-01/ses-1/emg/sub-01_ses-1_task-sunnybrook_emg.wav"
 out = "Tests/SynkMeasureTests/Fixtures/peer_session1.json"
 data, rate = read_float_wav(src)
-x = np.asarray(data, dtype=np.float64)
-band = signal.butter(4, [20, 450], btype="bandpass", fs=rate, output="sos")
-low = signal.butter(4, 6, btype="lowpass", fs=rate, output="sos")
-env = signal.sosfiltfilt(low, np.abs(signal.sosfiltfilt(band, x, axis=0)), axis=0)
-step = int(round(rate / 100))
-env = env[::step]
-env_rate = rate / step
+env, env_rate = linear_envelopes(np.asarray(data, dtype=np.float64), rate)
 trim = int(2 * env_rate)
 interior = env[trim:-trim]
 win = int(10 * env_rate)
