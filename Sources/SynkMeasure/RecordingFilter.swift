@@ -20,7 +20,7 @@ public struct FilteredRecording: Sendable, Hashable {
 /// the source's SHA-256 in its metadata.
 public enum RecordingFilter {
     /// Filters the EMG channels of `file` into `output`; the output format follows its extension
-    /// (``SynkIO/OutputFormat``). A non-finite input sample is an input error naming channel and time.
+    /// (`OutputFormat`). A non-finite input sample is an input error naming channel and time.
     @discardableResult
     public static func filter(
         file input: InputFile, to output: String, conditioning description: ConditioningDescription, reading: ReadOptions = ReadOptions()

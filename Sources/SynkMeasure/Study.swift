@@ -100,7 +100,8 @@ public enum Study {
             }
             let description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: header)
             switch outcome {
-            case .success(var (result, conditioned)):
+            case .success(let (measured, conditioned)):
+                var result = measured
                 result.input = description
                 return MeasuredStudy(input: description, header: header, kind: kind, measurement: .synkinesis(result, conditioned))
             case .failure(let error):

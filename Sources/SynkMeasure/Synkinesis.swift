@@ -69,7 +69,7 @@ public struct SynkinesisSettings: Sendable, Hashable {
 /// ``SynkinesisSettings/eventsFile``, the file's events, or detected activation bursts. The result carries the
 /// input (path, SHA-256), every parameter, the conditioning and the quality of every channel.
 public enum Synkinesis {
-    /// Measures the recording at `file`. Throws a one-line ``SynkError``: `.usage` for impossible settings,
+    /// Measures the recording at `file`. Throws a one-line `SynkError`: `.usage` for impossible settings,
     /// `.input` for an unreadable or unusable recording, `.quality` when every channel failed its checks.
     public static func measure(file: InputFile, settings: SynkinesisSettings = SynkinesisSettings()) throws(SynkError) -> SynkinesisResult {
         try measureKeepingEnvelopes(file: file, settings: settings).result
@@ -91,7 +91,7 @@ public enum Synkinesis {
     }
 
     /// Measures a recording already in memory. Its `input.sha256` is the digest of the samples
-    /// (``SynkCore/InputDescription/init(memory:)``).
+    /// (`InputDescription(memory:)`).
     public static func measure(recording: Recording, settings: SynkinesisSettings = SynkinesisSettings()) throws(SynkError) -> SynkinesisResult {
         try settings.validate()
         let source = RecordingSource(recording)
