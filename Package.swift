@@ -57,13 +57,13 @@ let package = Package(
         .testTarget(name: "SynkCoreTests", dependencies: ["SynkCore"]),
         .testTarget(name: "SynkIOTests", dependencies: ["SynkCore", "SynkIO", "CHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynkDSPTests", dependencies: ["SynkCore", "SynkDSP", "CSynkKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"]),
+        .testTarget(name: "SynkAnalysisTests", dependencies: ["SynkCore", "SynkDSP", "SynkAnalysis", "SynkSim"], exclude: ["Fixtures"]),
         .testTarget(name: "SynkMeasureTests", dependencies: ["Synk"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SynkSimTests", dependencies: ["SynkCore", "SynkDSP", "SynkIO", "SynkSim"]),
         .testTarget(name: "SynkReportTests", dependencies: ["SynkCore", "SynkAnalysis", "SynkReport"]),
         .testTarget(name: "SynkBatchTests", dependencies: ["SynkCore", "SynkIO", "SynkAnalysis", "SynkSim", "SynkReport", "SynkBatch"]),
         // Runs the built `synk` binary as a user would: exit codes, one-line errors, outputs.
-        .testTarget(name: "SynkCLITests", dependencies: ["SynkCLI", "SynkCore", "SynkIO", "SynkSim", "CHDF5"]),
+        .testTarget(name: "SynkCLITests", dependencies: ["SynkCLI", "SynkCore", "SynkIO", "SynkSim", "CHDF5"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
