@@ -24,7 +24,7 @@ public struct BlinkReflexParameters: Sendable, Hashable, Codable {
     public var stimulusSource: StimulusSource
     public var minimumSampleRateHz: Double
     /// Mains removal for every channel (`--notch`); `nil`: only on channels flagged mains-dominated.
-    public var notch: MainsRemoval?
+    @ExplicitNull public var notch: MainsRemoval?
     /// What listed stimulus times count from (`--stimulus-times`).
     public var stimulusTimeBase: StimulusTimeBase
 
@@ -67,24 +67,6 @@ public struct BlinkReflexParameters: Sendable, Hashable, Codable {
         case notch
         case stimulusTimeBase = "stimulus_time_base"
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(window, forKey: .window)
-        try c.encode(baselineStartMs, forKey: .baselineStartMs)
-        try c.encode(baselineEndMs, forKey: .baselineEndMs)
-        try c.encode(artefactBlankEndMs, forKey: .artefactBlankEndMs)
-        try c.encode(r1WindowMs, forKey: .r1WindowMs)
-        try c.encode(r2WindowMs, forKey: .r2WindowMs)
-        try c.encode(envelopeWidthMs, forKey: .envelopeWidthMs)
-        try c.encode(detectionThresholdSD, forKey: .detectionThresholdSD)
-        try c.encode(onsetReturnSD, forKey: .onsetReturnSD)
-        try c.encode(minimumResponseFraction, forKey: .minimumResponseFraction)
-        try c.encode(stimulusSource, forKey: .stimulusSource)
-        try c.encode(minimumSampleRateHz, forKey: .minimumSampleRateHz)
-        try c.encode(notch, forKey: .notch)
-        try c.encode(stimulusTimeBase, forKey: .stimulusTimeBase)
-    }
 }
 
 /// The blink-reflex components: R1 (early, ipsilateral, oligosynaptic pontine) and R2 (late, bilateral).
@@ -103,13 +85,13 @@ public struct BlinkComponent: Sendable, Hashable, Codable {
     public var muscle: Muscle
     public var channel: String
     public var ipsilateral: Bool
-    public var onsetLatencyMs: Double?
+    @ExplicitNull public var onsetLatencyMs: Double?
     /// Shortest onset over the sweeps (the clinical convention for R1), ms.
-    public var shortestLatencyMs: Double?
+    @ExplicitNull public var shortestLatencyMs: Double?
     /// Mean peak-to-peak amplitude within the burst, mV.
-    public var amplitudePeakToPeakMillivolt: Double?
+    @ExplicitNull public var amplitudePeakToPeakMillivolt: Double?
     /// Mean rectified area above the baseline rectified level over the burst, mV·ms.
-    public var rectifiedAreaMillivoltMs: Double?
+    @ExplicitNull public var rectifiedAreaMillivoltMs: Double?
     public var sweepsWithResponse: Int
     public var sweeps: Int
     public var normChecks: [NormCheck]
@@ -126,24 +108,6 @@ public struct BlinkComponent: Sendable, Hashable, Codable {
         case sweepsWithResponse = "sweeps_with_response"
         case normChecks = "norm_checks"
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(component, forKey: .component)
-        try c.encode(stimulatedSide, forKey: .stimulatedSide)
-        try c.encode(recordedSide, forKey: .recordedSide)
-        try c.encode(muscle, forKey: .muscle)
-        try c.encode(channel, forKey: .channel)
-        try c.encode(ipsilateral, forKey: .ipsilateral)
-        try c.encode(onsetLatencyMs, forKey: .onsetLatencyMs)
-        try c.encode(shortestLatencyMs, forKey: .shortestLatencyMs)
-        try c.encode(amplitudePeakToPeakMillivolt, forKey: .amplitudePeakToPeakMillivolt)
-        try c.encode(rectifiedAreaMillivoltMs, forKey: .rectifiedAreaMillivoltMs)
-        try c.encode(sweepsWithResponse, forKey: .sweepsWithResponse)
-        try c.encode(sweeps, forKey: .sweeps)
-        try c.encode(normChecks, forKey: .normChecks)
-        try c.encode(flags, forKey: .flags)
-    }
 }
 
 /// A left-versus-right comparison of one latency.
@@ -151,22 +115,14 @@ public struct BlinkSideDifference: Sendable, Hashable, Codable {
     /// `r1_side_difference_ms`, `r2_ipsilateral_side_difference_ms` or `r2_contralateral_side_difference_ms`.
     public var measure: NormMeasure
     /// Left-stimulus latency minus right-stimulus latency, ms.
-    public var differenceMs: Double?
-    public var normCheck: NormCheck?
+    @ExplicitNull public var differenceMs: Double?
+    @ExplicitNull public var normCheck: NormCheck?
     public var flags: [EvokedFlag]
 
     enum CodingKeys: String, CodingKey {
         case measure, flags
         case differenceMs = "difference_ms"
         case normCheck = "norm_check"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(measure, forKey: .measure)
-        try c.encode(differenceMs, forKey: .differenceMs)
-        try c.encode(normCheck, forKey: .normCheck)
-        try c.encode(flags, forKey: .flags)
     }
 }
 

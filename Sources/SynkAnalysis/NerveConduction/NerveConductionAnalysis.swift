@@ -19,7 +19,7 @@ public struct NerveConductionParameters: Sendable, Hashable, Codable {
     /// Which phase is the main one (`--polarity`).
     public var polarity: ResponsePolarity
     /// Mains removal for every channel (`--notch`); `nil`: only on channels flagged mains-dominated.
-    public var notch: MainsRemoval?
+    @ExplicitNull public var notch: MainsRemoval?
     /// What the stimulus times of the file or table count from (`--stimulus-times`).
     public var stimulusTimeBase: StimulusTimeBase
     /// How sweeps without intensities are grouped.
@@ -60,28 +60,11 @@ public struct NerveConductionParameters: Sendable, Hashable, Codable {
         case stimulusTimeBase = "stimulus_time_base"
         case lookaheadMs = "lookahead_ms"
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(window, forKey: .window)
-        try c.encode(conditioning, forKey: .conditioning)
-        try c.encode(measurement, forKey: .measurement)
-        try c.encode(stimulusSource, forKey: .stimulusSource)
-        try c.encode(plateauTolerancePercent, forKey: .plateauTolerancePercent)
-        try c.encode(minimumSampleRateHz, forKey: .minimumSampleRateHz)
-        try c.encode(degenerationThresholdPercent, forKey: .degenerationThresholdPercent)
-        try c.encode(recommendedSampleRateHz, forKey: .recommendedSampleRateHz)
-        try c.encode(polarity, forKey: .polarity)
-        try c.encode(notch, forKey: .notch)
-        try c.encode(stimulusTimeBase, forKey: .stimulusTimeBase)
-        try c.encode(grouping, forKey: .grouping)
-        try c.encode(lookaheadMs, forKey: .lookaheadMs)
-    }
 }
 
 /// The averaged response at one stimulus intensity.
 public struct RecruitmentPoint: Sendable, Hashable, Codable {
-    public var intensityMilliampere: Double?
+    @ExplicitNull public var intensityMilliampere: Double?
     public var amplitudePeakToPeakMillivolt: Double
     public var sweeps: Int
     public var noResponse: Bool
@@ -92,14 +75,6 @@ public struct RecruitmentPoint: Sendable, Hashable, Codable {
         case sweeps
         case noResponse = "no_response"
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(intensityMilliampere, forKey: .intensityMilliampere)
-        try c.encode(amplitudePeakToPeakMillivolt, forKey: .amplitudePeakToPeakMillivolt)
-        try c.encode(sweeps, forKey: .sweeps)
-        try c.encode(noResponse, forKey: .noResponse)
-    }
 }
 
 /// The measured response of one branch on one side: the supramaximal one along an intensity series, or the largest
@@ -109,34 +84,34 @@ public struct CMAPResponse: Sendable, Hashable, Codable {
     public var muscle: Muscle
     public var side: Side
     public var channel: String
-    public var onsetLatencyMs: Double?
-    public var peakLatencyMs: Double?
+    @ExplicitNull public var onsetLatencyMs: Double?
+    @ExplicitNull public var peakLatencyMs: Double?
     public var amplitudeBaselineToPeakMillivolt: Double
     public var amplitudePeakToPeakMillivolt: Double
-    public var durationMs: Double?
-    public var areaMillivoltMs: Double?
+    @ExplicitNull public var durationMs: Double?
+    @ExplicitNull public var areaMillivoltMs: Double?
     /// Sweeps averaged into the measured response.
     public var sweeps: Int
     /// Intensity of the measured (supramaximal) response, mA.
-    public var intensityMilliampere: Double?
+    @ExplicitNull public var intensityMilliampere: Double?
     /// Lowest intensity of the plateau, mA (`nil` without an intensity series or a response).
-    public var plateauOnsetMilliampere: Double?
+    @ExplicitNull public var plateauOnsetMilliampere: Double?
     public var recruitment: [RecruitmentPoint]
     public var baselineNoiseMicrovolt: Double
     public var normChecks: [NormCheck]
     public var flags: [EvokedFlag]
     /// Sign of the main phase (`negative`, `positive`); `nil` without a response.
-    public var polarity: ResponsePolarity?
+    @ExplicitNull public var polarity: ResponsePolarity?
     /// Sign of the first phase, where the onset is measured.
-    public var initialPhase: ResponsePolarity?
+    @ExplicitNull public var initialPhase: ResponsePolarity?
     /// Where the stimulus artefact (with amplifier recovery) ended on the measured average, ms.
-    public var artefactEndMs: Double?
+    @ExplicitNull public var artefactEndMs: Double?
     /// Sweeps of this channel in the study (all intensities).
     public var sweepsAvailable: Int
     /// Mains removal applied to this channel's sweeps, if any.
-    public var mains: MainsRemoval?
+    @ExplicitNull public var mains: MainsRemoval?
     /// Single-sweep baseline noise, µV RMS.
-    public var sweepNoiseMicrovolt: Double?
+    @ExplicitNull public var sweepNoiseMicrovolt: Double?
 
     enum CodingKeys: String, CodingKey {
         case branch, muscle, side, channel, sweeps, recruitment, flags, polarity, mains
@@ -155,33 +130,6 @@ public struct CMAPResponse: Sendable, Hashable, Codable {
         case sweepsAvailable = "sweeps_available"
         case sweepNoiseMicrovolt = "sweep_noise_uv"
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(branch, forKey: .branch)
-        try c.encode(muscle, forKey: .muscle)
-        try c.encode(side, forKey: .side)
-        try c.encode(channel, forKey: .channel)
-        try c.encode(onsetLatencyMs, forKey: .onsetLatencyMs)
-        try c.encode(peakLatencyMs, forKey: .peakLatencyMs)
-        try c.encode(amplitudeBaselineToPeakMillivolt, forKey: .amplitudeBaselineToPeakMillivolt)
-        try c.encode(amplitudePeakToPeakMillivolt, forKey: .amplitudePeakToPeakMillivolt)
-        try c.encode(durationMs, forKey: .durationMs)
-        try c.encode(areaMillivoltMs, forKey: .areaMillivoltMs)
-        try c.encode(sweeps, forKey: .sweeps)
-        try c.encode(intensityMilliampere, forKey: .intensityMilliampere)
-        try c.encode(plateauOnsetMilliampere, forKey: .plateauOnsetMilliampere)
-        try c.encode(recruitment, forKey: .recruitment)
-        try c.encode(baselineNoiseMicrovolt, forKey: .baselineNoiseMicrovolt)
-        try c.encode(normChecks, forKey: .normChecks)
-        try c.encode(flags, forKey: .flags)
-        try c.encode(polarity, forKey: .polarity)
-        try c.encode(initialPhase, forKey: .initialPhase)
-        try c.encode(artefactEndMs, forKey: .artefactEndMs)
-        try c.encode(sweepsAvailable, forKey: .sweepsAvailable)
-        try c.encode(sweepNoiseMicrovolt, forKey: .sweepNoiseMicrovolt)
-        try c.encode(mains, forKey: .mains)
-    }
 }
 
 /// ENoG of one branch: the affected side's peak-to-peak amplitude as a percentage of the healthy side's.
@@ -192,11 +140,11 @@ public struct BranchComparison: Sendable, Hashable, Codable {
     public var affectedAmplitudePeakToPeakMillivolt: Double
     public var healthyAmplitudePeakToPeakMillivolt: Double
     /// 100 · A_pp(affected) / A_pp(healthy); `nil` when the healthy side has no response.
-    public var enogPercent: Double?
+    @ExplicitNull public var enogPercent: Double?
     /// 100 − ENoG %.
-    public var degenerationPercent: Double?
+    @ExplicitNull public var degenerationPercent: Double?
     /// Affected minus healthy onset latency, ms, when both have one.
-    public var latencyDifferenceMs: Double?
+    @ExplicitNull public var latencyDifferenceMs: Double?
     public var flags: [EvokedFlag]
 
     enum CodingKeys: String, CodingKey {
@@ -207,18 +155,6 @@ public struct BranchComparison: Sendable, Hashable, Codable {
         case enogPercent = "enog_percent"
         case degenerationPercent = "degeneration_percent"
         case latencyDifferenceMs = "latency_difference_ms"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(branch, forKey: .branch)
-        try c.encode(affectedSide, forKey: .affectedSide)
-        try c.encode(affectedAmplitudePeakToPeakMillivolt, forKey: .affectedAmplitudePeakToPeakMillivolt)
-        try c.encode(healthyAmplitudePeakToPeakMillivolt, forKey: .healthyAmplitudePeakToPeakMillivolt)
-        try c.encode(enogPercent, forKey: .enogPercent)
-        try c.encode(degenerationPercent, forKey: .degenerationPercent)
-        try c.encode(latencyDifferenceMs, forKey: .latencyDifferenceMs)
-        try c.encode(flags, forKey: .flags)
     }
 
     /// ENoG % and degeneration % from two peak-to-peak amplitudes (mV). Flags
@@ -249,7 +185,7 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     /// Where the stimuli came from: `header`, `trigger`, `artefact`, or `epochs` for epoched input.
     public var stimulusSource: StimulusSource
     public var stimulusCount: Int
-    public var affectedSide: AffectedSide?
+    @ExplicitNull public var affectedSide: AffectedSide?
     public var responses: [CMAPResponse]
     public var branches: [BranchComparison]
     public var flags: [EvokedFlag]
@@ -258,7 +194,7 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
     /// their label names no muscle. A branch missing a side for this reason has no ENoG.
     public var excludedChannels: [ExcludedChannel] = []
     /// Time of the recording's first sample in its own time base, s (`nil` when it starts at 0).
-    public var firstSampleTimeSeconds: Double?
+    @ExplicitNull public var firstSampleTimeSeconds: Double?
     public var synkVersion: String = SynkVersion.current
     /// The file analysed, when the study came from a file.
     public var input: InputDescription?
@@ -272,22 +208,6 @@ public struct NerveConductionResult: Sendable, Hashable, Codable {
         case affectedSide = "affected_side"
         case excludedChannels = "excluded_channels"
         case firstSampleTimeSeconds = "first_sample_time_s"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(synkVersion, forKey: .synkVersion)
-        try c.encodeIfPresent(input, forKey: .input)
-        try c.encode(parameters, forKey: .parameters)
-        try c.encode(normativeTable, forKey: .normativeTable)
-        try c.encode(stimulusSource, forKey: .stimulusSource)
-        try c.encode(stimulusCount, forKey: .stimulusCount)
-        try c.encode(affectedSide, forKey: .affectedSide)
-        try c.encode(responses, forKey: .responses)
-        try c.encode(branches, forKey: .branches)
-        try c.encode(flags, forKey: .flags)
-        try c.encode(excludedChannels, forKey: .excludedChannels)
-        try c.encode(firstSampleTimeSeconds, forKey: .firstSampleTimeSeconds)
     }
 
     /// True when a number of this study cannot be trusted as it stands: a channel was excluded or unrecognised,
