@@ -42,13 +42,17 @@ public struct ConditioningDescription: Sendable, Hashable, Codable {
         return designs
     }
 
-    private enum CodingKeys: String, CodingKey { case bandPass, notch, comb, envelope, decimation, zeroPhase }
+    /// Why a notch or comb was applied without being asked for (``notch``/``comb`` hold it); nil otherwise.
+    public var automaticNotch: String?
+
+    private enum CodingKeys: String, CodingKey { case bandPass, notch, comb, automaticNotch, envelope, decimation, zeroPhase }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(bandPass, forKey: .bandPass)
         try container.encodeIfPresent(notch, forKey: .notch)
         try container.encodeIfPresent(comb, forKey: .comb)
+        try container.encodeIfPresent(automaticNotch, forKey: .automaticNotch)
         try container.encodeIfPresent(envelope, forKey: .envelope)
         try container.encodeIfPresent(decimation, forKey: .decimation)
         try container.encode(zeroPhase, forKey: .zeroPhase)
@@ -59,6 +63,7 @@ public struct ConditioningDescription: Sendable, Hashable, Codable {
         bandPass = try container.decodeIfPresent(Butterworth.self, forKey: .bandPass)
         notch = try container.decodeIfPresent(Notch.self, forKey: .notch)
         comb = try container.decodeIfPresent(HarmonicComb.self, forKey: .comb)
+        automaticNotch = try container.decodeIfPresent(String.self, forKey: .automaticNotch)
         envelope = try container.decodeIfPresent(EnvelopeMethod.self, forKey: .envelope)
         decimation = try container.decodeIfPresent(Decimation.self, forKey: .decimation)
     }
@@ -77,6 +82,67 @@ public struct ConditioningDescription: Sendable, Hashable, Codable {
     }
 }
 
+/// A second output of the conditioning, for analyses that need the band-passed signal itself (the crosstalk
+/// estimate of the synkinesis analysis) but not at its full rate: the filtered signal (band-pass and any notch, before
+/// the envelope) through a causal Butterworth low-pass of order 4 at 0.4 × the tap rate, then every ``factor``-th
+/// sample, counted from the first sample of the recording. All channels go through the same low-pass, so linear
+/// relations between channels (a filtered copy of one channel in another) hold unchanged in the tap.
+public struct RawTap: Sendable, Hashable {
+    /// Keep every `factor`-th sample.
+    public let factor: Int
+
+    /// The largest factor that keeps the tap at or above `minimumRate` (1 when the recording is slower).
+    public init(sampleRate: Double, minimumRate: Double = 500) {
+        factor = max(1, Int((sampleRate / minimumRate).rounded(.down)))
+    }
+
+    public init(factor: Int) { self.factor = max(1, factor) }
+
+    /// The tap's sample rate for a recording at `sampleRate`.
+    public func rate(sampleRate: Double) -> Double { sampleRate / Double(factor) }
+
+    /// The anti-alias low-pass (nil when no sample is dropped).
+    public func lowPass(sampleRate: Double) -> Butterworth? {
+        factor > 1 ? Butterworth(order: 4, band: .lowPass(0.4 * rate(sampleRate: sampleRate))) : nil
+    }
+
+    func lowPassSections(sampleRate: Double) throws(SynkError) -> SecondOrderSections? {
+        try lowPass(sampleRate: sampleRate).map { design throws(SynkError) in try FilterDesign.butterworth(design).sections(sampleRate: sampleRate) }
+    }
+
+    /// A description for a result's parameters.
+    public func description(sampleRate: Double) -> String {
+        if factor == 1 { return "the band-passed signal at \(sampleRate) Hz" }
+        return "the band-passed signal low-passed at \(0.4 * rate(sampleRate: sampleRate)) Hz (causal Butterworth, order 4) and decimated by \(factor) to \(rate(sampleRate: sampleRate)) Hz"
+    }
+}
+
+/// A causal cascade of biquads on one channel (direct form II transposed, double precision).
+struct CausalCascade {
+    let sections: [Biquad]
+    var state: [Double]
+
+    init(_ sections: SecondOrderSections) {
+        self.sections = sections.sections
+        state = Array(repeating: 0, count: 2 * sections.sections.count)
+    }
+
+    mutating func run(_ x: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for i in x.indices {
+            var v = Double(x[i])
+            for (k, p) in sections.enumerated() {
+                let y = p.b0 * v + state[2 * k]
+                state[2 * k] = p.b1 * v - p.a1 * y + state[2 * k + 1]
+                state[2 * k + 1] = p.b2 * v - p.a2 * y
+                v = y
+            }
+            out[i] = Float(v)
+        }
+        return out
+    }
+}
+
 /// Streams one channel through a ``ConditioningDescription``: filter → envelope → decimation.
 public final class ChannelConditioner {
     public let conditioning: ConditioningDescription
@@ -85,13 +151,20 @@ public final class ChannelConditioner {
     private let filter: ZeroPhaseFilter?
     private let envelope: EnvelopeFilter?
     private let decimator: Decimator?
+    private let tap: RawTap?
+    private var tapFilter: CausalCascade?
+    private var tapPhase = 0
+    /// The tap's samples made since the caller last took them.
+    private var tapOutput: [Float] = []
 
     public convenience init(_ description: ConditioningDescription, sampleRate: Double) throws(SynkError) {
         try self.init(description, sampleRate: sampleRate, kernel: nil)
     }
 
-    init(_ description: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?) throws(SynkError) {
+    init(_ description: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, tap: RawTap? = nil) throws(SynkError) {
         try description.validate(sampleRate: sampleRate)
+        self.tap = tap
+        tapFilter = try tap?.lowPassSections(sampleRate: sampleRate).map(CausalCascade.init)
         conditioning = description
         self.sampleRate = sampleRate
         outputRate = try description.outputRate(sampleRate: sampleRate)
@@ -111,6 +184,7 @@ public final class ChannelConditioner {
 
     public func process(_ block: [Float]) -> [Float] {
         var x = filter?.process(block) ?? block
+        addToTap(x)
         if let envelope { x = envelope.process(x) }
         if let decimator { x = decimator.process(x) }
         return x
@@ -118,9 +192,33 @@ public final class ChannelConditioner {
 
     public func finish() -> [Float] {
         var x = filter?.finish() ?? []
+        addToTap(x, finishing: true)
         if let envelope { x = envelope.process(x) + envelope.finish() }
         if let decimator { x = decimator.process(x) + decimator.finish() }
         return x
+    }
+
+    /// The tap's samples made since the last call.
+    func takeTapOutput() -> [Float] {
+        defer { tapOutput = [] }
+        return tapOutput
+    }
+
+    private func addToTap(_ filtered: [Float], finishing: Bool = false) {
+        defer {
+            if finishing, let tap {
+                tapPhase = 0
+                tapFilter = try? tap.lowPassSections(sampleRate: sampleRate).map(CausalCascade.init)
+            }
+        }
+        guard let tap, !filtered.isEmpty else { return }
+        let x = tapFilter != nil ? tapFilter!.run(filtered) : filtered
+        var i = tapPhase
+        while i < x.count {
+            tapOutput.append(x[i])
+            i += tap.factor
+        }
+        tapPhase = i - x.count
     }
 
     /// Conditions whole channels, in parallel (one filter kernel shared by all channels).
@@ -147,6 +245,8 @@ public final class MultichannelConditioner {
     public let sampleRate: Double
     public let outputRate: Double
     public let channelCount: Int
+    /// The second output for analyses that need the band-passed signal (``RawTap``), if requested.
+    public let tap: RawTap?
     private let stages: Stages
 
     private enum Stages {
@@ -154,21 +254,22 @@ public final class MultichannelConditioner {
         case channels([ChannelConditioner])
     }
 
-    public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int) throws(SynkError) {
+    public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int, tap: RawTap? = nil) throws(SynkError) {
         try conditioning.validate(sampleRate: sampleRate)
+        self.tap = tap
         let designs = conditioning.filterDesigns
         let kernel = designs.isEmpty ? nil : try ZeroPhaseKernel(designs: designs, sampleRate: sampleRate)
         if LaneConditioner.supports(conditioning) {
             var groups: [LaneConditioner] = []
             for first in stride(from: 0, to: channelCount, by: ChannelLanes.scalarCount) {
                 let lanes = min(ChannelLanes.scalarCount, channelCount - first)
-                groups.append(try LaneConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, laneCount: lanes))
+                groups.append(try LaneConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, laneCount: lanes, tap: tap))
             }
             stages = .lanes(groups)
         } else {
             var channels: [ChannelConditioner] = []
             for _ in 0..<channelCount {
-                channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel))
+                channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, tap: tap))
             }
             stages = .channels(channels)
         }
@@ -200,4 +301,13 @@ public final class MultichannelConditioner {
         case .channels(let channels): return ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
         }
     }
+    /// The tap's samples (one array per channel, all the same length) made by the calls to ``process(_:)`` and
+    /// ``finish()`` since the last call; empty arrays without a tap.
+    public func takeTapOutput() -> [[Float]] {
+        switch stages {
+        case .lanes(let groups): return groups.flatMap { $0.takeTapOutput() }
+        case .channels(let channels): return channels.map { $0.takeTapOutput() }
+        }
+    }
+
 }

@@ -546,6 +546,14 @@ final class LaneConditioner {
     private var phase = 0
     private let frames = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let filtered = LaneFrames<ChannelLanes>(capacity: passFrames)
+    /// The band-passed frames for ``RawTap``: low-passed (causally) and thinned to every ``RawTap/factor``-th frame.
+    private let tap: RawTap?
+    private let tapCascade: LaneBiquads.Cascade?
+    private var tapState: [ChannelLanes]
+    private var tapPhase = 0
+    private let tapped = LaneFrames<ChannelLanes>(capacity: passFrames)
+    /// What ``process(_:)`` and ``finish()`` produced for the tap since the caller last took it.
+    private(set) var tapOutput: [[Float]]
     private let enveloped = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let smoothed = LaneFrames<ChannelLanes>(capacity: passFrames)
 
@@ -562,9 +570,15 @@ final class LaneConditioner {
     }
 
     /// `kernel`: the zero-phase kernel of the filter designs (nil when there are none); it fixes the look-ahead.
-    init(_ conditioning: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, laneCount: Int) throws(SynkError) {
+    init(_ conditioning: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, laneCount: Int,
+         tap: RawTap? = nil) throws(SynkError) {
         precondition(Self.supports(conditioning) && (1...ChannelLanes.scalarCount).contains(laneCount))
         self.laneCount = laneCount
+        self.tap = tap
+        let tapSections = try tap?.lowPassSections(sampleRate: sampleRate)
+        tapCascade = tapSections.map { LaneBiquads.Cascade($0.sections) }
+        tapState = Array(repeating: .zero, count: 2 * (tapSections?.sections.count ?? 0))
+        tapOutput = Array(repeating: [], count: laneCount)
         // Single precision only for one Butterworth design (a notch or comb has poles on the unit circle's edge).
         let butterworthOnly = conditioning.notch == nil && conditioning.comb == nil
         filter = kernel.map { makeLaneFilter($0, singlePrecisionAllowed: butterworthOnly) }
@@ -658,6 +672,7 @@ final class LaneConditioner {
             if finishing { filter.finish(into: filtered) }
             stage = filtered
         }
+        if tap != nil { takeTap(stage, finishing: finishing) }
         guard let envelope else { return split(stage, keepingEvery: 1) }
         switch envelope {
         case .movingRMS(let rms):
@@ -678,6 +693,44 @@ final class LaneConditioner {
         let result = split(stage, keepingEvery: factor)
         if finishing { phase = 0 }
         return result
+    }
+
+    /// Returns the tap's samples made since the last call (empty arrays without a tap).
+    func takeTapOutput() -> [[Float]] {
+        defer { tapOutput = Array(repeating: [], count: laneCount) }
+        return tapOutput
+    }
+
+    /// The tap: the band-passed frames low-passed (state carried across passes) and every M-th kept, counted from
+    /// the first frame of the recording.
+    private func takeTap(_ stage: LaneFrames<ChannelLanes>, finishing: Bool) {
+        guard let tap, stage.count > 0 || finishing else { return }
+        var source = stage
+        if let tapCascade {
+            tapped.removeAll()
+            tapped.append(stage.count) { target in
+                tapState.withUnsafeMutableBufferPointer { state in
+                    LaneBiquads.run(tapCascade, state: state.baseAddress!, UnsafePointer(stage.base), target, count: stage.count, reversed: false)
+                }
+            }
+            source = tapped
+        }
+        let m = tap.factor
+        let kept = tapPhase < source.count ? (source.count - 1 - tapPhase) / m + 1 : 0
+        let base = source.base
+        for c in 0..<laneCount {
+            var i = tapPhase
+            tapOutput[c].reserveCapacity(tapOutput[c].count + kept)
+            for _ in 0..<kept {
+                tapOutput[c].append(base[i][c])
+                i += m
+            }
+        }
+        tapPhase = tapPhase + kept * m - source.count
+        if finishing {
+            tapPhase = 0
+            for i in tapState.indices { tapState[i] = .zero }
+        }
     }
 
     /// Frames `phase`, `phase + M`, … of `frames`, one array per channel.

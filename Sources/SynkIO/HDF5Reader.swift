@@ -326,16 +326,24 @@ private struct HDF5Opener {
         }
 
         var events: [Event] = []
-        if let table = try readCompoundTable("/events", fields: ["onset_s", "duration_s", "label"], required: ["onset_s"]) {
+        if let table = try readCompoundTable("/events", fields: ["onset_s", "duration_s", "label", "driver"], required: ["onset_s"]) {
             let onsets = table.columns["onset_s"]?.numbers ?? []
             let durations = table.columns["duration_s"]?.numbers
             let labels = table.columns["label"]?.strings
+            let drivers = table.columns["driver"]?.strings
             for i in 0..<table.count {
                 let duration = durations?[i] ?? 0
                 guard onsets[i].isFinite, duration.isFinite, duration >= 0 else {
                     throw fail("/events", "row \(i + 1) has an invalid onset \(onsets[i]) or duration \(duration)")
                 }
-                events.append(Event(onset: onsets[i], duration: duration, label: labels?[i] ?? ""))
+                var driver: Muscle?
+                if let text = drivers?[i], !text.isEmpty {
+                    guard let muscle = Muscle(rawValue: text) ?? Muscle(parsing: text) else {
+                        throw fail("/events", "row \(i + 1) names driver '\(text)', which is not a muscle")
+                    }
+                    driver = muscle
+                }
+                events.append(Event(onset: onsets[i], duration: duration, label: labels?[i] ?? "", driver: driver))
             }
         }
         var stimuli: [Stimulus] = []

@@ -48,8 +48,8 @@ public enum ClinicalHTML {
         var findings: [String] = []
         for session in report.sessions {
             if let result = session.synkinesis {
-                let flagged = result.pairs.filter(\.flag).count, correlated = result.pairs.filter(\.correlationFlag).count
-                findings.append("\(session.label): \(flagged) of \(result.pairs.count) pairs above the amplitude-ratio cut-off, \(correlated) with a synkinetic correlation index whose 95 % CI lies above 0.")
+                let flagged = result.pairs.filter(\.flag).count
+                findings.append("\(session.label): \(flagged) of \(result.pairs.count) pairs synkinetic.")
             }
             if let ncs = session.nerveConduction, !ncs.branches.isEmpty {
                 findings.append("\(session.label): ENoG " + ncs.branches.map { "\(ClinicalFormat.branchName($0.branch)) \(ClinicalFormat.fixed($0.enogPercent, 0)) %" }.joined(separator: ", ") + ".")
@@ -79,7 +79,7 @@ public enum ClinicalHTML {
 
     static func synkinesis(_ result: SynkinesisResult, traces: SynkinesisTraces?, tag: String, into doc: inout HTMLDocument) {
         let comparison = result.sideComparison
-        doc.paragraph("Affected side: \(result.affectedSide) (\(comparison.basis.replacingOccurrences(of: "_", with: " "))); \"affected\" = \(comparison.affectedSlot.rawValue) side, \"healthy\" = \(comparison.healthySlot.rawValue) side. Tasks \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events"): \(result.tasks.count).")
+        doc.paragraph("Affected side: \(result.affectedSide) (\(comparison.basis.rawValue.replacingOccurrences(of: "_", with: " "))); \"affected\" = \(comparison.affectedSlot.rawValue) side, \"healthy\" = \(comparison.healthySlot.rawValue) side. Tasks \(result.tasksSource == .detected ? "detected from activation bursts (no events given)" : "from events"): \(result.tasks.count).")
         if let reason = comparison.reason { doc.paragraph(reason, className: comparison.possible ? "meta" : "warn") }
         let gaps = result.montageGaps.map(\.reason) + result.taskGaps.map { gap in
             gap.onsetSeconds.map { "\(gap.label) at \(ClinicalFormat.fixed($0, 1)) s: \(gap.reason)" } ?? "\(gap.label): \(gap.reason)"
@@ -110,9 +110,9 @@ public enum ClinicalHTML {
             doc.heading("\(task.task) — driver \(task.driver.rawValue) (\(task.driver.name)), \(task.repetitions) repetition\(task.repetitions == 1 ? "" : "s"), \(ClinicalFormat.fixed(task.durationS, 1)) s", level: 4)
             var rows: [String] = []
             for p in pairs {
-                let flag = [p.flag ? (p.flagReason ?? "amplitude ratio above cut-off") : nil, p.correlationFlag ? "index CI above 0" : nil].compactMap { $0 }
+                let flag = [p.flag ? (p.flagReason ?? "synkinesis") : (p.decision == .crosstalk ? "crosstalk" : nil)].compactMap { $0 }
                 let cells = [
-                    text(p.follower.rawValue), text(PairPriority.patternName(p.pattern)),
+                    text(p.follower.rawValue), text(PairPriority.patternName(p.pattern.rawValue)),
                     number(p.affected?.r, field: "r_affected"), number(p.healthy?.r, field: "r_healthy"),
                     number(p.synkineticCorrelation, field: "synkinetic_correlation"),
                     "<td class=\"num\">[" + span(p.ci95?.first, field: "ci95_low") + ", " + span(p.ci95?.last, field: "ci95_high") + "]</td>",
@@ -121,7 +121,7 @@ public enum ClinicalHTML {
                     number(p.amplitudeCutoff, field: "amplitude_cutoff"),
                     text(flag.joined(separator: "; ")),
                 ]
-                let cls = p.flag || p.correlationFlag ? "flag" : (PairPriority.isPriority(p) ? "priority" : nil)
+                let cls = p.flag ? "flag" : (PairPriority.isPriority(p) ? "priority" : nil)
                 rows.append(row(cells, key: "synkinesis|\(tag)|\(p.task)|\(p.driver.rawValue)|\(p.follower.rawValue)", cls: cls))
             }
             doc.raw(table(header: ["follower", "pattern", "r affected", "r healthy", "index", "95 % CI", "p", "amplitude ratio", "cut-off", "flags"], rows: rows))

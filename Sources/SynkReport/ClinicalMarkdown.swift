@@ -53,17 +53,17 @@ public enum ClinicalMarkdown {
 
     static func synkinesis(_ result: SynkinesisResult, into lines: inout [String]) {
         lines.append("")
-        lines.append("Affected side \(result.affectedSide); \(result.pairs.filter(\.flag).count) of \(result.pairs.count) pairs above the amplitude-ratio cut-off.")
+        lines.append("Affected side \(result.affectedSide); \(result.pairs.filter(\.flag).count) of \(result.pairs.count) pairs synkinetic.")
         for gap in result.montageGaps { lines.append("- not measured: \(gap.reason)") }
         for gap in result.taskGaps { lines.append("- not measured: \(gap.label): \(gap.reason)") }
-        let pairs = PairPriority.ordered(result.pairs).filter { $0.flag || $0.correlationFlag || PairPriority.isPriority($0) }
+        let pairs = PairPriority.ordered(result.pairs).filter { $0.flag || PairPriority.isPriority($0) }
         guard !pairs.isEmpty else { return }
         lines.append("")
         lines += table(["task", "pair", "pattern", "r aff", "r healthy", "index", "95 % CI", "ratio", "flags"], pairs.map { p in
-            [p.task, "\(p.driver.rawValue)→\(p.follower.rawValue)", PairPriority.patternName(p.pattern), ClinicalFormat.fixed(p.affected?.r),
+            [p.task, "\(p.driver.rawValue)→\(p.follower.rawValue)", PairPriority.patternName(p.pattern.rawValue), ClinicalFormat.fixed(p.affected?.r),
              ClinicalFormat.fixed(p.healthy?.r), ClinicalFormat.fixed(p.synkineticCorrelation),
              "[\(ClinicalFormat.fixed(p.ci95?.first)), \(ClinicalFormat.fixed(p.ci95?.last))]", ClinicalFormat.fixed(p.amplitudeRatio),
-             [p.flag ? (p.flagReason ?? "ratio") : nil, p.correlationFlag ? "index CI above 0" : nil].compactMap { $0 }.joined(separator: "; ")]
+             [p.flag ? (p.flagReason ?? "synkinesis") : (p.decision == .crosstalk ? "crosstalk" : nil)].compactMap { $0 }.joined(separator: "; ")]
         })
     }
 

@@ -279,7 +279,7 @@ public enum PairPriority {
     /// The patterns the clinic watches (domain.md §2): ocular→oral, oral→ocular, and eye closure dragging
     /// platysma or mentalis.
     public static func isPriority(_ pair: SynkinesisPair) -> Bool {
-        isPriority(pattern: pair.pattern, driver: pair.driver, follower: pair.follower)
+        isPriority(pattern: pair.pattern.rawValue, driver: pair.driver, follower: pair.follower)
     }
 
     public static func isPriority(pattern: String, driver: Muscle, follower: Muscle) -> Bool {
@@ -288,7 +288,7 @@ public enum PairPriority {
 
     public static func ordered(_ pairs: [SynkinesisPair]) -> [SynkinesisPair] {
         pairs.sorted { a, b in
-            let fa = a.flag || a.correlationFlag, fb = b.flag || b.correlationFlag
+            let fa = a.flag, fb = b.flag
             if fa != fb { return fa }
             if isPriority(a) != isPriority(b) { return isPriority(a) }
             let ia = abs(a.synkineticCorrelation ?? -1), ib = abs(b.synkineticCorrelation ?? -1)
@@ -299,7 +299,7 @@ public enum PairPriority {
 
     /// The pairs of a task worth a plot: flagged or priority, at most `limit`.
     public static func plotted(_ pairs: [SynkinesisPair], limit: Int = 2) -> [SynkinesisPair] {
-        Array(ordered(pairs).filter { $0.flag || $0.correlationFlag || isPriority($0) }.prefix(limit))
+        Array(ordered(pairs).filter { $0.flag || isPriority($0) }.prefix(limit))
     }
 
     public static func patternName(_ pattern: String) -> String {
@@ -344,11 +344,11 @@ public struct ProgressSummary: Sendable {
                 let key = "\(pair.task)|\(pair.driver.rawValue)|\(pair.follower.rawValue)"
                 if trends[key] == nil {
                     keys.append(key)
-                    trends[key] = PairTrend(task: pair.task, driver: pair.driver, follower: pair.follower, pattern: pair.pattern,
+                    trends[key] = PairTrend(task: pair.task, driver: pair.driver, follower: pair.follower, pattern: pair.pattern.rawValue,
                                             values: Array(repeating: nil, count: sessions.count), flaggedAnywhere: false)
                 }
                 trends[key]!.values[s] = pair.synkineticCorrelation
-                trends[key]!.flaggedAnywhere = trends[key]!.flaggedAnywhere || pair.flag || pair.correlationFlag
+                trends[key]!.flaggedAnywhere = trends[key]!.flaggedAnywhere || pair.flag
             }
         }
         pairTrends = keys.map { trends[$0]! }

@@ -50,7 +50,7 @@ public enum SynkinesisRendering {
 
     public static func csvRows(_ result: SynkinesisResult) -> [[String]] {
         orderedPairs(result).map { p in
-            [p.task, p.driver.rawValue, p.follower.rawValue, p.pattern,
+            [p.task, p.driver.rawValue, p.follower.rawValue, p.pattern.rawValue,
              cell(p.affected?.r), cell(p.healthy?.r), cell(p.affected?.peakXcorr), cell(p.affected?.lagMs),
              cell(p.healthy?.peakXcorr), cell(p.healthy?.lagMs), cell(p.affected?.rms), cell(p.healthy?.rms),
              cell(p.affected?.activeS), cell(p.healthy?.activeS), cell(p.affected?.coactivation), cell(p.healthy?.coactivation),
@@ -82,11 +82,11 @@ public enum SynkinesisRendering {
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
         }
         let comparison = result.sideComparison
-        lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events")")
+        lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == .detected ? "detected from activation bursts (no events given)" : "from events")")
         if !comparison.possible {
             lines.append("  SIDE COMPARISON IMPOSSIBLE: \(comparison.reason ?? "only one side recorded: per-side measures only")")
         } else if result.affectedSide == "unknown" || result.affectedSide == "none" {
-            lines.append("  note: \(comparison.basis)")
+            lines.append("  note: \(comparison.basis.rawValue)")
         }
         if let quality = result.quality {
             let emgLabels = Set(result.montage.map(\.label))
