@@ -11,7 +11,12 @@ symmetric co-activation (with and without a stated affected side), 1-4 couplings
 common clinical patterns, task timing and effort variability. The ranges are those of the issue that asked
 for this cohort (issue 16), not tuned to synk.
 
-usage: make_cohort.py OUTDIR [--subjects 24] [--patients 16] [--seed 1] [--rates 2000,1000]
+With `--profile hard` the ranges are wider than the issue's (a stress test, not the target): crosstalk up to 25 %
+through low-passes down to 20 Hz (causal or zero-phase), paresis down to 20 %, mirror co-activation up to 10 %,
+couplings from gain 0.1, one to four repetitions, noise 1-5 µV, mains up to 10 µV, controls with symmetric
+co-activation up to 20 %, sample rates 1000, 1024, 2048 and 4000 Hz.
+
+usage: make_cohort.py OUTDIR [--subjects 24] [--patients 16] [--seed 1] [--rates 2000,1000] [--profile issue|hard]
 """
 import argparse
 import json
@@ -44,7 +49,7 @@ def muscle_signal(rng, muscle):
     }
 
 
-def subject(rng, index, patient, rate):
+def subject(rng, index, patient, rate, hard=False):
     muscles = ["FRO", "OOc", "ZYG", "OOr"]
     # Snarl: levator labii superioris, or only nasalis (the catalogue driver missing), or both.
     snarl = rng.choice(["LLS", "NAS", "both"])
@@ -57,7 +62,7 @@ def subject(rng, index, patient, rate):
     snarl_driver = "LLS" if "LLS" in muscles else "NAS"
     drivers = {"brow_raise": "FRO", "eye_closure": "OOc", "smile": "ZYG", "snarl": snarl_driver, "pucker": "OOr"}
 
-    repetitions = rng.choice([2, 3, 3, 4])
+    repetitions = rng.choice([1, 2, 3, 4]) if hard else rng.choice([2, 3, 3, 4])
     tasks = [{
         "name": name, "drivers": [drivers[name]], "repetitions": repetitions,
         "contraction_s": round(rng.uniform(2, 4), 2), "rest_s": round(rng.uniform(1.5, 4), 2),
@@ -65,25 +70,28 @@ def subject(rng, index, patient, rate):
     } for name, _ in SUNNYBROOK]
 
     labels = [f"{m}-{s}" for m in muscles for s in "LR"]
-    noise = {label: round(rng.uniform(1.5, 4.0), 2) for label in labels}
+    noise = {label: round(rng.uniform(1.0, 5.0) if hard else rng.uniform(1.5, 4.0), 2) for label in labels}
     mains_scale = {label: round(rng.uniform(0.5, 1.5), 2) for label in labels}
-    mains = {"frequency_hz": rng.choice([50, 60]), "amplitude_uv": round(rng.uniform(0, 4), 2),
+    mains = {"frequency_hz": rng.choice([50, 60]), "amplitude_uv": round(rng.uniform(0, 10 if hard else 4), 2),
              "harmonic_amplitudes": [round(rng.uniform(0, 0.5), 2), round(rng.uniform(0, 0.5), 2)]}
 
     crosstalk = []
     for a, b in NEIGHBOURS:
         if a in muscles and b in muscles:
             for source, into in [(a, b), (b, a)]:
-                entry = {"source": source, "into": into, "fraction": round(rng.uniform(0.02, 0.15), 3)}
+                entry = {"source": source, "into": into, "fraction": round(rng.uniform(0.02, 0.25 if hard else 0.15), 3)}
                 if rng.random() < 0.8:
-                    entry["low_pass"] = {"cutoff_hz": round(rng.uniform(30, 300), 1), "order": rng.choice([1, 2])}
+                    entry["low_pass"] = {"cutoff_hz": round(rng.uniform(20, 150) if hard else rng.uniform(30, 300), 1),
+                                         "order": rng.choice([1, 2])}
+                    if hard and rng.random() < 0.5:
+                        entry["low_pass"]["zero_phase"] = True
                 crosstalk.append(entry)
 
     couplings = []
     side = rng.choice(["left", "right"])
     drive = 1.0
     if patient:
-        drive = round(rng.uniform(0.35, 1.0), 3)
+        drive = round(rng.uniform(0.2 if hard else 0.35, 1.0), 3)
         follows_drive = rng.random() < 0.5
         available = []
         for d, f in PATTERNS:
@@ -92,11 +100,11 @@ def subject(rng, index, patient, rate):
                 available.append((d, f))
         rng.shuffle(available)
         for d, f in available[:rng.randint(1, 4)]:
-            gain = rng.uniform(0.15, 0.8)
+            gain = rng.uniform(0.1 if hard else 0.15, 0.8)
             # Either the follower follows the weakened driver, or the aberrant axons fire it as strongly as before.
             if not follows_drive:
                 gain = min(1.0, gain / drive)
-            couplings.append({"driver": d, "follower": f, "gain": round(gain, 3), "mirror_gain": round(rng.uniform(0, 0.06), 3),
+            couplings.append({"driver": d, "follower": f, "gain": round(gain, 3), "mirror_gain": round(rng.uniform(0, 0.1 if hard else 0.06), 3),
                               "lag_ms": round(rng.uniform(0, 50), 1), "prolonged_release_ms": round(rng.uniform(0, 200), 1)})
         affected = side
     else:
@@ -104,7 +112,7 @@ def subject(rng, index, patient, rate):
         pairs = [(d, f) for d, f in PATTERNS if d in muscles and f in muscles]
         rng.shuffle(pairs)
         for d, f in pairs[:rng.randint(0, 3)]:
-            g = round(rng.uniform(0.0, 0.1), 3)
+            g = round(rng.uniform(0.0, 0.2 if hard else 0.1), 3)
             couplings.append({"driver": d, "follower": f, "gain": g, "mirror_gain": g, "lag_ms": round(rng.uniform(0, 50), 1),
                               "prolonged_release_ms": 0})
         # Half the controls state no affected side, half carry one (as if a side had been entered by mistake).
@@ -138,15 +146,17 @@ def main():
     ap.add_argument("--subjects", type=int, default=24)
     ap.add_argument("--patients", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rates", default="2000,1000")
+    ap.add_argument("--rates", default=None)
+    ap.add_argument("--profile", choices=["issue", "hard"], default="issue")
     a = ap.parse_args()
     rng = random.Random(a.seed)
-    rates = [float(r) for r in a.rates.split(",")]
+    hard = a.profile == "hard"
+    rates = [float(r) for r in (a.rates or ("1000,1024,2048,4000" if hard else "2000,1000")).split(",")]
     os.makedirs(a.out, exist_ok=True)
     cohort = []
     for i in range(a.subjects):
         patient = i < a.patients
-        p = subject(rng, i, patient, rates[i % len(rates)])
+        p = subject(rng, i, patient, rates[i % len(rates)], hard)
         name = f"sub-{i:02d}"
         with open(os.path.join(a.out, name + ".json"), "w") as f:
             json.dump(p, f, indent=1)

@@ -5,7 +5,8 @@
 # prints the confusion table per pattern family against the targets (exit 0 when they are met).
 #
 # usage: Benchmarks/validation/run.sh [WORKDIR=/tmp/synk-validation]
-#        env: SYNK=path/to/synk (default .build/release/synk), SUBJECTS=24, PATIENTS=16, SEED=1, JOBS=2, RATES=2000,1000
+#        env: SYNK=path/to/synk (default .build/release/synk), SUBJECTS=24, PATIENTS=16, SEED=1, JOBS=2,
+#             RATES (default 2000,1000), PROFILE=issue|hard (hard: wider ranges than the targets ask, a stress test)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,7 +15,7 @@ synk="${SYNK:-$root/.build/release/synk}"
 if [ ! -x "$synk" ]; then (cd "$root" && swift build -c release --product synk); fi
 mkdir -p "$work"
 python3 "$here/make_cohort.py" "$work" --subjects "${SUBJECTS:-24}" --patients "${PATIENTS:-16}" --seed "${SEED:-1}" \
-    --rates "${RATES:-2000,1000}"
+    ${RATES:+--rates "$RATES"} --profile "${PROFILE:-issue}"
 
 one() {
     local name="$1" seed="$2" work="$3" synk="$4"

@@ -311,6 +311,32 @@ TARGET void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_
     for (; k < lags; k++) sums[k] = synk_dot_f64_avx2(x, y + k, count);
 }
 
+TARGET void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                         float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    for (int tau = 0; tau <= maxLag; tau++) {
+        // One lag at a time: its rows' accumulators stay in registers through the whole count.
+        __m256 acc[8];
+        float *out = sums + tau * lagStride;
+        for (int i = 0; i < 8; i++) acc[i] = i < rows ? _mm256_loadu_ps(out + i * rowStride) : _mm256_setzero_ps();
+        const float *xs = x + (ptrdiff_t)maxLag * stride;
+        const float *ys = y + (ptrdiff_t)(maxLag - tau) * stride;
+        if (rows == 8) {
+            for (ptrdiff_t t = 0; t < count; t++) {
+                const __m256 v = _mm256_loadu_ps(ys + t * stride);
+                const float *row = xs + t * stride;
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, acc[i]);
+            }
+        } else {
+            for (ptrdiff_t t = 0; t < count; t++) {
+                const __m256 v = _mm256_loadu_ps(ys + t * stride);
+                const float *row = xs + t * stride;
+                for (int i = 0; i < rows; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, acc[i]);
+            }
+        }
+        for (int i = 0; i < rows; i++) _mm256_storeu_ps(out + i * rowStride, acc[i]);
+    }
+}
+
 // Transposes the 8×8 block r[0..7] (rows) in place into columns.
 TARGET static inline void transpose8(__m256 r[8]) {
     const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -464,6 +490,12 @@ int synk_kernels_use_avx512(void) { return 0; }
 
 void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums) {
     (void)x; (void)y; (void)count; (void)lags; (void)sums;
+    __builtin_trap();
+}
+
+void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                  float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    (void)x; (void)y; (void)stride; (void)count; (void)maxLag; (void)rows; (void)sums; (void)rowStride; (void)lagStride;
     __builtin_trap();
 }
 

@@ -247,6 +247,9 @@ public final class MultichannelConditioner {
     public let channelCount: Int
     /// The second output for analyses that need the band-passed signal (``RawTap``), if requested.
     public let tap: RawTap?
+    /// The channels of each group of up to eight conditioned together (lanes of one vector); empty when the
+    /// channels go one by one (Hilbert and TKEO envelopes).
+    public let laneGroups: [[Int]]
     private let stages: Stages
 
     private enum Stages {
@@ -254,19 +257,30 @@ public final class MultichannelConditioner {
         case channels([ChannelConditioner])
     }
 
-    public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int, tap: RawTap? = nil) throws(SynkError) {
+    /// - Parameter laneGroups: which channels share a vector of eight lanes (a partition of `0..<channelCount` into
+    ///   groups of at most eight); by default consecutive channels. An analysis that works on groups of channels
+    ///   (the crosstalk of one side) asks for its groups, so that the tap's frames hold them lane by lane.
+    public init(_ conditioning: ConditioningDescription, sampleRate: Double, channelCount: Int, tap: RawTap? = nil,
+                laneGroups requested: [[Int]]? = nil) throws(SynkError) {
         try conditioning.validate(sampleRate: sampleRate)
         self.tap = tap
         let designs = conditioning.filterDesigns
         let kernel = designs.isEmpty ? nil : try ZeroPhaseKernel(designs: designs, sampleRate: sampleRate)
         if LaneConditioner.supports(conditioning) {
-            var groups: [LaneConditioner] = []
-            for first in stride(from: 0, to: channelCount, by: ChannelLanes.scalarCount) {
-                let lanes = min(ChannelLanes.scalarCount, channelCount - first)
-                groups.append(try LaneConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, laneCount: lanes, tap: tap))
+            let width = ChannelLanes.scalarCount
+            let groupsOfChannels = requested ?? stride(from: 0, to: channelCount, by: width).map { Array($0..<min(channelCount, $0 + width)) }
+            guard groupsOfChannels.allSatisfy({ (1...width).contains($0.count) }),
+                  groupsOfChannels.flatMap({ $0 }).sorted() == Array(0..<channelCount) else {
+                throw .usage("lane groups must split the \(channelCount) channels into groups of 1 to \(width)")
             }
+            var groups: [LaneConditioner] = []
+            for group in groupsOfChannels {
+                groups.append(try LaneConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, laneCount: group.count, tap: tap))
+            }
+            laneGroups = groupsOfChannels
             stages = .lanes(groups)
         } else {
+            laneGroups = []
             var channels: [ChannelConditioner] = []
             for _ in 0..<channelCount {
                 channels.append(try ChannelConditioner(conditioning, sampleRate: sampleRate, kernel: kernel, tap: tap))
@@ -285,27 +299,41 @@ public final class MultichannelConditioner {
         precondition(block.count == channelCount, "one array per channel")
         switch stages {
         case .lanes(let groups):
-            let width = ChannelLanes.scalarCount
-            return ChannelParallel.map(groups) { group, g in
-                group.process(block[(g * width)..<(g * width + group.laneCount)])
-            }.flatMap { $0 }
+            let members = laneGroups
+            return placed(ChannelParallel.map(groups) { group, g in group.process(members[g].map { block[$0] }[...]) })
         case .channels(let channels):
             return ChannelParallel.map(channels) { conditioner, c in conditioner.process(block[c]) }
         }
     }
 
+    /// Per-group outputs back in channel order.
+    private func placed(_ outputs: [[[Float]]]) -> [[Float]] {
+        var result = [[Float]](repeating: [], count: channelCount)
+        for (g, group) in laneGroups.enumerated() {
+            for (k, channel) in group.enumerated() { result[channel] = outputs[g][k] }
+        }
+        return result
+    }
+
     /// Ends every channel and resets for a new recording.
     public func finish() -> [[Float]] {
         switch stages {
-        case .lanes(let groups): return ChannelParallel.map(groups) { group, _ in group.finish() }.flatMap { $0 }
+        case .lanes(let groups): return placed(ChannelParallel.map(groups) { group, _ in group.finish() })
         case .channels(let channels): return ChannelParallel.map(channels) { conditioner, _ in conditioner.finish() }
         }
+    }
+
+    /// The tap's frames of each lane group (lane k of group g is channel `laneGroups[g][k]`; lanes beyond the group
+    /// are padding) made since the last call; nil when the channels go one by one (use ``takeTapOutput()``).
+    public func takeTapFrames() -> [[ChannelLanes]]? {
+        guard case .lanes(let groups) = stages else { return nil }
+        return groups.map { $0.takeTapFrames() }
     }
     /// The tap's samples (one array per channel, all the same length) made by the calls to ``process(_:)`` and
     /// ``finish()`` since the last call; empty arrays without a tap.
     public func takeTapOutput() -> [[Float]] {
         switch stages {
-        case .lanes(let groups): return groups.flatMap { $0.takeTapOutput() }
+        case .lanes(let groups): return placed(groups.map { $0.takeTapOutput() })
         case .channels(let channels): return channels.map { $0.takeTapOutput() }
         }
     }

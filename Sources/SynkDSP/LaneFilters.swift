@@ -552,8 +552,8 @@ final class LaneConditioner {
     private var tapState: [ChannelLanes]
     private var tapPhase = 0
     private let tapped = LaneFrames<ChannelLanes>(capacity: passFrames)
-    /// What ``process(_:)`` and ``finish()`` produced for the tap since the caller last took it.
-    private(set) var tapOutput: [[Float]]
+    /// The tap frames ``process(_:)`` and ``finish()`` produced since the caller last took them.
+    private var tapFrames: [ChannelLanes] = []
     private let enveloped = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let smoothed = LaneFrames<ChannelLanes>(capacity: passFrames)
 
@@ -578,7 +578,6 @@ final class LaneConditioner {
         let tapSections = try tap?.lowPassSections(sampleRate: sampleRate)
         tapCascade = tapSections.map { LaneBiquads.Cascade($0.sections) }
         tapState = Array(repeating: .zero, count: 2 * (tapSections?.sections.count ?? 0))
-        tapOutput = Array(repeating: [], count: laneCount)
         // Single precision only for one Butterworth design (a notch or comb has poles on the unit circle's edge).
         let butterworthOnly = conditioning.notch == nil && conditioning.comb == nil
         filter = kernel.map { makeLaneFilter($0, singlePrecisionAllowed: butterworthOnly) }
@@ -695,10 +694,19 @@ final class LaneConditioner {
         return result
     }
 
-    /// Returns the tap's samples made since the last call (empty arrays without a tap).
+    /// Returns the tap's frames made since the last call (lanes beyond ``laneCount`` are padding).
+    func takeTapFrames() -> [ChannelLanes] {
+        // Handed over, not copied: the next pass starts a fresh array of about the same size.
+        let taken = tapFrames
+        tapFrames = []
+        tapFrames.reserveCapacity(taken.count)
+        return taken
+    }
+
+    /// Returns the tap's samples made since the last call, one array per channel (empty arrays without a tap).
     func takeTapOutput() -> [[Float]] {
-        defer { tapOutput = Array(repeating: [], count: laneCount) }
-        return tapOutput
+        let frames = takeTapFrames()
+        return (0..<laneCount).map { c in frames.map { $0[c] } }
     }
 
     /// The tap: the band-passed frames low-passed (state carried across passes) and every M-th kept, counted from
@@ -718,13 +726,11 @@ final class LaneConditioner {
         let m = tap.factor
         let kept = tapPhase < source.count ? (source.count - 1 - tapPhase) / m + 1 : 0
         let base = source.base
-        for c in 0..<laneCount {
-            var i = tapPhase
-            tapOutput[c].reserveCapacity(tapOutput[c].count + kept)
-            for _ in 0..<kept {
-                tapOutput[c].append(base[i][c])
-                i += m
-            }
+        tapFrames.reserveCapacity(tapFrames.count + kept)
+        var i = tapPhase
+        for _ in 0..<kept {
+            tapFrames.append(base[i])
+            i += m
         }
         tapPhase = tapPhase + kept * m - source.count
         if finishing {

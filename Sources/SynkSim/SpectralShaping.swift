@@ -114,7 +114,8 @@ struct EMGCarrierShaper: Sendable {
         while f < nyquist {
             let p = section.powerResponse(atHz: f, sampleRate: sampleRate)
             let power = p * p
-            let through = power * filter.powerResponse(atHz: f, sampleRate: sampleRate)
+            let response = filter.powerResponse(atHz: f, sampleRate: sampleRate)
+            let through = power * (lowPass.zeroPhase == true ? response * response : response)
             carrier += power
             filtered += through
             if band?.contains(f) ?? true { inside += through }

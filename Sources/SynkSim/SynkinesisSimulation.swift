@@ -268,13 +268,16 @@ public struct VolumeConductorLowPass: Codable, Sendable, Hashable {
     public var cutoffHz: Double
     /// 1 or 2.
     public var order: Int
+    /// Applied forward and backward (no delay, |H|²) instead of causally; `nil` means causal.
+    public var zeroPhase: Bool?
 
-    public init(cutoffHz: Double, order: Int = 1) {
+    public init(cutoffHz: Double, order: Int = 1, zeroPhase: Bool? = nil) {
         self.cutoffHz = cutoffHz
         self.order = order
+        self.zeroPhase = zeroPhase
     }
 
-    enum CodingKeys: String, CodingKey { case cutoffHz = "cutoff_hz", order }
+    enum CodingKeys: String, CodingKey { case cutoffHz = "cutoff_hz", order, zeroPhase = "zero_phase" }
 }
 
 /// Power-line interference: a fundamental and harmonics with a random phase per channel.

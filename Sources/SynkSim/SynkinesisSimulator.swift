@@ -65,7 +65,10 @@ extension SynkinesisSimulation {
             for leak in layout.crosstalkInto[s] where leak.lowPass != nil {
                 let key = FilteredSourceKey(source: leak.source, lowPass: leak.lowPass!)
                 if filteredSources[key] == nil {
-                    filteredSources[key] = CarrierBandPassSection.lowPass(leak.lowPass!, sampleRate: rate).filtered(emg.muscleEMG[leak.source])
+                    let filter = CarrierBandPassSection.lowPass(leak.lowPass!, sampleRate: rate)
+                    var once = filter.filtered(emg.muscleEMG[leak.source])
+                    if leak.lowPass!.zeroPhase == true { once = Array(filter.filtered(once.reversed()).reversed()) }
+                    filteredSources[key] = once
                 }
             }
             x.withUnsafeMutableBufferPointer { out in

@@ -64,7 +64,7 @@ struct SimulatedSynkinesisTests {
                                 .disconnected(SynkinesisSimulation.label(.MEN, .right), mainsMicrovolts: 40)]
         let (result, _) = try Self.analyse(parameters, seed: 5)
         #expect(result.montageGaps.contains { $0.label == "PLA-L" && $0.reason.contains("flat") })
-        #expect(result.montageGaps.contains { $0.label == "MEN-R" && $0.reason.contains("mains") })
+        #expect(result.montageGaps.contains { $0.label == "MEN-R" && $0.reason.contains("disconnected electrode") })
         for pair in result.pairs where pair.follower == .PLA || pair.follower == .MEN {
             // PLA has no left channel and MEN no right one: no side comparison, and nothing from the bad channel.
             #expect(pair.synkineticCorrelation == nil)

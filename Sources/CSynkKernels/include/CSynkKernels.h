@@ -64,6 +64,13 @@ double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums);
 
+/// Lagged products of interleaved frames, for the crosstalk estimate: for t in 0..<count, τ in 0...maxLag and
+/// i in 0..<rows (rows ≤ 8), sums[τ·lagStride + i·rowStride + j] += x[(maxLag + t)·stride + i] ·
+/// y[(maxLag + t − τ)·stride + j] for j in 0..<8 (single precision, fused multiply-adds; the caller offsets x
+/// and y to the row and column blocks). Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                  float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride);
+
 /// Splits `frames` interleaved frames of `channelCount` floats into one array per channel
 /// (`channels[c][i] = interleaved[i·channelCount + c]`), eight channels at a time by 8×8 transposes.
 /// Returns 1 when every sample is finite and 0 when some sample is NaN or infinite, found in the same pass

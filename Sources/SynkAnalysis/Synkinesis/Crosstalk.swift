@@ -1,3 +1,4 @@
+import CSynkKernels
 import Foundation
 import SynkCore
 import SynkDSP
@@ -14,8 +15,11 @@ import SynkDSP
 /// between neighbouring muscles).
 ///
 /// **The estimate.** Over a task's windows, the follower F is regressed on the raw signals of the same side's
-/// channels that carry *more* power than F in that task, each at the lags −1…+3 tap samples (−2…+6 ms at the
-/// 500 Hz tap: a conductor's low-pass delays its copy by a few ms at most). The share of F's power this linear
+/// channels that carry *more* power than F in that task, each at the lags −3…+5 tap samples (−6…+10 ms at the
+/// 500 Hz tap). Volume conduction itself adds no delay, but the tissue's low-pass spreads the copy over a few ms
+/// (and a low cut-off of 20-50 Hz over ten); the window reaches further on the side where a causal low-pass puts
+/// it. A finite window misses part of a copy low-passed below ~30 Hz (up to a tenth of that copy's power, which
+/// such a filter has already reduced to a few per cent of the source's). The share of F's power this linear
 /// prediction explains is F's ``CrosstalkEstimate/fraction``. Only larger channels are candidate sources: the
 /// tissue attenuates what it conducts, so a channel can leak into a neighbour at most a fraction of its own
 /// power, and a quieter channel that *receives* F's signal must not be taken for its source. A quieter source
@@ -30,7 +34,7 @@ import SynkDSP
 public enum Crosstalk {
     /// Lags of a candidate source relative to the follower in the regression, tap samples (positive: the source
     /// leads).
-    public static let regressionLags = -1...3
+    public static let regressionLags = -3...5
     /// Largest lag of the stored products: every pair of regressors is at most this far apart.
     public static let maxLag = regressionLags.upperBound - regressionLags.lowerBound
     /// Window of the stored products, seconds: task segments select whole windows.
@@ -41,7 +45,7 @@ public enum Crosstalk {
 
     /// A description of the method for a result's parameters.
     public static func methodDescription(tap: String) -> String {
-        "share of the follower's task power linearly predicted from the raw signals of the same side's channels with more power in that task (lags −1…+3 tap samples; adjusted R²), on \(tap); a lower bound of the true crosstalk (non-propagating components are missed, Farina et al. 2004)"
+        "share of the follower's task power linearly predicted from the raw signals of the same side's channels with more power in that task (lags −3…+5 tap samples; adjusted R²), on \(tap); a lower bound of the true crosstalk (non-propagating components are missed, Farina et al. 2004)"
     }
 }
 
@@ -121,25 +125,27 @@ public struct LagProducts: Sendable, Hashable {
     }
 }
 
-/// The stored products of a recording: one record per window.
+/// The stored products of a recording: one record per window and side.
 public struct CrosstalkProducts: Sendable {
     public let layout: CrosstalkLayout
     public let windowCount: Int
     /// Tap samples in the last window (the others hold ``CrosstalkLayout/windowSamples``).
     public let lastWindowSamples: Int
-    /// Records back to back in one stored channel (in memory or spilled like the envelopes).
+    /// Each group's records back to back in stored channel g (in memory or spilled like the envelopes).
     let storage: EnvelopeStorage
 
     /// The products of group `group` summed over `windows` (in double precision).
     public func sums(group: Int, windows: [Int]) -> LagProducts {
         let m = layout.groups[group].count
         var result = LagProducts(channelCount: m)
-        let offset = layout.offsets[group], length = (Crosstalk.maxLag + 1) * m * m
-        var reader = storage.reader(0)
-        for w in windows where w >= 0 && w < windowCount {
-            let record = reader.samples((w * layout.recordLength + offset)..<(w * layout.recordLength + offset + length))
-            for k in 0..<length { result.values[k] += Double(record[k]) }
-            result.samples += w == windowCount - 1 ? lastWindowSamples : layout.windowSamples
+        let length = (Crosstalk.maxLag + 1) * m * m
+        var reader = storage.reader(group)
+        result.values.withUnsafeMutableBufferPointer { out in
+            for w in windows where w >= 0 && w < windowCount {
+                let record = reader.samples((w * length)..<((w + 1) * length))
+                for k in 0..<length { out[k] += Double(record[k]) }
+                result.samples += w == windowCount - 1 ? lastWindowSamples : layout.windowSamples
+            }
         }
         return result
     }
@@ -148,126 +154,197 @@ public struct CrosstalkProducts: Sendable {
     public func readError(file: String?) -> SynkError? { storage.readError(file: file) }
 }
 
-/// Accumulates the lagged products of the tap's channels, window by window, while the recording streams past.
-/// Memory is bounded by one block plus the records, which are spilled to a temporary file like the envelopes when
-/// they would be large.
+/// Accumulates the lagged products of the tap's channels, window by window, while the recording streams past; the
+/// sides are independent and run on all cores. Memory is bounded by one block plus the records, which are spilled to
+/// temporary files like the envelopes when they would be large.
 public final class CrosstalkAccumulator {
     public let layout: CrosstalkLayout
-    /// Per group: the frames of the current block preceded by the last ``Crosstalk/maxLag`` frames of the one
-    /// before, `width` floats each (the group's channels, zero-padded to a multiple of 8).
-    private var frames: [[Float]]
-    private let widths: [Int]
-    /// Per group: the current window's sums, (maxLag + 1) × m × width.
-    private var sums: [[Float]]
-    private var position = 0
-    private var inWindow = 0
-    private var memoryRecords: [Float] = []
-    private let spill: EnvelopeSpill?
-    private var windows = 0
+    private let sides: [SideState]
     private let vectorKernel: Bool
+
+    /// One side's running state; touched by one thread at a time.
+    final class SideState: @unchecked Sendable {
+        let rows: Int
+        let width: Int
+        /// The last ``Crosstalk/maxLag`` frames of the previous block, then the current block (`width` floats each).
+        var frames: [Float]
+        /// The current window's sums, (maxLag + 1) × rows × width.
+        var sums: [Float]
+        var inWindow = 0
+        var records: [Float] = []
+        let spill: EnvelopeSpill?
+        var failure: SynkError?
+
+        init(rows: Int, spill: EnvelopeSpill?) {
+            self.rows = rows
+            width = (rows + 7) / 8 * 8
+            frames = [Float](repeating: 0, count: Crosstalk.maxLag * width)
+            sums = [Float](repeating: 0, count: (Crosstalk.maxLag + 1) * rows * width)
+            self.spill = spill
+        }
+
+        /// Takes `count` new frames written by `write` into the frame buffer after the history, and accumulates them.
+        func add(count: Int, windowSamples: Int, vectorKernel: Bool, write: (UnsafeMutablePointer<Float>) -> Void) {
+            let lag = Crosstalk.maxLag
+            let history = lag * width
+            // Keep the last maxLag frames, then the new block after them.
+            frames.withUnsafeMutableBufferPointer { f in
+                let keep = f.count - history
+                if keep > 0 { for k in 0..<history { f[k] = f[keep + k] } }
+            }
+            if frames.count != (lag + count) * width {
+                frames.removeLast(frames.count - history)
+                frames.reserveCapacity((lag + count) * width)
+                frames.append(contentsOf: repeatElement(0, count: count * width))
+            }
+            frames.withUnsafeMutableBufferPointer { f in write(f.baseAddress! + history) }
+            var t = 0
+            while t < count {
+                let span = min(count - t, windowSamples - inWindow)
+                frames.withUnsafeBufferPointer { f in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        CrosstalkAccumulator.accumulate(f.baseAddress! + t * width, width: width, rows: rows, count: span,
+                                                        into: s.baseAddress!, vectorKernel: vectorKernel)
+                    }
+                }
+                t += span
+                inWindow += span
+                if inWindow == windowSamples { flush() }
+            }
+        }
+
+        /// Appends the window's products (rows × rows per lag) to the records and starts the next window.
+        func flush() {
+            let m = rows, w = width
+            let length = (Crosstalk.maxLag + 1) * m * m
+            let start = records.count
+            records.append(contentsOf: repeatElement(0, count: length))
+            records.withUnsafeMutableBufferPointer { out in
+                sums.withUnsafeMutableBufferPointer { s in
+                    var k = start
+                    for row in 0..<((Crosstalk.maxLag + 1) * m) {
+                        for j in 0..<m { out[k + j] = s[row * w + j] }
+                        k += m
+                    }
+                    s.update(repeating: 0)
+                }
+            }
+            inWindow = 0
+            if let spill, records.count >= 1 << 16 {
+                do { try spill.append([records]) } catch { failure = error }
+                records.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    private var windows = 0
+    private var inWindow = 0
 
     /// - Parameter expectedSamples: tap samples the recording will give (for the spill decision; ≤ 0 when unknown).
     public init(layout: CrosstalkLayout, expectedSamples: Int, spillThreshold: Int, spillDirectory: String? = nil,
                 vectorKernel: Bool = VectorKernels.enabled) {
         self.layout = layout
         self.vectorKernel = vectorKernel
-        widths = layout.groups.map { ($0.count + 7) / 8 * 8 }
-        frames = widths.map { [Float](repeating: 0, count: Crosstalk.maxLag * $0) }
-        sums = zip(layout.groups, widths).map { [Float](repeating: 0, count: (Crosstalk.maxLag + 1) * $0.count * $1) }
         let expectedBytes = (Double(expectedSamples) / Double(layout.windowSamples) + 1) * Double(layout.recordLength * 4)
-        spill = expectedSamples <= 0 || !(expectedBytes <= Double(spillThreshold))
-            ? try? EnvelopeSpill(channelCount: 1, directory: spillDirectory) : nil
+        let spill = expectedSamples <= 0 || !(expectedBytes <= Double(spillThreshold))
+        sides = layout.groups.map { group in
+            SideState(rows: group.count, spill: spill ? try? EnvelopeSpill(channelCount: 1, directory: spillDirectory) : nil)
+        }
     }
 
     /// Adds the next samples of every tap channel (one array per tap channel, all the same length).
     public func add(_ tap: [[Float]]) throws(SynkError) {
         let count = tap.first?.count ?? 0
-        guard count > 0, !layout.groups.isEmpty else { return }
-        let lag = Crosstalk.maxLag
-        // Interleave each group's channels after the frames kept from the block before.
-        for (g, group) in layout.groups.enumerated() {
-            let w = widths[g]
-            let kept = Array(frames[g][(frames[g].count - lag * w)...])
-            var buffer = [Float](repeating: 0, count: (lag + count) * w)
-            buffer.replaceSubrange(0..<(lag * w), with: kept)
-            for (i, channel) in group.enumerated() {
-                tap[channel].withUnsafeBufferPointer { x in
-                    for t in 0..<count { buffer[(lag + t) * w + i] = x[t] }
-                }
-            }
-            frames[g] = buffer
-        }
-        var t = 0
-        while t < count {
-            let span = min(count - t, layout.windowSamples - inWindow)
-            for g in layout.groups.indices {
-                let w = widths[g], m = layout.groups[g].count
-                frames[g].withUnsafeBufferPointer { f in
-                    sums[g].withUnsafeMutableBufferPointer { s in
-                        Self.accumulate(f.baseAddress! + t * w, width: w, rows: m, count: span, into: s.baseAddress!,
-                                        vectorKernel: vectorKernel)
+        guard count > 0 else { return }
+        let groups = layout.groups, windowSamples = layout.windowSamples, vectorKernel = vectorKernel
+        _ = ChannelParallel.map(sides) { side, g -> Bool in
+            side.add(count: count, windowSamples: windowSamples, vectorKernel: vectorKernel) { out in
+                for (i, channel) in groups[g].enumerated() {
+                    tap[channel].withUnsafeBufferPointer { x in
+                        for t in 0..<count { out[t * side.width + i] = x[t] }
                     }
                 }
             }
-            t += span
-            inWindow += span
-            position += span
-            if inWindow == layout.windowSamples { try flush() }
+            return true
         }
+        try advance(count)
+    }
+
+    /// Adds the next tap frames of each group, as the conditioner made them (``MultichannelConditioner/takeTapFrames()``
+    /// with the groups of this layout as its lane groups: lane k of group g is the group's channel k).
+    public func addLaneFrames(_ frames: [[ChannelLanes]]) throws(SynkError) {
+        precondition(frames.count == sides.count && sides.allSatisfy { $0.width == 8 }, "one group of at most eight lanes per side")
+        let count = frames.first?.count ?? 0
+        guard count > 0 else { return }
+        let windowSamples = layout.windowSamples, vectorKernel = vectorKernel
+        _ = ChannelParallel.map(sides) { side, g -> Bool in
+            side.add(count: count, windowSamples: windowSamples, vectorKernel: vectorKernel) { out in
+                frames[g].withUnsafeBytes { bytes in
+                    UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: count * 32)
+                }
+            }
+            return true
+        }
+        try advance(count)
+    }
+
+    private func advance(_ count: Int) throws(SynkError) {
+        inWindow += count
+        windows += inWindow / layout.windowSamples
+        inWindow %= layout.windowSamples
+        if let failure = sides.compactMap(\.failure).first { throw failure }
     }
 
     /// Stores what is left and returns every window's products.
     public func finish() throws(SynkError) -> CrosstalkProducts {
         let last = inWindow > 0 ? inWindow : layout.windowSamples
-        if inWindow > 0 { try flush() }
-        let storage: EnvelopeStorage
-        if let spill {
-            storage = try spill.finish()
-        } else {
-            var records = [memoryRecords]
-            storage = EnvelopeStorage(consuming: &records)
+        if inWindow > 0 {
+            for side in sides { side.flush() }
+            windows += 1
         }
-        return CrosstalkProducts(layout: layout, windowCount: windows, lastWindowSamples: last, storage: storage)
-    }
-
-    private func flush() throws(SynkError) {
-        var record = [Float]()
-        record.reserveCapacity(layout.recordLength)
-        for (g, group) in layout.groups.enumerated() {
-            let m = group.count, w = widths[g]
-            for lag in 0...Crosstalk.maxLag {
-                for i in 0..<m {
-                    let row = (lag * m + i) * w
-                    record.append(contentsOf: sums[g][row..<(row + m)])
-                }
+        if let failure = sides.compactMap(\.failure).first { throw failure }
+        var channels: [EnvelopeStorage.Channel] = []
+        for side in sides {
+            if let spill = side.spill {
+                if !side.records.isEmpty { try spill.append([side.records]) }
+                channels.append(contentsOf: try spill.finish().channels)
+            } else {
+                channels.append(EnvelopeStorage.Channel(copying: side.records))
             }
-            for k in sums[g].indices { sums[g][k] = 0 }
+            side.records = []
         }
-        if let spill { try spill.append([record]) } else { memoryRecords.append(contentsOf: record) }
-        windows += 1
-        inWindow = 0
+        return CrosstalkProducts(layout: layout, windowCount: windows, lastWindowSamples: last,
+                                 storage: EnvelopeStorage(channels: channels))
     }
 
-    /// sums[τ][i][0..<width] += x_i(t) · x(t − τ) for `count` frames; `frames` points at the frame *before which*
-    /// ``Crosstalk/maxLag`` frames of history lie. Eight channels at a time (the AVX2+FMA kernel of `CSynkKernels`
-    /// when `vectorKernel` and the width is 8; these Swift loops otherwise and as its reference).
+    /// sums[τ][i][0..<width] += x_i(t) · x(t − τ) for `count` frames of `width` floats; `frames` points at the
+    /// ``Crosstalk/maxLag`` frames of history before the first. Eight rows and eight columns at a time: the AVX2+FMA
+    /// kernel of `CSynkKernels` when `vectorKernel`, these Swift loops otherwise (and as its reference; they round
+    /// the products and sums separately, so the two agree to single-precision rounding).
     static func accumulate(_ frames: UnsafePointer<Float>, width: Int, rows: Int, count: Int, into sums: UnsafeMutablePointer<Float>,
                            vectorKernel: Bool) {
         let lag = Crosstalk.maxLag
-        let lanes = width / 8
-        let raw = UnsafeRawPointer(frames)
-        let out = UnsafeMutableRawPointer(sums)
-        for t in 0..<count {
-            let x = frames + (lag + t) * width
-            for tau in 0...lag {
-                let y = (lag + t - tau) * width
-                for block in 0..<lanes {
-                    let v = raw.loadUnaligned(fromByteOffset: 4 * (y + 8 * block), as: SIMD8<Float>.self)
-                    for i in 0..<rows {
-                        let offset = 4 * ((tau * rows + i) * width + 8 * block)
-                        var acc = out.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                        acc.addProduct(SIMD8(repeating: x[i]), v)
-                        out.storeBytes(of: acc, toByteOffset: offset, as: SIMD8<Float>.self)
+        guard count > 0 else { return }
+        for rowBlock in stride(from: 0, to: rows, by: 8) {
+            let blockRows = min(8, rows - rowBlock)
+            for column in stride(from: 0, to: width, by: 8) {
+                let out = sums + rowBlock * width + column
+                if vectorKernel {
+                    synk_lag_products_f32x8_avx2(frames + rowBlock, frames + column, width, count, Int32(lag), Int32(blockRows),
+                                                 out, width, rows * width)
+                    continue
+                }
+                let raw = UnsafeMutableRawPointer(out)
+                for tau in 0...lag {
+                    for i in 0..<blockRows {
+                        let offset = 4 * (tau * rows * width + i * width)
+                        var acc = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                        for t in 0..<count {
+                            let x = frames[(lag + t) * width + rowBlock + i]
+                            let y = UnsafeRawPointer(frames + (lag + t - tau) * width + column).loadUnaligned(as: SIMD8<Float>.self)
+                            acc = acc + SIMD8(repeating: x) * y
+                        }
+                        raw.storeBytes(of: acc, toByteOffset: offset, as: SIMD8<Float>.self)
                     }
                 }
             }

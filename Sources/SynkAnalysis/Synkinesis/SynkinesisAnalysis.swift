@@ -64,7 +64,7 @@ public enum SynkinesisAnalysis {
         let jobs = pairJobs(segments, montage: montage, gaps: &taskGaps)
         let channels = measureChannels(jobs, segments: segments, montage: montage, envelopes: envelopes, rest: rest,
                                        parameters: parameters)
-        let restPower = restPowers(envelopes, segments: segments, parameters: parameters)
+        let restPower = restPowers(envelopes, segments: segments, parameters: parameters, quietest: rest)
         let crosstalkTable = crosstalk.map { crosstalkEstimates($0, segments: segments, montage: montage, envelopes: envelopes) }
         let paresis = paresisEstimate(envelopes, segments: segments, montage: montage, comparison: comparison, channels: channels,
                                       restPower: restPower, crosstalk: crosstalkTable, parameters: parameters)
@@ -324,7 +324,8 @@ public enum SynkinesisAnalysis {
     /// ``SynkinesisParameters/restWindowSeconds`` that stay ``SynkinesisParameters/restGuardSeconds`` away from every
     /// task segment. The median of many windows is unbiased for a stationary rest, where the quietest window (used
     /// for onset thresholds) sits below the typical level; with fewer than 3 such windows the quietest window is used.
-    static func restPowers(_ envelopes: EnvelopeSet, segments: [TaskSegment], parameters: SynkinesisParameters) -> [Double?] {
+    static func restPowers(_ envelopes: EnvelopeSet, segments: [TaskSegment], parameters: SynkinesisParameters,
+                           quietest: [RestLevel?]? = nil) -> [Double?] {
         let fs = envelopes.sampleRate, n = envelopes.frameCount
         let guardSamples = ActivityDetection.samples(parameters.restGuardSeconds, rate: fs, limit: n)
         let window = max(2, ActivityDetection.samples(parameters.restWindowSeconds, rate: fs, limit: n + 1))
@@ -359,8 +360,8 @@ public enum SynkinesisAnalysis {
                 let m = powers.count
                 return m % 2 == 1 ? powers[m / 2] : (powers[m / 2 - 1] + powers[m / 2]) / 2
             }
-            guard let quiet = ActivityDetection.estimateRest(&envelope, sampleRate: fs, kind: envelopes.kind,
-                                                             windowSeconds: parameters.restWindowSeconds) else { return nil }
+            guard let quiet = quietest?[channel] ?? ActivityDetection.estimateRest(&envelope, sampleRate: fs, kind: envelopes.kind,
+                                                                                   windowSeconds: parameters.restWindowSeconds) else { return nil }
             return quiet.amplitude * quiet.amplitude
         }
     }

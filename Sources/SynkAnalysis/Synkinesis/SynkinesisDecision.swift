@@ -98,8 +98,9 @@ extension SynkinesisAnalysis {
     /// Decides a pair (``SynkinesisDecision``) and writes the sentence, the rule and the ratios into it.
     ///
     /// With the affected side stated: synkinesis when the own-activity ratio's interval lies above the cut-off;
-    /// crosstalk when only the ratio with crosstalk left in does; undetermined when the ratio is above the cut-off
-    /// but its interval reaches below; not synkinetic otherwise. Without a stated side (a control, or unknown), the
+    /// crosstalk when the ratio with crosstalk left in does but the own-activity ratio is not even above the
+    /// cut-off; undetermined when the own-activity ratio is above the cut-off but its interval reaches below; not
+    /// synkinetic otherwise. Without a stated side (a control, or unknown), the
     /// larger of left ÷ right and right ÷ left is judged the same way, without paresis correction, and a flag says
     /// so. No side comparison: undetermined.
     static func decide(_ pair: inout SynkinesisPair, inputs: DecisionInputs, parameters: SynkinesisParameters) {
@@ -152,7 +153,7 @@ extension SynkinesisAnalysis {
         let ruleName = rule.id.hasPrefix("bernardes") ? "Bernardes 2018" : "healthy asymmetry limit"
         if own.exceeds(cutoff) {
             settle(.synkinesis, "\(prefix)\(follower) own-activity ratio \(own.text) > \(cutoff) (\(pattern), \(ruleName))\(detail)", rule: rule)
-        } else if inputs.crosstalkEstimated, total.exceeds(cutoff) {
+        } else if inputs.crosstalkEstimated, total.exceeds(cutoff), own.ratio <= cutoff {
             let sources = (stated ? affected.crosstalk : max(affected.crosstalk ?? 0, healthy.crosstalk ?? 0)).map { String(format: "%.0f %%", 100 * $0) } ?? "much"
             settle(.crosstalk, "\(prefix)\(follower) ratio \(total.text) exceeds \(cutoff) only with crosstalk: \(sources) of its power on the affected side is its neighbours' signal; its own-activity ratio is \(own.text) (\(pattern), \(ruleName))", rule: rule)
         } else if own.ratio > cutoff {

@@ -61,7 +61,14 @@ public enum SynkinesisPipeline {
         }
         var quality = QualityAccumulator(header: header, criteria: criteria)
         let tap = crosstalkSides != nil ? RawTap(sampleRate: header.sampleRate, minimumRate: Crosstalk.tapMinimumRate) : nil
-        let conditioner = try MultichannelConditioner(conditioning, sampleRate: header.sampleRate, channelCount: channels.count, tap: tap)
+        // Each side in one vector of lanes when it has at most eight channels: the tap's frames then hold a side as it is.
+        let sideGroups = crosstalkSides.map { sides in
+            Side.allCases.map { side in sides.indices.filter { sides[$0] == side } }.filter { !$0.isEmpty }
+        }
+        let lanesBySide = sideGroups.map { $0.allSatisfy { $0.count <= ChannelLanes.scalarCount } } ?? false
+        let conditioner = try MultichannelConditioner(conditioning, sampleRate: header.sampleRate, channelCount: channels.count, tap: tap,
+                                                      laneGroups: lanesBySide ? sideGroups : nil)
+        let frameTap = lanesBySide && conditioner.takeTapFrames() != nil
         let expectedEnvelopeFrames = try conditioning.outputRate(sampleRate: header.sampleRate) / header.sampleRate
             * Double(max(0, header.frameCount)) + 2
         let expectedBytes = expectedEnvelopeFrames * Double(channels.count * MemoryLayout<Float>.stride)
@@ -75,14 +82,19 @@ public enum SynkinesisPipeline {
             for k in envelopes.indices { envelopes[k].reserveCapacity(Int(expectedEnvelopeFrames)) }
         }
         var accumulator: CrosstalkAccumulator?
-        if let tap, let sides = crosstalkSides {
-            let groups = Side.allCases.map { side in sides.indices.filter { sides[$0] == side } }
+        if let tap, let groups = sideGroups {
             let layout = CrosstalkLayout(groups: groups, rate: tap.rate(sampleRate: header.sampleRate))
             accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: header.frameCount / tap.factor,
                                                spillThreshold: spillThreshold, spillDirectory: spillDirectory)
         }
         func append(_ blocks: [[Float]]) throws(SynkError) {
-            if let accumulator { try accumulator.add(conditioner.takeTapOutput()) }
+            if let accumulator {
+                if frameTap, let frames = conditioner.takeTapFrames() {
+                    try accumulator.addLaneFrames(frames)
+                } else {
+                    try accumulator.add(conditioner.takeTapOutput())
+                }
+            }
             if let spill { return try spill.append(blocks) }
             for k in blocks.indices { envelopes[k].append(contentsOf: blocks[k]) }
         }
@@ -118,8 +130,11 @@ public enum SynkinesisPipeline {
     /// power, alike on every channel and side.
     static func withAutomaticNotch(_ conditioning: ConditioningDescription, firstBlock: SignalBlock, header: RecordingHeader,
                                    channels: [Int], criteria: QualityCriteria) -> ConditioningDescription {
+        // The first ten seconds say whether hum dominates (a second is one measurement window).
+        let frames = min(firstBlock.frameCount, max(1, Int(10 * header.sampleRate)))
         var probe = QualityAccumulator(header: header, criteria: criteria)
-        probe.add(firstBlock)
+        probe.add(frames == firstBlock.frameCount ? firstBlock
+                  : SignalBlock(firstFrame: 0, channels: firstBlock.channels.map { Array($0.prefix(frames)) }))
         let quality = probe.finish()
         let humming = channels.filter { c in
             c < quality.count && header.channels[c].kind == .emg && quality[c].flags.contains(.mainsDominated)
@@ -133,7 +148,7 @@ public enum SynkinesisPipeline {
         var updated = conditioning
         updated.comb = HarmonicComb(fundamental: frequency, harmonics: harmonics)
         let labels = humming.map { header.channels[$0].label }
-        let seconds = Double(firstBlock.frameCount) / header.sampleRate
+        let seconds = Double(frames) / header.sampleRate
         updated.automaticNotch = String(format: "%.0f Hz mains and %d harmonics notched automatically: in the first %.0f s, %@ had at least %.0f %% of the power at mains (%@)",
                                         frequency, harmonics - 1, seconds, labels.prefix(4).joined(separator: ", ") + (labels.count > 4 ? " and \(labels.count - 4) more" : ""),
                                         100 * criteria.mainsFraction,

@@ -76,7 +76,7 @@ public struct TaskCatalogue: Sendable, Hashable, Codable {
                                 note: "driver \(primary.rawValue) is not in the montage" + (also.isEmpty ? "" : " (nor its fallback\(also.count == 1 ? "" : "s") \(also.joined(separator: ", ")))"))
         }
         if chosen == primary { return DriverChoice(driver: primary, source: .catalogue, recorded: true, note: nil) }
-        let missing = both == nil && (left.contains(primary) || right.contains(primary)) ? "recorded on one side only" : "not recorded"
+        let missing = left.contains(primary) || right.contains(primary) ? "recorded on one side only" : "not recorded"
         return DriverChoice(driver: chosen, source: .fallback, recorded: true,
                             note: "\(name): \(primary.rawValue) \(missing); \(chosen.rawValue) performs the task (documented fallback)")
     }

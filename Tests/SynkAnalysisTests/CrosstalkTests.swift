@@ -1,0 +1,185 @@
+import Foundation
+import SynkCore
+import SynkDSP
+import Testing
+@testable import SynkAnalysis
+
+/// A band-limited noise "EMG" (a moving average of white noise minus a longer one: a crude band-pass), unit-ish
+/// variance, from the tests' own generator.
+private func bandNoise(_ count: Int, seed: UInt64) -> [Double] {
+    var random = TestRandom(seed: seed)
+    let white = (0..<(count + 16)).map { _ in random.gaussian() }
+    return (0..<count).map { i in
+        let short = (0..<2).reduce(0.0) { $0 + white[i + 14 + $1] } / 2
+        let long = (0..<16).reduce(0.0) { $0 + white[i + $1] } / 16
+        return short - long
+    }
+}
+
+/// A first-order causal low-pass y[n] = y[n−1] + α (x[n] − y[n−1]).
+private func lowPass(_ x: [Double], alpha: Double) -> [Double] {
+    var y = 0.0
+    return x.map { v in y += alpha * (v - y); return y }
+}
+
+@Suite("Crosstalk: lagged products of the raw signals and the share of a follower its louder neighbours predict")
+struct CrosstalkTests {
+    @Test("window records equal the naive Σ x_i(t)·x_j(t−τ), however the stream is cut into blocks (Swift and AVX2 loops)",
+          arguments: [false, true])
+    func productsMatchNaiveSums(vectorKernel: Bool) throws {
+        let n = 1_000
+        let signals = (0..<5).map { c in bandNoise(n, seed: UInt64(40 + c)).map { Float($0) } }
+        // Group 0: channels 0, 2, 4; group 1: channels 1, 3 (any channel order).
+        let layout = CrosstalkLayout(groups: [[0, 2, 4], [1, 3]], rate: 500)
+        #expect(layout.windowSamples == 125)
+        let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max, vectorKernel: vectorKernel)
+        var start = 0
+        for size in [7, 300, 1, 125, 250, 317] {
+            let end = min(n, start + size)
+            try accumulator.add(signals.map { Array($0[start..<end]) })
+            start = end
+        }
+        let products = try accumulator.finish()
+        #expect(products.windowCount == 8)
+        #expect(products.lastWindowSamples == 125)
+        for (g, group) in layout.groups.enumerated() {
+            for w in [0, 3, 7] {
+                let sums = products.sums(group: g, windows: [w])
+                #expect(sums.samples == 125)
+                for lag in 0...Crosstalk.maxLag {
+                    for (i, a) in group.enumerated() {
+                        for (j, b) in group.enumerated() {
+                            var expected = 0.0
+                            for t in (w * 125)..<((w + 1) * 125) where t - lag >= 0 {
+                                expected += Double(signals[a][t]) * Double(signals[b][t - lag])
+                            }
+                            #expect(abs(sums[lag, i, j] - expected) <= 1e-4 * max(1, abs(expected)),
+                                    "group \(g) window \(w) lag \(lag) (\(i),\(j)): \(sums[lag, i, j]) vs \(expected)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("spilled records read back the same sums as records kept in memory")
+    func spilledRecordsAgree() throws {
+        let signals = (0..<3).map { c in bandNoise(2_000, seed: UInt64(70 + c)).map { Float($0) } }
+        let layout = CrosstalkLayout(groups: [[0, 1, 2]], rate: 500)
+        let inMemory = CrosstalkAccumulator(layout: layout, expectedSamples: 2_000, spillThreshold: Int.max)
+        let spilled = CrosstalkAccumulator(layout: layout, expectedSamples: 2_000, spillThreshold: 0)
+        try inMemory.add(signals)
+        try spilled.add(signals)
+        let a = try inMemory.finish(), b = try spilled.finish()
+        let windows = Array(0..<a.windowCount)
+        #expect(a.sums(group: 0, windows: windows) == b.sums(group: 0, windows: windows))
+    }
+
+    @Test("windows are chosen by their centres: a segment of 0.6-1.4 s at 200 Hz takes the windows centred at 0.625-1.375 s")
+    func windowsCoverSegments() {
+        let layout = CrosstalkLayout(groups: [[0]], rate: 500)
+        #expect(layout.windows(covering: [120..<280], rate: 200, windowCount: 100) == [2, 3, 4, 5])
+        // Overlapping and touching segments give each window once; windows beyond the recording are dropped.
+        #expect(layout.windows(covering: [0..<100, 50..<150], rate: 200, windowCount: 100) == [0, 1, 2])
+        #expect(layout.windows(covering: [0..<1_000], rate: 200, windowCount: 3) == [0, 1, 2])
+    }
+
+    /// F = own + c·(low-passed N), N louder: the estimate recovers F's crosstalk share, N's is 0. At the 500 Hz tap,
+    /// α = 0.3, 0.5, 0.85 are low-passes at about 30, 55 and 150 Hz.
+    @Test("a low-passed copy of a louder neighbour is found in the follower; the louder channel is not said to receive it",
+          arguments: [(0.05, 0.5), (0.15, 0.3), (0.10, 0.85)])
+    func recoversKnownShare(fraction: Double, alpha: Double) throws {
+        let (estimates, expected) = try Self.estimates(fraction: fraction, alpha: alpha)
+        let (f, n0, u, without) = estimates
+        // The constructed share varies with the sample by about ±0.02 (band noise of 20 000 samples).
+        #expect(abs(f.fraction - expected) <= 0.03, "estimated \(f.fraction), constructed \(expected)")
+        #expect(abs((f.sources["N"] ?? 0) - expected) <= 0.03)
+        #expect(f.sources["U"] == nil)
+        #expect(n0.fraction == 0, "the loudest channel has no louder source")
+        #expect(u.fraction < 0.01, "an independent channel: \(u.fraction)")
+        // A channel that may not be a source (excluded by quality) explains nothing.
+        #expect(without.fraction < 0.01)
+    }
+
+    @Test("a copy low-passed far below the EMG band is captured only in part: the estimate is a lower bound")
+    func slowLowPassIsALowerBound() throws {
+        // α = 0.1 at 500 Hz: about 8 Hz, a time constant of 10 samples, longer than the +5 lags reach.
+        let (estimates, expected) = try Self.estimates(fraction: 0.3, alpha: 0.1)
+        #expect(estimates.0.fraction < expected && estimates.0.fraction > 0.5 * expected, "\(estimates.0.fraction) of \(expected)")
+    }
+
+    static func estimates(fraction: Double, alpha: Double) throws
+        -> ((CrosstalkEstimate, CrosstalkEstimate, CrosstalkEstimate, CrosstalkEstimate), Double) {
+        let n = 20_000
+        let source = bandNoise(n, seed: 11).map { 40 * $0 }
+        let own = bandNoise(n, seed: 12).map { 3 * $0 }
+        let leak = lowPass(source, alpha: alpha).map { fraction * $0 }
+        let follower = zip(own, leak).map(+)
+        let unrelated = bandNoise(n, seed: 13).map { 10 * $0 }
+        func power(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 } / Double(x.count) }
+        let expected = power(leak) / power(follower)
+        let layout = CrosstalkLayout(groups: [[0, 1, 2]], rate: 500)
+        let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max)
+        try accumulator.add([follower, source, unrelated].map { $0.map { Float($0) } })
+        let products = try accumulator.finish()
+        let sums = products.sums(group: 0, windows: Array(0..<products.windowCount))
+        let names = ["F", "N", "U"]
+        return ((try #require(Crosstalk.estimate(follower: 0, products: sums, allowed: [0, 1, 2], names: names)),
+                 try #require(Crosstalk.estimate(follower: 1, products: sums, allowed: [0, 1, 2], names: names)),
+                 try #require(Crosstalk.estimate(follower: 2, products: sums, allowed: [0, 1, 2], names: names)),
+                 try #require(Crosstalk.estimate(follower: 0, products: sums, allowed: [0, 2], names: names))), expected)
+    }
+}
+
+@Suite("Statistics for the decision: Student's t, Benjamini-Hochberg, ratio intervals")
+struct DecisionStatisticsTests {
+    @Test("Student's t quantiles equal scipy.stats.t.ppf to 1e-9")
+    func studentT() {
+        // scipy.stats.t.ppf(0.975, df) for df = 1, 2, 3, 10, 30 and t.ppf(0.9, 4).
+        let cases: [(Double, Double, Double)] = [(0.975, 1, 12.706204736174694), (0.975, 2, 4.302652729749462),
+                                                 (0.975, 3, 3.1824463052837078), (0.975, 10, 2.228138851986274),
+                                                 (0.975, 30, 2.0422724563012378), (0.9, 4, 1.533206274058944)]
+        for (p, df, expected) in cases {
+            #expect(abs(Statistics.studentTQuantile(p, degrees: df) - expected) < 1e-9 * expected, "df \(df)")
+            #expect(abs(Statistics.studentTQuantile(1 - p, degrees: df) + expected) < 1e-9 * expected)
+        }
+    }
+
+    @Test("Benjamini-Hochberg adjusted p-values, by hand: sorted p·m/rank, made monotone, in the original order")
+    func benjaminiHochberg() {
+        let adjusted = Statistics.benjaminiHochberg([0.01, 0.04, 0.03, 0.005])
+        // Ranks 2, 4, 3, 1: 0.01·4/2 = 0.02, 0.04·4/4 = 0.04, 0.03·4/3 = 0.04, 0.005·4/1 = 0.02.
+        for (a, e) in zip(adjusted, [0.02, 0.04, 0.04, 0.02]) { #expect(abs(a - e) < 1e-15) }
+        // Monotone step: 0.02·3/2 = 0.03 would exceed rank 3's 0.025·3/3 = 0.025, so rank 2 takes 0.025.
+        let stepped = Statistics.benjaminiHochberg([0.02, 0.001, 0.025])
+        for (a, e) in zip(stepped, [0.025, 0.003, 0.025]) { #expect(abs(a - e) < 1e-15) }
+        #expect(Statistics.benjaminiHochberg([]).isEmpty)
+    }
+
+    @Test("geometric mean ratio and its t-interval: exp(mean log ± t·s/√n), by hand")
+    func ratioInterval() throws {
+        let ratios = [2.0, 3.0, 4.0]
+        let logs = ratios.map { log($0) }
+        let mean = logs.reduce(0, +) / 3
+        let s = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
+        let half = 4.302652729749462 * s / 3.0.squareRoot()
+        let result = try #require(Statistics.geometricMeanInterval(ratios, level: 0.95))
+        #expect(abs(result.mean - exp(mean)) < 1e-12)
+        let interval = try #require(result.interval)
+        #expect(abs(interval.lower - exp(mean - half)) < 1e-9)
+        #expect(abs(interval.upper - exp(mean + half)) < 1e-9)
+        // One repetition: the ratio, no interval; a zero or negative ratio: nothing.
+        #expect(Statistics.geometricMeanInterval([2.5], level: 0.95)?.interval == nil)
+        #expect(Statistics.geometricMeanInterval([2.5, 0], level: 0.95) == nil)
+    }
+
+    @Test("the Cholesky solve reproduces a known solution, and refuses an indefinite matrix")
+    func choleskySolve() throws {
+        let a = [4.0, 2, 0.6, 2, 5, 1.5, 0.6, 1.5, 3]
+        let x = [1.0, -2, 0.5]
+        let b = (0..<3).map { i in (0..<3).reduce(0.0) { $0 + a[i * 3 + $1] * x[$1] } }
+        let solved = try #require(Statistics.solveSymmetric(a, b, size: 3))
+        for (s, e) in zip(solved, x) { #expect(abs(s - e) < 1e-8) }
+        #expect(Statistics.solveSymmetric([1, 2, 2, 1], [1, 1], size: 2) == nil)
+    }
+}
