@@ -118,7 +118,7 @@ public enum SynkinesisRendering {
         if let automatic = result.conditioning?.automaticNotch { lines.append("  conditioning: \(automatic)") }
         if let paresis = result.paresis, paresis.factor < 1 || paresis.note != nil {
             let muscles = paresis.muscles.keys.sorted().map { "\($0) \(fixed(paresis.muscles[$0]))" }.joined(separator: ", ")
-            lines.append("  paresis: affected voluntary power \(fixed(paresis.factor)) of healthy (\(muscles))\(paresis.applied ? ", corrected for" : "")\(paresis.note.map { "; \($0)" } ?? "")")
+            lines.append("  paresis: the affected side's voluntary power is \(fixed(paresis.factor)) of the healthy side's (\(muscles))\(paresis.applied ? "; the decision corrects for it" : "")\(paresis.note.map { "; \($0)" } ?? "")")
         }
         let flaggedCount = result.pairs.filter(\.flag).count
         let crosstalkCount = result.pairs.filter { $0.decision == .crosstalk }.count

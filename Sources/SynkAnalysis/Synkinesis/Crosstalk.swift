@@ -217,17 +217,17 @@ public final class CrosstalkAccumulator {
         func flush() {
             let m = rows, w = width
             let length = (Crosstalk.maxLag + 1) * m * m
-            let start = records.count
-            records.append(contentsOf: repeatElement(0, count: length))
-            records.withUnsafeMutableBufferPointer { out in
-                sums.withUnsafeMutableBufferPointer { s in
-                    var k = start
+            sums.withUnsafeMutableBufferPointer { s in
+                let base = s.baseAddress!
+                if m == w {
+                    records.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+                } else {
+                    records.reserveCapacity(records.count + length)
                     for row in 0..<((Crosstalk.maxLag + 1) * m) {
-                        for j in 0..<m { out[k + j] = s[row * w + j] }
-                        k += m
+                        records.append(contentsOf: UnsafeBufferPointer(start: base + row * w, count: m))
                     }
-                    s.update(repeating: 0)
                 }
+                s.update(repeating: 0)
             }
             inWindow = 0
             if let spill, records.count >= 1 << 16 {
