@@ -421,6 +421,7 @@ extension Statistics {
         guard logs.count >= 2 else { return (exp(mean), nil) }
         let variance = logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
         let half = studentTQuantile(0.5 + level / 2, degrees: n - 1) * (variance / n).squareRoot()
-        return (exp(mean), ConfidenceInterval(lower: exp(mean - half), upper: exp(mean + half)))
+        // A hugely scattered ratio keeps finite bounds (JSON holds no infinity).
+        return (exp(mean), ConfidenceInterval(lower: exp(mean - half), upper: min(Double.greatestFiniteMagnitude, exp(mean + half))))
     }
 }
