@@ -166,6 +166,25 @@ struct SynkinesisStageTests {
         #expect(SynkinesisAnalysis.restPowers(Self.envelopes([flat]), segments: [task], parameters: parameters)[0] == 9)
     }
 
+    @Test("task segments: events get drivers among the recorded muscles; given segments are clipped and empty ones become gaps")
+    func taskSegments() throws {
+        let channels = [MontageChannel(channelIndex: 0, label: "NAS-L", muscle: .NAS, side: .left),
+                        MontageChannel(channelIndex: 1, label: "NAS-R", muscle: .NAS, side: .right)]
+        let montage = try Montage(channels: channels, affectedSide: .left)
+        let envelopes = Self.envelopes([[Float](repeating: 3, count: 1_000), [Float](repeating: 3, count: 1_000)])
+        let (rest, _) = SynkinesisAnalysis.restLevels(envelopes, parameters: SynkinesisParameters())
+        let fromEvents = try SynkinesisAnalysis.taskSegments(.events([Event(onset: 1, duration: 2, label: "snarl")]), envelopes: envelopes,
+                                                             montage: montage, rest: rest, parameters: SynkinesisParameters(), file: nil)
+        #expect(fromEvents.origin == .events && fromEvents.segments.map(\.driver) == [.NAS])
+        #expect(fromEvents.segments[0].repetitions == [100..<300] && fromEvents.segments[0].driverSource == .fallback)
+        let given = [TaskSegment(task: "snarl", driver: .NAS, repetitions: [900..<1_200]),
+                     TaskSegment(task: "pucker", driver: .OOr, repetitions: [2_000..<2_100])]
+        let fromSegments = try SynkinesisAnalysis.taskSegments(.segments(given), envelopes: envelopes, montage: montage, rest: rest,
+                                                               parameters: SynkinesisParameters(), file: nil)
+        #expect(fromSegments.origin == .segments && fromSegments.segments.map(\.repetitions) == [[900..<1_000]])
+        #expect(fromSegments.gaps.map(\.label) == ["pucker"])
+    }
+
     @Test("sides: stated, healthy control, unknown, one side only")
     func sides() throws {
         func montage(_ sides: [Side], affected: AffectedSide?) throws -> Montage {

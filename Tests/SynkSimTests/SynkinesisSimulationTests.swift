@@ -594,4 +594,46 @@ struct SynkinesisSimulationTests {
         #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
     }
 
+
+    @Test("stages: slots pair each muscle's left and right channel; crosstalk reaches the same side only")
+    func slotLayout() {
+        let p = SynkinesisSimulation(
+            muscles: [MuscleSignal(muscle: .OOc, spectralPeakHz: 90, plateauRMSMicrovolts: 120),
+                      MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200)],
+            crosstalk: [Crosstalk(source: .OOc, into: .OOr, fraction: 0.1), Crosstalk(source: .MEN, into: .OOr, fraction: 0.2)])
+        let layout = SlotLayout(p)
+        #expect(layout.slotCount == 4 && layout.slot(.OOr, .right) == 3 && layout.slot(.MEN, .left) == nil)
+        #expect(layout.side(ofSlot: 2) == .left && layout.muscle(ofSlot: 3) == .OOr)
+        // OOr-L (slot 2) receives from OOc-L (slot 0), OOr-R (3) from OOc-R (1); the unrecorded MEN is ignored.
+        #expect(layout.crosstalkInto[2].map(\.source) == [0] && layout.crosstalkInto[3].map(\.source) == [1])
+        #expect(layout.crosstalkInto[0].isEmpty && layout.crosstalkInto[2][0].fraction == 0.1)
+    }
+
+    @Test("stages: the timeline puts each repetition after the lead-in and the previous rest; activation follows the drive and the couplings")
+    func timelineAndActivation() {
+        let p = SynkinesisSimulation(
+            sampleRate: 1000,
+            muscles: [MuscleSignal(muscle: .OOc, spectralPeakHz: 90, plateauRMSMicrovolts: 120),
+                      MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200)],
+            tasks: [ExpressionTask(name: "eye_closure", drivers: [.OOc], repetitions: 2, contractionSeconds: 2, restSeconds: 1)],
+            leadInSeconds: 1.5, affectedSide: .right,
+            couplings: [SynkineticCoupling(driver: .OOc, follower: .OOr, gain: 0.5, mirrorGain: 0.1, lagMilliseconds: 20)],
+            variability: .none, affectedSideDriveScale: 0.6)
+        let timeline = SimulatedTimeline(p, seed: 3)
+        #expect(timeline.repetitions.map(\.onset) == [1.5, 4.5])
+        #expect(timeline.repetitions.map(\.offset) == [3.5, 6.5])
+        #expect(timeline.frameCount == 7_500)
+        let layout = SlotLayout(p)
+        let activation = SimulatedActivation(p, layout: layout, timeline: timeline, seed: 3)
+        // Mid-plateau of the first repetition (2.5 s): driver 1 on the left, 0.6 on the right (affected); followers
+        // 0.1 × 1 (mirror, left) and 0.5 × 0.6 (synkinetic, right).
+        let i = 2_500
+        #expect(abs(activation.expected[layout.slot(.OOc, .left)!][i] - 1) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOc, .right)!][i] - 0.6) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOr, .left)!][i] - 0.1) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOr, .right)!][i] - 0.3) < 1e-12)
+        #expect(activation.realised.map(\.synkinetic) == [false, true])
+        #expect(activation.bursts.count == 4)
+    }
+
 }
