@@ -57,23 +57,14 @@ public struct CrosstalkLayout: Sendable, Hashable {
     public let windowSamples: Int
     /// Tap sample rate, Hz.
     public let rate: Double
-    /// Floats per window: for each group (maxLag + 1) · m².
+    /// Floats stored per window, all groups together: for each group (maxLag + 1) · m².
     public let recordLength: Int
-    /// Where each group's products start in a record.
-    let offsets: [Int]
 
     public init(groups: [[Int]], rate: Double) {
         self.groups = groups.filter { !$0.isEmpty }
         self.rate = rate
         windowSamples = max(1, Int((Crosstalk.windowSeconds * rate).rounded()))
-        var offsets: [Int] = []
-        var length = 0
-        for group in self.groups {
-            offsets.append(length)
-            length += (Crosstalk.maxLag + 1) * group.count * group.count
-        }
-        self.offsets = offsets
-        recordLength = length
+        recordLength = self.groups.reduce(0) { $0 + (Crosstalk.maxLag + 1) * $1.count * $1.count }
     }
 
     /// The group and the position in it of a tap channel.
@@ -139,7 +130,7 @@ public struct CrosstalkProducts: Sendable {
         let m = layout.groups[group].count
         var result = LagProducts(channelCount: m)
         let length = (Crosstalk.maxLag + 1) * m * m
-        var reader = storage.reader(group)
+        let reader = storage.reader(group)
         result.values.withUnsafeMutableBufferPointer { out in
             for w in windows where w >= 0 && w < windowCount {
                 let record = reader.samples((w * length)..<((w + 1) * length))

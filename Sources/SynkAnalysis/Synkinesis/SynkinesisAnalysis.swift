@@ -44,12 +44,10 @@ public struct CrosstalkInput: Sendable {
 /// **decision** (``SynkinesisDecision``): the follower's own-activity ratio (crosstalk removed, paresis corrected)
 /// and its interval over repetitions against the rule of the pair's pattern (docs/synkinesis-decision.md).
 ///
-/// The work is done in stages, each a function of its own: ``validate(_:montage:parameters:file:)``,
-/// ``sideComparison(for:)``, ``restLevels(_:parameters:)``, ``taskSegments(_:envelopes:montage:rest:parameters:file:)``,
-/// ``pairJobs(_:montage:gaps:)``, ``measureChannels(_:segments:montage:envelopes:rest:parameters:)``,
-/// ``restPowers(_:segments:parameters:)``, ``crosstalkEstimates(_:segments:montage:envelopes:)``,
-/// ``paresisEstimate(_:segments:montage:comparison:channels:restPower:crosstalk:parameters:)``, the side measures, and
-/// ``decide(_:parameters:)``.
+/// The work is done in stages, each a function of its own and tested on its own: validate the inputs, the side
+/// comparison (``sideComparison(for:)``), rest levels for onsets, task segments, pair jobs, each channel's measures
+/// within each task, rest powers, crosstalk estimates, the paresis estimate, the side measures, the between-side
+/// measures, and the decision (docs/synkinesis-decision.md).
 public enum SynkinesisAnalysis {
     public static func analyse(
         envelopes: EnvelopeSet, montage: Montage, tasks: TaskSource,
@@ -456,7 +454,7 @@ public enum SynkinesisAnalysis {
     // MARK: Stage 9: side measures
 
     /// Everything a pair's side needs, read-only and shared by the parallel measurements.
-    struct SideContext: @unchecked Sendable {
+    struct SideContext: Sendable {
         let envelopes: EnvelopeSet
         let montage: Montage
         let segments: [TaskSegment]
@@ -612,7 +610,7 @@ public enum SynkinesisAnalysis {
 
     // MARK: Stage 10: between sides
 
-    /// The between-side measures of a pair: index, CI, p and amplitude ratio (the decision follows in ``decide(_:inputs:parameters:)``).
+    /// The between-side measures of a pair: index, CI, p and amplitude ratio (the decision follows in `decide`).
     static func comparePair(
         task: String, driver: Muscle, follower: Muscle, affected: SideMeasures?, healthy: SideMeasures?,
         comparison: SideComparison, parameters: SynkinesisParameters

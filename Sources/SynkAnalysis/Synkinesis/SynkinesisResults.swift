@@ -55,6 +55,29 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case paresisCorrection = "paresis_correction", paresisFloor = "paresis_floor", restGuardSeconds = "rest_guard_s"
         case automaticNotch = "automatic_notch"
     }
+
+    /// Any key may be missing (parameters written by an earlier version, or by hand): it takes its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SynkinesisParameters()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        maxLagSeconds = try value(.maxLagSeconds, d.maxLagSeconds)
+        onsetThresholdSD = try value(.onsetThresholdSD, d.onsetThresholdSD)
+        minimumActiveSeconds = try value(.minimumActiveSeconds, d.minimumActiveSeconds)
+        restWindowSeconds = try value(.restWindowSeconds, d.restWindowSeconds)
+        confidenceLevel = try value(.confidenceLevel, d.confidenceLevel)
+        cutoffOcularToOral = try value(.cutoffOcularToOral, d.cutoffOcularToOral)
+        cutoffOralToOcular = try value(.cutoffOralToOcular, d.cutoffOralToOcular)
+        burstMergeGapSeconds = try value(.burstMergeGapSeconds, d.burstMergeGapSeconds)
+        minimumBurstSeconds = try value(.minimumBurstSeconds, d.minimumBurstSeconds)
+        burstThresholdFraction = try value(.burstThresholdFraction, d.burstThresholdFraction)
+        driverOverrides = try value(.driverOverrides, d.driverOverrides)
+        cutoffOtherPatterns = try value(.cutoffOtherPatterns, d.cutoffOtherPatterns)
+        paresisCorrection = try value(.paresisCorrection, d.paresisCorrection)
+        paresisFloor = try value(.paresisFloor, d.paresisFloor)
+        restGuardSeconds = try value(.restGuardSeconds, d.restGuardSeconds)
+        automaticNotch = try value(.automaticNotch, d.automaticNotch)
+    }
 }
 
 /// The settings and methods a result was computed with (parameters plus descriptions).
