@@ -337,6 +337,77 @@ TARGET void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff
     }
 }
 
+TARGET512 void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
+                                              float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    const float *xs = x + (ptrdiff_t)maxLag * 8;
+    // Lags in pairs (τ, τ + 1) per register: the low half holds lag τ + 1 (frame t − τ − 1), the high half lag τ.
+    // Two pairs per pass over the frames: 16 accumulators, 8 broadcasts and 2 loads in flight.
+    for (int lag0 = 0; lag0 <= maxLag; lag0 += 4) {
+        int pairs = 0;
+        int first[2], single[2];
+        for (int p = 0; p < 2; p++) {
+            const int tau = lag0 + 2 * p;
+            if (tau > maxLag) break;
+            first[p] = tau;
+            single[p] = tau + 1 > maxLag;
+            pairs++;
+        }
+        __m512 acc[2][8];
+        for (int p = 0; p < pairs; p++) {
+            const int tau = first[p];
+            for (int i = 0; i < 8; i++) {
+                if (i >= rows) { acc[p][i] = _mm512_setzero_ps(); continue; }
+                const __m256 high = _mm256_loadu_ps(sums + tau * lagStride + i * rowStride);
+                const __m256 low = single[p] ? _mm256_setzero_ps() : _mm256_loadu_ps(sums + (tau + 1) * lagStride + i * rowStride);
+                acc[p][i] = _mm512_insertf32x8(_mm512_castps256_ps512(low), high, 1);
+            }
+        }
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const float *row = xs + t * 8;
+            __m512 v[2];
+            for (int p = 0; p < pairs; p++) {
+                // Frames t − τ − 1 and t − τ; for a lone last lag the low half is never stored.
+                const float *at = y + ((ptrdiff_t)maxLag + t - first[p]) * 8;
+                v[p] = single[p] ? _mm512_insertf32x8(_mm512_setzero_ps(), _mm256_loadu_ps(at), 1) : _mm512_loadu_ps(at - 8);
+            }
+            if (rows == 8) {
+                for (int i = 0; i < 8; i++) {
+                    const __m512 b = _mm512_set1_ps(row[i]);
+                    for (int p = 0; p < pairs; p++) acc[p][i] = _mm512_fmadd_ps(b, v[p], acc[p][i]);
+                }
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    const __m512 b = _mm512_set1_ps(row[i]);
+                    for (int p = 0; p < pairs; p++) acc[p][i] = _mm512_fmadd_ps(b, v[p], acc[p][i]);
+                }
+            }
+        }
+        for (int p = 0; p < pairs; p++) {
+            const int tau = first[p];
+            for (int i = 0; i < rows; i++) {
+                _mm256_storeu_ps(sums + tau * lagStride + i * rowStride, _mm512_extractf32x8_ps(acc[p][i], 1));
+                if (!single[p]) _mm256_storeu_ps(sums + (tau + 1) * lagStride + i * rowStride, _mm512_castps512_ps256(acc[p][i]));
+            }
+        }
+    }
+}
+
+TARGET void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
+                                         const float *taps, int tapCount, float *out) {
+    for (ptrdiff_t k = 0; k < count; k++) {
+        const float *at = frames + (first + k * factor) * 8;
+        // Two partial sums so that consecutive fused multiply-adds do not wait on each other.
+        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+        int j = 0;
+        for (; j + 2 <= tapCount; j += 2) {
+            a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
+            b = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j + 1), _mm256_loadu_ps(at - (ptrdiff_t)(j + 1) * 8), b);
+        }
+        if (j < tapCount) a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
+        _mm256_storeu_ps(out + k * 8, _mm256_add_ps(a, b));
+    }
+}
+
 // Transposes the 8×8 block r[0..7] (rows) in place into columns.
 TARGET static inline void transpose8(__m256 r[8]) {
     const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -496,6 +567,18 @@ void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count
 void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
                                   float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
     (void)x; (void)y; (void)stride; (void)count; (void)maxLag; (void)rows; (void)sums; (void)rowStride; (void)lagStride;
+    __builtin_trap();
+}
+
+void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
+                                    float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    (void)x; (void)y; (void)count; (void)maxLag; (void)rows; (void)sums; (void)rowStride; (void)lagStride;
+    __builtin_trap();
+}
+
+void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
+                                  const float *taps, int tapCount, float *out) {
+    (void)frames; (void)first; (void)count; (void)factor; (void)taps; (void)tapCount; (void)out;
     __builtin_trap();
 }
 

@@ -44,6 +44,12 @@ final class SpecialisedLaneFilter<Scalar: LaneScalar>: LaneFiltering {
     func finish(into output: LaneFrames<ChannelLanes>) { filter.finish(into: output) }
 }
 
+/// Receives a lane group's ``RawTap`` frames inside the worker that conditions the group (so its work runs on that
+/// group's core and nothing is copied to an intermediate array). Frame k is at `frames + k·stride`.
+public protocol LaneTapSink: AnyObject, Sendable {
+    func receive(_ frames: UnsafePointer<ChannelLanes>, stride: Int, count: Int)
+}
+
 /// A streaming lane filter: one output frame per input frame, after some latency.
 protocol LaneFiltering: AnyObject {
     func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>)
@@ -548,12 +554,16 @@ final class LaneConditioner {
     private let filtered = LaneFrames<ChannelLanes>(capacity: passFrames)
     /// The band-passed frames for ``RawTap``: low-passed (causally) and thinned to every ``RawTap/factor``-th frame.
     private let tap: RawTap?
-    private let tapCascade: LaneBiquads.Cascade?
-    private var tapState: [ChannelLanes]
+    /// The tap's FIR taps (empty: every `factor`-th frame as it is), and the last taps − 1 frames of the stage before.
+    private let tapTaps: [Float]
+    private var tapHistory: [ChannelLanes]
     private var tapPhase = 0
-    private let tapped = LaneFrames<ChannelLanes>(capacity: passFrames)
-    /// The tap frames ``process(_:)`` and ``finish()`` produced since the caller last took them.
+    /// The tap's outputs of one pass.
+    private var tapOutputs: [ChannelLanes] = []
+    /// The tap frames ``process(_:)`` and ``finish()`` produced since the caller last took them (without a sink).
     private var tapFrames: [ChannelLanes] = []
+    /// Where the tap frames go as they are made, when set.
+    let tapSink: (any LaneTapSink)?
     private let enveloped = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let smoothed = LaneFrames<ChannelLanes>(capacity: passFrames)
 
@@ -571,13 +581,13 @@ final class LaneConditioner {
 
     /// `kernel`: the zero-phase kernel of the filter designs (nil when there are none); it fixes the look-ahead.
     init(_ conditioning: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, laneCount: Int,
-         tap: RawTap? = nil) throws(SynkError) {
+         tap: RawTap? = nil, tapSink: (any LaneTapSink)? = nil) throws(SynkError) {
         precondition(Self.supports(conditioning) && (1...ChannelLanes.scalarCount).contains(laneCount))
         self.laneCount = laneCount
         self.tap = tap
-        let tapSections = try tap?.lowPassSections(sampleRate: sampleRate)
-        tapCascade = tapSections.map { LaneBiquads.Cascade($0.sections) }
-        tapState = Array(repeating: .zero, count: 2 * (tapSections?.sections.count ?? 0))
+        self.tapSink = tapSink
+        tapTaps = tap?.firTaps(sampleRate: sampleRate) ?? []
+        tapHistory = Array(repeating: .zero, count: max(0, tapTaps.count - 1))
         // Single precision only for one Butterworth design (a notch or comb has poles on the unit circle's edge).
         let butterworthOnly = conditioning.notch == nil && conditioning.comb == nil
         filter = kernel.map { makeLaneFilter($0, singlePrecisionAllowed: butterworthOnly) }
@@ -709,34 +719,88 @@ final class LaneConditioner {
         return (0..<laneCount).map { c in frames.map { $0[c] } }
     }
 
-    /// The tap: the band-passed frames low-passed (state carried across passes) and every M-th kept, counted from
-    /// the first frame of the recording.
+    /// The tap: the band-passed frames through the FIR low-pass, computed only at every M-th frame counted from the
+    /// first frame of the recording (the taps' history carried across passes); to the sink, or kept for the caller.
     private func takeTap(_ stage: LaneFrames<ChannelLanes>, finishing: Bool) {
-        guard let tap, stage.count > 0 || finishing else { return }
-        var source = stage
-        if let tapCascade {
-            tapped.removeAll()
-            tapped.append(stage.count) { target in
-                tapState.withUnsafeMutableBufferPointer { state in
-                    LaneBiquads.run(tapCascade, state: state.baseAddress!, UnsafePointer(stage.base), target, count: stage.count, reversed: false)
+        guard let tap else { return }
+        defer {
+            if finishing {
+                tapPhase = 0
+                for i in tapHistory.indices { tapHistory[i] = .zero }
+            }
+        }
+        let m = tap.factor, count = stage.count
+        let kept = tapPhase < count ? (count - 1 - tapPhase) / m + 1 : 0
+        let base = stage.base
+        if tapTaps.isEmpty {
+            if kept > 0 {
+                if let tapSink {
+                    tapSink.receive(UnsafePointer(base + tapPhase), stride: m, count: kept)
+                } else {
+                    var i = tapPhase
+                    for _ in 0..<kept { tapFrames.append(base[i]); i += m }
                 }
             }
-            source = tapped
+            tapPhase = tapPhase + kept * m - count
+            return
         }
-        let m = tap.factor
-        let kept = tapPhase < source.count ? (source.count - 1 - tapPhase) / m + 1 : 0
-        let base = source.base
-        tapFrames.reserveCapacity(tapFrames.count + kept)
-        var i = tapPhase
-        for _ in 0..<kept {
-            tapFrames.append(base[i])
-            i += m
+        let h = tapHistory.count
+        if tapOutputs.count < kept { tapOutputs = Array(repeating: .zero, count: kept) }
+        tapOutputs.withUnsafeMutableBufferPointer { out in
+            tapHistory.withUnsafeBufferPointer { history in
+                tapTaps.withUnsafeBufferPointer { taps in
+                    // Outputs whose taps reach back into the stage before, from its kept frames.
+                    var k = 0
+                    while k < kept, tapPhase + k * m < h {
+                        let i = tapPhase + k * m
+                        var sum = ChannelLanes.zero
+                        for j in 0..<taps.count {
+                            let x = j <= i ? base[i - j] : history[h - (j - i)]
+                            sum += taps[j] * x
+                        }
+                        out[k] = sum
+                        k += 1
+                    }
+                    guard k < kept else { return }
+                    let first = tapPhase + k * m
+                    if VectorKernels.enabled {
+                        UnsafeRawPointer(base).withMemoryRebound(to: Float.self, capacity: 8 * count) { frames in
+                            UnsafeMutableRawPointer(out.baseAddress! + k).withMemoryRebound(to: Float.self, capacity: 8 * (kept - k)) { target in
+                                synk_fir_decimate_f32x8_avx2(frames, first, kept - k, m, taps.baseAddress!, Int32(taps.count), target)
+                            }
+                        }
+                    } else {
+                        for n in k..<kept {
+                            let i = tapPhase + n * m
+                            var a = ChannelLanes.zero, b = ChannelLanes.zero
+                            var j = 0
+                            while j + 2 <= taps.count {
+                                a += taps[j] * base[i - j]
+                                b += taps[j + 1] * base[i - j - 1]
+                                j += 2
+                            }
+                            if j < taps.count { a += taps[j] * base[i - j] }
+                            out[n] = a + b
+                        }
+                    }
+                }
+            }
         }
-        tapPhase = tapPhase + kept * m - source.count
-        if finishing {
-            tapPhase = 0
-            for i in tapState.indices { tapState[i] = .zero }
+        // The last taps − 1 frames (of the history followed by this stage) for the next pass.
+        if count >= h {
+            for j in 0..<h { tapHistory[j] = base[count - h + j] }
+        } else if h > 0 {
+            tapHistory.removeFirst(count)
+            for j in 0..<count { tapHistory.append(base[j]) }
         }
+        if kept > 0 {
+            if let tapSink {
+                tapOutputs.withUnsafeBufferPointer { tapSink.receive($0.baseAddress!, stride: 1, count: kept) }
+            } else {
+                tapFrames.append(contentsOf: tapOutputs[0..<kept])
+            }
+        }
+        tapPhase = tapPhase + kept * m - count
     }
 
     /// Frames `phase`, `phase + M`, … of `frames`, one array per channel.

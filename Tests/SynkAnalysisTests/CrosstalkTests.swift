@@ -24,16 +24,21 @@ private func lowPass(_ x: [Double], alpha: Double) -> [Double] {
 
 @Suite("Crosstalk: lagged products of the raw signals and the share of a follower its louder neighbours predict")
 struct CrosstalkTests {
-    @Test("window records equal the naive Σ x_i(t)·x_j(t−τ), however the stream is cut into blocks (Swift and AVX2 loops)",
-          arguments: VectorKernels.available ? [false, true] : [false])
-    func productsMatchNaiveSums(vectorKernel: Bool) throws {
+    /// The Swift loops, the AVX2 kernel and its 512-bit form (each when the processor has it).
+    static let kernels: [(Bool, Bool)] = [(false, false)] + (VectorKernels.available ? [(true, false)] : [])
+        + (VectorKernels.wideSweepsAvailable ? [(true, true)] : [])
+
+    @Test("window records equal the naive Σ x_i(t)·x_j(t−τ), however the stream is cut into blocks (Swift, AVX2 and AVX-512 loops)",
+          arguments: kernels)
+    func productsMatchNaiveSums(vectorKernel: Bool, wideKernel: Bool) throws {
         let n = 1_000
         let signals = (0..<15).map { c in bandNoise(n, seed: UInt64(40 + c)).map { Float($0) } }
         // Group 0: channels 0, 2, 4; group 1: channels 1, 3 (any channel order); group 2: ten channels (two blocks of
         // eight lanes).
         let layout = CrosstalkLayout(groups: [[0, 2, 4], [1, 3], Array(5..<15)], rate: 500)
         #expect(layout.windowSamples == 125)
-        let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max, vectorKernel: vectorKernel)
+        let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max, vectorKernel: vectorKernel,
+                                               wideKernel: wideKernel)
         var start = 0
         for size in [7, 300, 1, 125, 250, 317] {
             let end = min(n, start + size)
@@ -61,6 +66,20 @@ struct CrosstalkTests {
                 }
             }
         }
+    }
+
+    @Test("the 512-bit kernel gives the AVX2 kernel's sums bit for bit", .enabled(if: VectorKernels.wideSweepsAvailable))
+    func wideKernelBitForBit() throws {
+        let n = 1_003
+        let signals = (0..<8).map { c in bandNoise(n, seed: UInt64(90 + c)).map { Float($0) } }
+        let layout = CrosstalkLayout(groups: [Array(0..<8), [0, 3, 5]], rate: 500)
+        func products(_ wide: Bool) throws -> CrosstalkProducts {
+            let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max, vectorKernel: true, wideKernel: wide)
+            try accumulator.add(signals)
+            return try accumulator.finish()
+        }
+        let a = try products(false), b = try products(true)
+        for g in 0..<2 { #expect(a.sums(group: g, windows: Array(0..<a.windowCount)) == b.sums(group: g, windows: Array(0..<b.windowCount))) }
     }
 
     @Test("spilled records read back the same sums as records kept in memory")

@@ -153,55 +153,67 @@ public final class CrosstalkAccumulator {
     private let sides: [SideState]
     private let vectorKernel: Bool
 
-    /// One side's running state; touched by one thread at a time.
-    final class SideState: @unchecked Sendable {
+    /// One side's running state; touched by one thread at a time (the worker conditioning the side's lanes, or the
+    /// accumulator's own parallel loop).
+    final class SideState: LaneTapSink, @unchecked Sendable {
         let rows: Int
         let width: Int
-        /// The last ``Crosstalk/maxLag`` frames of the previous block, then the current block (`width` floats each).
+        let windowSamples: Int
+        let vectorKernel: Bool
+        let wideKernel: Bool
+        /// ``Crosstalk/maxLag`` frames of history, then the current block (`width` floats each); reused.
         var frames: [Float]
         /// The current window's sums, (maxLag + 1) × rows × width.
         var sums: [Float]
         var inWindow = 0
+        /// Frames received since the accumulator last counted them.
+        var received = 0
         var records: [Float] = []
         let spill: EnvelopeSpill?
         var failure: SynkError?
 
-        init(rows: Int, spill: EnvelopeSpill?) {
+        init(rows: Int, windowSamples: Int, vectorKernel: Bool, wideKernel: Bool, spill: EnvelopeSpill?) {
             self.rows = rows
             width = (rows + 7) / 8 * 8
+            self.windowSamples = windowSamples
+            self.vectorKernel = vectorKernel
+            self.wideKernel = wideKernel
             frames = [Float](repeating: 0, count: Crosstalk.maxLag * width)
             sums = [Float](repeating: 0, count: (Crosstalk.maxLag + 1) * rows * width)
             self.spill = spill
         }
 
-        /// Takes `count` new frames written by `write` into the frame buffer after the history, and accumulates them.
-        func add(count: Int, windowSamples: Int, vectorKernel: Bool, write: (UnsafeMutablePointer<Float>) -> Void) {
-            let lag = Crosstalk.maxLag
-            let history = lag * width
-            // Keep the last maxLag frames, then the new block after them.
-            frames.withUnsafeMutableBufferPointer { f in
-                let keep = f.count - history
-                if keep > 0 { for k in 0..<history { f[k] = f[keep + k] } }
-            }
-            if frames.count != (lag + count) * width {
-                frames.removeLast(frames.count - history)
-                frames.reserveCapacity((lag + count) * width)
-                frames.append(contentsOf: repeatElement(0, count: count * width))
-            }
-            frames.withUnsafeMutableBufferPointer { f in write(f.baseAddress! + history) }
-            var t = 0
-            while t < count {
-                let span = min(count - t, windowSamples - inWindow)
-                frames.withUnsafeBufferPointer { f in
-                    sums.withUnsafeMutableBufferPointer { s in
-                        CrosstalkAccumulator.accumulate(f.baseAddress! + t * width, width: width, rows: rows, count: span,
-                                                        into: s.baseAddress!, vectorKernel: vectorKernel)
-                    }
+        func receive(_ lanes: UnsafePointer<ChannelLanes>, stride: Int, count: Int) {
+            add(count: count) { out in
+                UnsafeMutableRawPointer(out).withMemoryRebound(to: ChannelLanes.self, capacity: count) { target in
+                    for k in 0..<count { target[k] = lanes[k * stride] }
                 }
-                t += span
-                inWindow += span
-                if inWindow == windowSamples { flush() }
             }
+        }
+
+        /// Takes `count` new frames written by `write` into the frame buffer after the history, and accumulates them.
+        func add(count: Int, write: (UnsafeMutablePointer<Float>) -> Void) {
+            let history = Crosstalk.maxLag * width
+            let needed = history + count * width
+            if frames.count < needed { frames.append(contentsOf: repeatElement(0, count: needed - frames.count)) }
+            frames.withUnsafeMutableBufferPointer { f in
+                let base = f.baseAddress!
+                write(base + history)
+                var t = 0
+                while t < count {
+                    let span = min(count - t, windowSamples - inWindow)
+                    sums.withUnsafeMutableBufferPointer { s in
+                        CrosstalkAccumulator.accumulate(base + t * width, width: width, rows: rows, count: span, into: s.baseAddress!,
+                                                        vectorKernel: vectorKernel, wideKernel: wideKernel)
+                    }
+                    t += span
+                    inWindow += span
+                    if inWindow == windowSamples { flush() }
+                }
+                // The last maxLag frames become the next block's history.
+                memmove(base, base + count * width, history * MemoryLayout<Float>.stride)
+            }
+            received += count
         }
 
         /// Appends the window's products (rows × rows per lag) to the records and starts the next window.
@@ -232,14 +244,17 @@ public final class CrosstalkAccumulator {
     private var inWindow = 0
 
     /// - Parameter expectedSamples: tap samples the recording will give (for the spill decision; ≤ 0 when unknown).
+    ///   `vectorKernel`: the AVX2 kernel (else the Swift loops); `wideKernel`: its 512-bit form when the processor has
+    ///   it (the same sums bit for bit).
     public init(layout: CrosstalkLayout, expectedSamples: Int, spillThreshold: Int, spillDirectory: String? = nil,
-                vectorKernel: Bool = VectorKernels.enabled) {
+                vectorKernel: Bool = VectorKernels.enabled, wideKernel: Bool = VectorKernels.wideSweeps) {
         self.layout = layout
         self.vectorKernel = vectorKernel
         let expectedBytes = (Double(expectedSamples) / Double(layout.windowSamples) + 1) * Double(layout.recordLength * 4)
         let spill = expectedSamples <= 0 || !(expectedBytes <= Double(spillThreshold))
         sides = layout.groups.map { group in
-            SideState(rows: group.count, spill: spill ? try? EnvelopeSpill(channelCount: 1, directory: spillDirectory) : nil)
+            SideState(rows: group.count, windowSamples: layout.windowSamples, vectorKernel: vectorKernel, wideKernel: vectorKernel && wideKernel,
+                      spill: spill ? try? EnvelopeSpill(channelCount: 1, directory: spillDirectory) : nil)
         }
     }
 
@@ -247,9 +262,9 @@ public final class CrosstalkAccumulator {
     public func add(_ tap: [[Float]]) throws(SynkError) {
         let count = tap.first?.count ?? 0
         guard count > 0 else { return }
-        let groups = layout.groups, windowSamples = layout.windowSamples, vectorKernel = vectorKernel
+        let groups = layout.groups
         _ = ChannelParallel.map(sides) { side, g -> Bool in
-            side.add(count: count, windowSamples: windowSamples, vectorKernel: vectorKernel) { out in
+            side.add(count: count) { out in
                 for (i, channel) in groups[g].enumerated() {
                     tap[channel].withUnsafeBufferPointer { x in
                         for t in 0..<count { out[t * side.width + i] = x[t] }
@@ -258,7 +273,19 @@ public final class CrosstalkAccumulator {
             }
             return true
         }
-        try advance(count)
+        try collect()
+    }
+
+    /// The sinks to give the conditioner (``MultichannelConditioner/init(_:sampleRate:channelCount:tap:laneGroups:tapSinks:)``),
+    /// one per group, with the groups of this layout as its lane groups: each side accumulates in its group's worker.
+    public var laneSinks: [any LaneTapSink] { sides }
+
+    /// Counts the frames the sides received since the last call (after each block the conditioner processed).
+    public func collect() throws(SynkError) {
+        let counts = Set(sides.map(\.received))
+        precondition(counts.count <= 1, "every side receives the same frames")
+        for side in sides { side.received = 0 }
+        try advance(counts.first ?? 0)
     }
 
     /// Adds the next tap frames of each group, as the conditioner made them (``MultichannelConditioner/takeTapFrames()``
@@ -267,16 +294,11 @@ public final class CrosstalkAccumulator {
         precondition(frames.count == sides.count && sides.allSatisfy { $0.width == 8 }, "one group of at most eight lanes per side")
         let count = frames.first?.count ?? 0
         guard count > 0 else { return }
-        let windowSamples = layout.windowSamples, vectorKernel = vectorKernel
         _ = ChannelParallel.map(sides) { side, g -> Bool in
-            side.add(count: count, windowSamples: windowSamples, vectorKernel: vectorKernel) { out in
-                frames[g].withUnsafeBytes { bytes in
-                    UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: count * 32)
-                }
-            }
+            frames[g].withUnsafeBufferPointer { side.receive($0.baseAddress!, stride: 1, count: count) }
             return true
         }
-        try advance(count)
+        try collect()
     }
 
     private func advance(_ count: Int) throws(SynkError) {
@@ -313,9 +335,13 @@ public final class CrosstalkAccumulator {
     /// kernel of `CSynkKernels` when `vectorKernel`, these Swift loops otherwise (and as its reference; they round
     /// the products and sums separately, so the two agree to single-precision rounding).
     static func accumulate(_ frames: UnsafePointer<Float>, width: Int, rows: Int, count: Int, into sums: UnsafeMutablePointer<Float>,
-                           vectorKernel: Bool) {
+                           vectorKernel: Bool, wideKernel: Bool = VectorKernels.wideSweeps) {
         let lag = Crosstalk.maxLag
         guard count > 0 else { return }
+        if vectorKernel, wideKernel, width == 8 {
+            synk_lag_products_f32x8_avx512(frames, frames, count, Int32(lag), Int32(rows), sums, width, rows * width)
+            return
+        }
         for rowBlock in stride(from: 0, to: rows, by: 8) {
             let blockRows = min(8, rows - rowBlock)
             for column in stride(from: 0, to: width, by: 8) {

@@ -66,9 +66,16 @@ public enum SynkinesisPipeline {
             Side.allCases.map { side in sides.indices.filter { sides[$0] == side } }.filter { !$0.isEmpty }
         }
         let lanesBySide = sideGroups.map { $0.allSatisfy { $0.count <= ChannelLanes.scalarCount } } ?? false
+        var accumulator: CrosstalkAccumulator?
+        if let tap, let groups = sideGroups {
+            let layout = CrosstalkLayout(groups: groups, rate: tap.rate(sampleRate: header.sampleRate))
+            accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: header.frameCount / tap.factor,
+                                               spillThreshold: spillThreshold, spillDirectory: spillDirectory)
+        }
+        // Each side's products are accumulated in the worker that conditions its lanes, as the frames are made.
         let conditioner = try MultichannelConditioner(conditioning, sampleRate: header.sampleRate, channelCount: channels.count, tap: tap,
-                                                      laneGroups: lanesBySide ? sideGroups : nil)
-        let frameTap = lanesBySide && conditioner.takeTapFrames() != nil
+                                                      laneGroups: lanesBySide ? sideGroups : nil,
+                                                      tapSinks: lanesBySide ? accumulator?.laneSinks : nil)
         let expectedEnvelopeFrames = try conditioning.outputRate(sampleRate: header.sampleRate) / header.sampleRate
             * Double(max(0, header.frameCount)) + 2
         let expectedBytes = expectedEnvelopeFrames * Double(channels.count * MemoryLayout<Float>.stride)
@@ -81,16 +88,10 @@ public enum SynkinesisPipeline {
         if spill == nil, expectedEnvelopeFrames.isFinite, expectedEnvelopeFrames < 1e9 {
             for k in envelopes.indices { envelopes[k].reserveCapacity(Int(expectedEnvelopeFrames)) }
         }
-        var accumulator: CrosstalkAccumulator?
-        if let tap, let groups = sideGroups {
-            let layout = CrosstalkLayout(groups: groups, rate: tap.rate(sampleRate: header.sampleRate))
-            accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: header.frameCount / tap.factor,
-                                               spillThreshold: spillThreshold, spillDirectory: spillDirectory)
-        }
         func append(_ blocks: [[Float]]) throws(SynkError) {
             if let accumulator {
-                if frameTap, let frames = conditioner.takeTapFrames() {
-                    try accumulator.addLaneFrames(frames)
+                if conditioner.tapsIntoSinks {
+                    try accumulator.collect()
                 } else {
                     try accumulator.add(conditioner.takeTapOutput())
                 }
