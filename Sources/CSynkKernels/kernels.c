@@ -339,72 +339,82 @@ TARGET void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff
 
 TARGET512 void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
                                               float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
-    const float *xs = x + (ptrdiff_t)maxLag * 8;
-    // Lags in pairs (τ, τ + 1) per register: the low half holds lag τ + 1 (frame t − τ − 1), the high half lag τ.
-    // Two pairs per pass over the frames: 16 accumulators, 8 broadcasts and 2 loads in flight.
-    for (int lag0 = 0; lag0 <= maxLag; lag0 += 4) {
-        int pairs = 0;
-        int first[2], single[2];
-        for (int p = 0; p < 2; p++) {
-            const int tau = lag0 + 2 * p;
-            if (tau > maxLag) break;
-            first[p] = tau;
-            single[p] = tau + 1 > maxLag;
-            pairs++;
-        }
-        __m512 acc[2][8];
-        for (int p = 0; p < pairs; p++) {
-            const int tau = first[p];
-            for (int i = 0; i < 8; i++) {
-                if (i >= rows) { acc[p][i] = _mm512_setzero_ps(); continue; }
-                const __m256 high = _mm256_loadu_ps(sums + tau * lagStride + i * rowStride);
-                const __m256 low = single[p] ? _mm256_setzero_ps() : _mm256_loadu_ps(sums + (tau + 1) * lagStride + i * rowStride);
-                acc[p][i] = _mm512_insertf32x8(_mm512_castps256_ps512(low), high, 1);
-            }
-        }
-        for (ptrdiff_t t = 0; t < count; t++) {
-            const float *row = xs + t * 8;
-            __m512 v[2];
-            for (int p = 0; p < pairs; p++) {
-                // Frames t − τ − 1 and t − τ; for a lone last lag the low half is never stored.
-                const float *at = y + ((ptrdiff_t)maxLag + t - first[p]) * 8;
-                v[p] = single[p] ? _mm512_insertf32x8(_mm512_setzero_ps(), _mm256_loadu_ps(at), 1) : _mm512_loadu_ps(at - 8);
-            }
-            if (rows == 8) {
-                for (int i = 0; i < 8; i++) {
-                    const __m512 b = _mm512_set1_ps(row[i]);
-                    for (int p = 0; p < pairs; p++) acc[p][i] = _mm512_fmadd_ps(b, v[p], acc[p][i]);
-                }
+    // Written for maxLag = 8 (nine lags) and at most eight rows; anything else takes the AVX2 kernel.
+    if (maxLag != 8 || rows > 8 || rows < 1) {
+        synk_lag_products_f32x8_avx2(x, y, 8, count, maxLag, rows, sums, rowStride, lagStride);
+        return;
+    }
+    const float *xs = x + 8 * 8;
+    // Lags 0-7 in two passes of two registers each: a register holds the lag pair (τ, τ + 1), frames t − τ − 1 (low
+    // half, lag τ + 1) and t − τ (high half, lag τ), which lie side by side in memory. Rows beyond `rows` are
+    // padding lanes (zeros): accumulated, never stored.
+    for (int pass = 0; pass < 2; pass++) {
+        const int t0 = 4 * pass;
+        __m512 a0[8], a1[8];
+        for (int i = 0; i < 8; i++) {
+            if (i < rows) {
+                a0[i] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(sums + (t0 + 1) * lagStride + i * rowStride)),
+                                           _mm256_loadu_ps(sums + t0 * lagStride + i * rowStride), 1);
+                a1[i] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(sums + (t0 + 3) * lagStride + i * rowStride)),
+                                           _mm256_loadu_ps(sums + (t0 + 2) * lagStride + i * rowStride), 1);
             } else {
-                for (int i = 0; i < rows; i++) {
-                    const __m512 b = _mm512_set1_ps(row[i]);
-                    for (int p = 0; p < pairs; p++) acc[p][i] = _mm512_fmadd_ps(b, v[p], acc[p][i]);
-                }
+                a0[i] = _mm512_setzero_ps();
+                a1[i] = _mm512_setzero_ps();
             }
         }
-        for (int p = 0; p < pairs; p++) {
-            const int tau = first[p];
-            for (int i = 0; i < rows; i++) {
-                _mm256_storeu_ps(sums + tau * lagStride + i * rowStride, _mm512_extractf32x8_ps(acc[p][i], 1));
-                if (!single[p]) _mm256_storeu_ps(sums + (tau + 1) * lagStride + i * rowStride, _mm512_castps512_ps256(acc[p][i]));
-            }
+        const float *y0 = y + (8 - t0 - 1) * 8, *y1 = y + (8 - t0 - 3) * 8;
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const __m512 v0 = _mm512_loadu_ps(y0 + t * 8), v1 = _mm512_loadu_ps(y1 + t * 8);
+            const float *row = xs + t * 8;
+#define SYNK_LAG_STEP(i) { const __m512 b = _mm512_set1_ps(row[i]); a0[i] = _mm512_fmadd_ps(b, v0, a0[i]); a1[i] = _mm512_fmadd_ps(b, v1, a1[i]); }
+            SYNK_LAG_STEP(0) SYNK_LAG_STEP(1) SYNK_LAG_STEP(2) SYNK_LAG_STEP(3)
+            SYNK_LAG_STEP(4) SYNK_LAG_STEP(5) SYNK_LAG_STEP(6) SYNK_LAG_STEP(7)
+#undef SYNK_LAG_STEP
+        }
+        for (int i = 0; i < rows; i++) {
+            _mm256_storeu_ps(sums + t0 * lagStride + i * rowStride, _mm512_extractf32x8_ps(a0[i], 1));
+            _mm256_storeu_ps(sums + (t0 + 1) * lagStride + i * rowStride, _mm512_castps512_ps256(a0[i]));
+            _mm256_storeu_ps(sums + (t0 + 2) * lagStride + i * rowStride, _mm512_extractf32x8_ps(a1[i], 1));
+            _mm256_storeu_ps(sums + (t0 + 3) * lagStride + i * rowStride, _mm512_castps512_ps256(a1[i]));
         }
     }
+    // Lag 8 alone, in 256-bit registers.
+    __m256 a[8];
+    for (int i = 0; i < 8; i++) a[i] = i < rows ? _mm256_loadu_ps(sums + 8 * lagStride + i * rowStride) : _mm256_setzero_ps();
+    for (ptrdiff_t t = 0; t < count; t++) {
+        const __m256 v = _mm256_loadu_ps(y + t * 8);
+        const float *row = xs + t * 8;
+        for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, a[i]);
+    }
+    for (int i = 0; i < rows; i++) _mm256_storeu_ps(sums + 8 * lagStride + i * rowStride, a[i]);
 }
 
 TARGET void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
                                          const float *taps, int tapCount, float *out) {
-    for (ptrdiff_t k = 0; k < count; k++) {
+    // Four outputs at a time share each tap's broadcast.
+    const ptrdiff_t step = factor * 8;
+    ptrdiff_t k = 0;
+    for (; k + 4 <= count; k += 4) {
         const float *at = frames + (first + k * factor) * 8;
-        // Two partial sums so that consecutive fused multiply-adds do not wait on each other.
-        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
-        int j = 0;
-        for (; j + 2 <= tapCount; j += 2) {
-            a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
-            b = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j + 1), _mm256_loadu_ps(at - (ptrdiff_t)(j + 1) * 8), b);
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < tapCount; j++) {
+            const __m256 h = _mm256_broadcast_ss(taps + j);
+            const float *x = at - (ptrdiff_t)j * 8;
+            a0 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x), a0);
+            a1 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + step), a1);
+            a2 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + 2 * step), a2);
+            a3 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + 3 * step), a3);
         }
-        if (j < tapCount) a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
-        _mm256_storeu_ps(out + k * 8, _mm256_add_ps(a, b));
+        _mm256_storeu_ps(out + k * 8, a0);
+        _mm256_storeu_ps(out + k * 8 + 8, a1);
+        _mm256_storeu_ps(out + k * 8 + 16, a2);
+        _mm256_storeu_ps(out + k * 8 + 24, a3);
+    }
+    for (; k < count; k++) {
+        const float *at = frames + (first + k * factor) * 8;
+        __m256 a = _mm256_setzero_ps();
+        for (int j = 0; j < tapCount; j++) a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
+        _mm256_storeu_ps(out + k * 8, a);
     }
 }
 

@@ -772,15 +772,9 @@ final class LaneConditioner {
                     } else {
                         for n in k..<kept {
                             let i = tapPhase + n * m
-                            var a = ChannelLanes.zero, b = ChannelLanes.zero
-                            var j = 0
-                            while j + 2 <= taps.count {
-                                a += taps[j] * base[i - j]
-                                b += taps[j + 1] * base[i - j - 1]
-                                j += 2
-                            }
-                            if j < taps.count { a += taps[j] * base[i - j] }
-                            out[n] = a + b
+                            var a = ChannelLanes.zero
+                            for j in 0..<taps.count { a += taps[j] * base[i - j] }
+                            out[n] = a
                         }
                     }
                 }

@@ -38,7 +38,7 @@ public enum Crosstalk {
     /// Largest lag of the stored products: every pair of regressors is at most this far apart.
     public static let maxLag = regressionLags.upperBound - regressionLags.lowerBound
     /// Window of the stored products, seconds: task segments select whole windows.
-    public static let windowSeconds = 0.25
+    public static let windowSeconds = 0.5
     /// Tap rate aimed at: the conditioning keeps every M-th band-passed sample with M the largest factor that stays
     /// at or above this (the crosstalk band then is 20 Hz to 0.4 × the tap rate).
     public static let tapMinimumRate = 500.0

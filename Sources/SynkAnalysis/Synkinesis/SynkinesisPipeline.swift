@@ -25,7 +25,7 @@ public struct ConditionedRecording: Sendable {
 ///
 /// Memory is bounded by the block size: the decimated envelopes of a long recording (at 200 Hz, 16 channels ×
 /// 1 h is 46 MB) are spilled to temporary files as they are made, and the analysis reads them back in windows;
-/// so are the crosstalk products (``CrosstalkAccumulator``, about 36 MB per hour of 8 + 8 channels).
+/// so are the crosstalk products (``CrosstalkAccumulator``, about 33 MB per hour of 8 + 8 channels).
 public enum SynkinesisPipeline {
     /// Envelopes larger than this (bytes) are spilled to temporary files while they are made: about 11 minutes of
     /// 16 channels at 200 Hz. Smaller ones stay in memory.
