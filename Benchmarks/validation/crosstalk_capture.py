@@ -32,7 +32,8 @@ def main():
     rng = np.random.default_rng(a.seed)
     n = int(fs * a.seconds)
     band = ss.butter(4, [20, 450], btype="band", fs=fs, output="sos")
-    tap = ss.butter(4, 0.4 * fs / factor, fs=fs, output="sos")
+    length = 6 * factor + 1
+    fir = ss.firwin(length, 0.4 * fs / factor, window=("kaiser", 3.4), fs=fs)
     windows = {"-1..+3": range(-1, 4), "-3..+5": range(-3, 6)}
     print(f"{'low-pass':<22} {'gain':>6}  " + "  ".join(f"unexplained {k:>7}" for k in windows))
     for zero in (False, True):
@@ -41,8 +42,8 @@ def main():
                 s = carrier(rng, n, fs)
                 lp = ss.butter(order, cutoff, fs=fs, output="sos")
                 x = ss.sosfiltfilt(lp, s) if zero else ss.sosfilt(lp, s)
-                S = ss.sosfilt(tap, ss.sosfiltfilt(band, s))[::factor]
-                X = ss.sosfilt(tap, ss.sosfiltfilt(band, x))[::factor]
+                S = np.convolve(ss.sosfiltfilt(band, s), fir)[:n][::factor]
+                X = np.convolve(ss.sosfiltfilt(band, x), fir)[:n][::factor]
                 cells = []
                 for lags in windows.values():
                     A = np.stack([np.roll(S, k) for k in lags], 1)[50:-50]

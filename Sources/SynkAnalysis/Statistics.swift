@@ -4,11 +4,22 @@ import SynkDSP
 /// Small, exact statistics used by the analyses (double precision throughout).
 public enum Statistics {
     /// Solves A·x = b for a symmetric positive semi-definite `size`×`size` matrix A (row-major) by Cholesky
-    /// factorisation, with a ridge of 1e-10 × the mean diagonal so that collinear regressors (a channel and its
-    /// own lagged copy) stay solvable. nil when A is not positive definite even then, or has a non-finite entry.
+    /// factorisation, with a ridge (a multiple of the mean diagonal: 1e-10, raised tenfold up to 1e-4 while the
+    /// factorisation fails) so that nearly collinear regressors (channels that all carry one loud source's signal)
+    /// stay solvable; a ridge of 1e-4 changes an explained power by about that fraction. nil when A is not positive
+    /// definite even then, or has a non-finite entry.
     static func solveSymmetric(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
         guard n > 0, a.count == n * n, b.count == n, a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { return nil }
-        let ridge = 1e-10 * (0..<n).reduce(0) { $0 + a[$1 * n + $1] } / Double(n)
+        let meanDiagonal = (0..<n).reduce(0) { $0 + a[$1 * n + $1] } / Double(n)
+        var relative = 1e-10
+        while relative <= 1e-4 {
+            if let x = cholesky(a, b, size: n, ridge: relative * meanDiagonal) { return x }
+            relative *= 10
+        }
+        return nil
+    }
+
+    private static func cholesky(_ a: [Double], _ b: [Double], size n: Int, ridge: Double) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {

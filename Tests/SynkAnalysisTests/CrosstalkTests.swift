@@ -121,6 +121,30 @@ struct CrosstalkTests {
         #expect(without.fraction < 0.01)
     }
 
+    @Test("louder channels that all carry one source (nearly collinear) still explain the follower's copy of it")
+    func collinearSources() throws {
+        let n = 20_000
+        let source = bandNoise(n, seed: 21).map { 40 * $0 }
+        // Three louder channels that are the source plus a trace of their own noise, and a follower that is 10 % of the
+        // source over 2 µV of its own.
+        let louder = (0..<3).map { k -> [Double] in
+            let gain = 1 + 0.1 * Double(k)
+            let trace = bandNoise(n, seed: UInt64(30 + k))
+            return (0..<n).map { i in gain * source[i] + 0.001 * trace[i] }
+        }
+        let own = bandNoise(n, seed: 25).map { 2 * $0 }
+        let follower = zip(source, own).map { 0.1 * $0 + $1 }
+        func power(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 } / Double(x.count) }
+        let expected = power(source.map { 0.1 * $0 }) / power(follower)
+        let layout = CrosstalkLayout(groups: [[0, 1, 2, 3]], rate: 500)
+        let accumulator = CrosstalkAccumulator(layout: layout, expectedSamples: n, spillThreshold: Int.max)
+        try accumulator.add(([follower] + louder).map { $0.map { Float($0) } })
+        let products = try accumulator.finish()
+        let sums = products.sums(group: 0, windows: Array(0..<products.windowCount))
+        let f = try #require(Crosstalk.estimate(follower: 0, products: sums, allowed: [0, 1, 2, 3], names: ["F", "A", "B", "C"]))
+        #expect(abs(f.fraction - expected) <= 0.03, "estimated \(f.fraction), constructed \(expected)")
+    }
+
     @Test("a copy low-passed far below the EMG band is captured only in part: the estimate is a lower bound")
     func slowLowPassIsALowerBound() throws {
         // α = 0.1 at 500 Hz: about 8 Hz, a time constant of 10 samples, longer than the +5 lags reach.

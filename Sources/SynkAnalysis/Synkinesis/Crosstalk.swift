@@ -416,10 +416,14 @@ extension Crosstalk {
             return min(1, max(0, 1 - (1 - min(1, r2)) * (n - 1) / (n - Double(p) - 1)))
         }
         var sources: [String: Double] = [:]
+        var best = 0.0
         for n in candidates {
             let share = explained([n])
+            best = max(best, share)
             if share >= 0.01 { sources[names[n], default: 0] = max(sources[names[n]] ?? 0, share) }
         }
-        return CrosstalkEstimate(fraction: explained(candidates), sources: sources, samples: products.samples)
+        // Together the sources explain at least what the best of them does alone (a regression gains by more
+        // regressors), also when their near-collinearity defeats the joint solve.
+        return CrosstalkEstimate(fraction: max(explained(candidates), best), sources: sources, samples: products.samples)
     }
 }
