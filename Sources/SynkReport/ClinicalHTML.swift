@@ -334,7 +334,7 @@ public enum ClinicalHTML {
             case .synkinesis(let result, _):
                 let method = result.parameters
                 doc.heading("Synkinesis — \(fileName(study.input.path))", level: 4)
-                doc.paragraph("Envelope \(method.envelope) at \(ClinicalFormat.fixed(method.envelopeSampleRateHz, 0)) Hz; amplitude: \(method.amplitudeMeasure); rest: \(method.restSource); correlation: \(method.correlation); cross-correlation: \(method.crossCorrelation); effective sample size: \(method.effectiveSampleSize); intervals: \(method.intervals). Flags: amplitude ratio above the Bernardes 2018 cut-offs (\(method.settings.cutoffOcularToOral) ocular→oral, \(method.settings.cutoffOralToOcular) oral→ocular); index CI wholly above 0.", className: "meta")
+                doc.paragraph("Envelope \(method.envelope) at \(ClinicalFormat.fixed(method.envelopeSampleRateHz, 0)) Hz; amplitude: \(method.amplitudeMeasure); rest: \(method.restSource); correlation: \(method.correlation); cross-correlation: \(method.crossCorrelation); effective sample size: \(method.effectiveSampleSize); intervals: \(method.intervals). Decision: \(method.decision). Crosstalk: \(method.crosstalk).", className: "meta")
                 if let conditioning = result.conditioning { blocks.append(("Filters and envelope (zero-phase)", json(conditioning))) }
                 blocks.append(("Synkinesis parameters", json(method)))
             case .nerveConduction(let result, _):

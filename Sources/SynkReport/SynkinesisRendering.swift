@@ -152,7 +152,7 @@ public enum SynkinesisRendering {
         }
         let method = result.parameters
         lines.append("")
-        lines.append("method: envelope \(method.envelope) at \(TextFormat.number(method.envelopeSampleRateHz)) Hz; max lag ±\(TextFormat.number(method.settings.maxLagSeconds * 1000)) ms (! = peak at the limit); ratio = follower RMS affected ÷ healthy (Bernardes' IEMG index); own ratio = the follower's own activity (crosstalk removed, paresis corrected) affected ÷ healthy over repetitions; * = synkinesis: the own ratio's 95 % interval above the cut-off (1.62 ocular→oral, 1.79 oral→ocular: Bernardes 2018; 1.79 other patterns); crosstalk = above the cut-off only with the neighbours' signal left in; index = r(affected) − r(healthy), 95 % CI (Zou) with Bartlett n_eff, not used by the decision")
+        lines.append("method: envelope \(method.envelope) at \(TextFormat.number(method.envelopeSampleRateHz)) Hz; max lag ±\(TextFormat.number(method.settings.maxLagSeconds * 1000)) ms (! = peak at the limit); ratio = follower RMS affected ÷ healthy (Bernardes' IEMG index); own ratio = the follower's own activity (crosstalk removed, paresis corrected) affected ÷ healthy over repetitions; * = synkinesis: the own ratio above the cut-off (1.62 ocular→oral, 1.79 oral→ocular: Bernardes 2018; 1.79 other patterns) with its 95 % interval over repetitions excluding 1; crosstalk = above the cut-off only with the neighbours' signal left in; index = r(affected) − r(healthy), 95 % CI (Zou) with Bartlett n_eff, not used by the decision")
         return lines.joined(separator: "\n") + "\n"
     }
 }

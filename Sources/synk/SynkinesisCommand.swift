@@ -24,9 +24,9 @@ extension Synk {
             the synkinetic correlation index r(affected) − r(healthy) with a 95 % CI and p (Benjamini-Hochberg \
             adjusted), the amplitude ratio affected/healthy (Bernardes' IEMG index), and one decision: \
             synkinesis, crosstalk, not_synkinetic or undetermined. Synkinesis when the follower's own activity \
-            (crosstalk removed, the affected side's weakness corrected) is larger on the affected side with a 95 % \
-            interval over repetitions above the cut-off: 1.62 ocular→oral, 1.79 oral→ocular (Bernardes 2018), \
-            1.79 for every other pattern (docs/synkinesis-decision.md).
+            (crosstalk removed, the affected side's weakness corrected), affected ÷ healthy, exceeds the cut-off \
+            (1.62 ocular→oral, 1.79 oral→ocular: Bernardes 2018; 1.79 for every other pattern) and its 95 % \
+            interval over repetitions excludes 1 (docs/synkinesis-decision.md).
 
             Tasks: the catalogue's driver, or a documented fallback when it is not recorded (snarl → LLS, else \
             NAS); an events file may name each task's driver in a `driver` column.

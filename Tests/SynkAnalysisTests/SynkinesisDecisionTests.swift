@@ -66,14 +66,31 @@ struct SynkinesisDecisionTests {
         #expect(p.decisionReason.contains("crosstalk not estimated"))
     }
 
-    @Test("a ratio above the cut-off whose interval over repetitions reaches below it: undetermined, not flagged")
+    @Test("a ratio above the cut-off whose repetitions disagree (interval reaching 1): undetermined, not flagged")
     func undetermined() throws {
         var p = Self.pair(.ZYG, .OOc)
+        // Per repetition √((9 + 191)/10) = 4.47, √(12/10) = 1.10, √(90/10) = 3.00: geometric mean 2.45, interval [0.41, 14.6].
         Self.decide(&p, Self.side([200, 12, 90], rest: 9, crosstalk: 0, .OOc), Self.side([10, 10, 10], rest: 9, crosstalk: 0, .OOc))
         #expect(p.decision == .undetermined && !p.flag)
-        #expect(try #require(p.followerOwnRatio) > 1.79)
-        #expect(try #require(p.followerOwnRatioCi95)[0] <= 1.79)
+        #expect(abs(try #require(p.followerOwnRatio) - 2.45) < 0.01)
+        #expect(try #require(p.followerOwnRatioCi95)[0] < 1)
         #expect(p.decisionRule?.id == "bernardes2018_oral_ocular")
+        #expect(p.decisionReason.contains("the repetitions disagree"))
+    }
+
+    @Test("the published cut-off applies to the ratio itself; a consistent but small excess (interval above 1, ratio below the cut-off) is not synkinesis")
+    func cutOffOnTheRatio() throws {
+        // Two repetitions: ratios 1.9 and 2.1 against 1.79 → synkinesis although t(1) makes the interval [1.0x, 3.x].
+        var two = Self.pair(.ZYG, .OOc)
+        let h = [10.0, 10.0]
+        let a = [1.9, 2.1].map { r in 10 * r * r }   // (9 + (a − 9)) / (9 + (10 − 9)) = r²
+        Self.decide(&two, Self.side(a, rest: 9, crosstalk: 0, .OOc), Self.side(h, rest: 9, crosstalk: 0, .OOc))
+        #expect(two.decision == .synkinesis)
+        #expect(try #require(two.followerOwnRatioCi95)[0] > 1 && (try #require(two.followerOwnRatioCi95)[0]) < 1.79)
+        // Ratios 1.5 and 1.6: consistent, but within the healthy limit.
+        var small = Self.pair(.ZYG, .OOc)
+        Self.decide(&small, Self.side([1.5, 1.6].map { r in 10 * r * r }, rest: 9, crosstalk: 0, .OOc), Self.side(h, rest: 9, crosstalk: 0, .OOc))
+        #expect(small.decision == .notSynkinetic)
     }
 
     @Test("no excess: not synkinetic; a pattern without a published cut-off uses the healthy asymmetry limit 1.79")

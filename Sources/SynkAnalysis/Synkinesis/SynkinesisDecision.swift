@@ -26,8 +26,12 @@ struct RepetitionRatio: Sendable {
     var interval: ConfidenceInterval?
     var repetitions: Int
 
-    /// Above `cutoff` with confidence: the interval's lower bound (the estimate itself with one repetition).
-    func exceeds(_ cutoff: Double) -> Bool { (interval?.lower ?? ratio) > cutoff }
+    /// Above `cutoff` (the published rule compares the ratio itself) and consistently larger on the affected side:
+    /// the interval over repetitions excludes 1, no asymmetry (with one repetition the ratio alone decides).
+    func exceeds(_ cutoff: Double) -> Bool { ratio > cutoff && (interval?.lower ?? ratio) > 1 }
+
+    /// Above `cutoff` but not consistently asymmetric over the repetitions.
+    func inconsistent(_ cutoff: Double) -> Bool { ratio > cutoff && !exceeds(cutoff) }
 
     var text: String {
         guard let interval else { return String(format: "%.2f (one repetition, no interval)", ratio) }
@@ -54,19 +58,19 @@ extension SynkinesisAnalysis {
             let c = parameters.cutoffOcularToOral
             return (c, DecisionRule(
                 id: "bernardes2018_ocular_oral",
-                description: "ocular→oral: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c) with its \(level) interval over repetitions wholly above it",
+                description: "ocular→oral: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)",
                 source: "\(bernardes): IEMG index cut-off 1.62 for ocular-oral synkinesis, sensitivity and specificity 100 %"))
         case .oralToOcular:
             let c = parameters.cutoffOralToOcular
             return (c, DecisionRule(
                 id: "bernardes2018_oral_ocular",
-                description: "oral→ocular: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c) with its \(level) interval over repetitions wholly above it",
+                description: "oral→ocular: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)",
                 source: "\(bernardes): IEMG index cut-off 1.79 for oral-ocular synkinesis, sensitivity 93.3 %, specificity 95.9 %"))
         case .other:
             let c = parameters.cutoffOtherPatterns
             return (c, DecisionRule(
                 id: "healthy_asymmetry_limit",
-                description: "patterns without a published cut-off (platysma, mentalis, brow, within a region): the follower's own-activity ratio affected ÷ healthy exceeds \(c), the larger of Bernardes' cut-offs and the upper limit of healthy side-to-side asymmetry, with its \(level) interval over repetitions wholly above it",
+                description: "patterns without a published cut-off (platysma, mentalis, brow, within a region): the follower's own-activity ratio affected ÷ healthy exceeds \(c), the larger of Bernardes' cut-offs and the upper limit of healthy side-to-side asymmetry, and its \(level) interval over repetitions excludes 1",
                 source: "\(bernardes) (cut-off 1.79, the larger of the two); \(kim): in 154 healthy people the 5th percentile of the lower ÷ higher side RMS is about 0.58 for frontalis and 0.55 for orbicularis oris (higher ÷ lower 1.73 and 1.80; 2.4 for zygomaticus)"))
         }
     }
@@ -97,10 +101,10 @@ extension SynkinesisAnalysis {
 
     /// Decides a pair (``SynkinesisDecision``) and writes the sentence, the rule and the ratios into it.
     ///
-    /// With the affected side stated: synkinesis when the own-activity ratio's interval lies above the cut-off;
-    /// crosstalk when the ratio with crosstalk left in does but the own-activity ratio is not even above the
-    /// cut-off; undetermined when the own-activity ratio is above the cut-off but its interval reaches below; not
-    /// synkinetic otherwise. Without a stated side (a control, or unknown), the
+    /// With the affected side stated: synkinesis when the own-activity ratio exceeds the cut-off and its interval
+    /// over repetitions excludes 1; crosstalk when the ratio with crosstalk left in does so but the own-activity ratio
+    /// is not above the cut-off; undetermined when the own-activity ratio is above the cut-off but its interval reaches
+    /// 1 (the repetitions disagree); not synkinetic otherwise. Without a stated side (a control, or unknown), the
     /// larger of left ÷ right and right ÷ left is judged the same way, without paresis correction, and a flag says
     /// so. No side comparison: undetermined.
     static func decide(_ pair: inout SynkinesisPair, inputs: DecisionInputs, parameters: SynkinesisParameters) {
@@ -156,8 +160,8 @@ extension SynkinesisAnalysis {
         } else if inputs.crosstalkEstimated, total.exceeds(cutoff), own.ratio <= cutoff {
             let sources = (stated ? affected.crosstalk : max(affected.crosstalk ?? 0, healthy.crosstalk ?? 0)).map { String(format: "%.0f %%", 100 * $0) } ?? "much"
             settle(.crosstalk, "\(prefix)\(follower) ratio \(total.text) exceeds \(cutoff) only with crosstalk: \(sources) of its power on the affected side is its neighbours' signal; its own-activity ratio is \(own.text) (\(pattern), \(ruleName))", rule: rule)
-        } else if own.ratio > cutoff {
-            settle(.undetermined, "\(prefix)\(follower) own-activity ratio \(own.text) is above \(cutoff) but its interval over \(own.repetitions) repetitions reaches below it (\(pattern), \(ruleName))\(detail)", rule: rule)
+        } else if own.inconsistent(cutoff) {
+            settle(.undetermined, "\(prefix)\(follower) own-activity ratio \(own.text) is above \(cutoff) but its interval over \(own.repetitions) repetitions reaches 1: the repetitions disagree (\(pattern), \(ruleName))\(detail)", rule: rule)
         } else {
             settle(.notSynkinetic, "\(prefix)\(follower) own-activity ratio \(own.text) ≤ \(cutoff) (\(pattern), \(ruleName))\(detail)", rule: rule)
         }
@@ -165,6 +169,6 @@ extension SynkinesisAnalysis {
 
     /// The decision method for the result's parameters.
     static func decisionMethod(_ p: SynkinesisParameters) -> String {
-        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by the side's paresis factor), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the interval lies above the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)); crosstalk when only the same ratio without crosstalk removal does; undetermined when the ratio is above the cut-off but its interval is not; see docs/synkinesis-decision.md"
+        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by the side's paresis factor), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the ratio exceeds the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)) and its interval excludes 1; crosstalk when only the same ratio without crosstalk removal does; undetermined when the ratio is above the cut-off but its interval reaches 1; see docs/synkinesis-decision.md"
     }
 }
