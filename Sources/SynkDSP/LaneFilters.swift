@@ -44,10 +44,13 @@ final class SpecialisedLaneFilter<Scalar: LaneScalar>: LaneFiltering {
     func finish(into output: LaneFrames<ChannelLanes>) { filter.finish(into: output) }
 }
 
-/// Receives a lane group's ``RawTap`` frames inside the worker that conditions the group (so its work runs on that
-/// group's core and nothing is copied to an intermediate array). Frame k is at `frames + k·stride`.
+/// Receives a lane group's ``RawTap`` frames inside the worker that conditions the group, so that its work runs on
+/// that group's core: the tap writes `count` frames into the room ``reserve(_:)`` gives, then calls ``commit(_:)``.
 public protocol LaneTapSink: AnyObject, Sendable {
-    func receive(_ frames: UnsafePointer<ChannelLanes>, stride: Int, count: Int)
+    /// Room for `count` frames of eight floats, valid until ``commit(_:)``.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float>
+    /// The `count` frames just written.
+    func commit(_ count: Int)
 }
 
 /// A streaming lane filter: one output frame per input frame, after some latency.
@@ -720,7 +723,8 @@ final class LaneConditioner {
     }
 
     /// The tap: the band-passed frames through the FIR low-pass, computed only at every M-th frame counted from the
-    /// first frame of the recording (the taps' history carried across passes); to the sink, or kept for the caller.
+    /// first frame of the recording (the taps' history carried across passes); into the sink's room, or kept for the
+    /// caller.
     private func takeTap(_ stage: LaneFrames<ChannelLanes>, finishing: Bool) {
         guard let tap else { return }
         defer {
@@ -731,70 +735,73 @@ final class LaneConditioner {
         }
         let m = tap.factor, count = stage.count
         let kept = tapPhase < count ? (count - 1 - tapPhase) / m + 1 : 0
-        let base = stage.base
-        if tapTaps.isEmpty {
-            if kept > 0 {
-                if let tapSink {
-                    tapSink.receive(UnsafePointer(base + tapPhase), stride: m, count: kept)
-                } else {
-                    var i = tapPhase
-                    for _ in 0..<kept { tapFrames.append(base[i]); i += m }
+        let base = UnsafePointer(stage.base)
+        if kept > 0 {
+            if let tapSink {
+                tapSink.reserve(kept).withMemoryRebound(to: ChannelLanes.self, capacity: kept) { room in
+                    fillTap(UnsafeMutableBufferPointer(start: room, count: kept), from: base, count: count, factor: m)
                 }
-            }
-            tapPhase = tapPhase + kept * m - count
-            return
-        }
-        let h = tapHistory.count
-        if tapOutputs.count < kept { tapOutputs = Array(repeating: .zero, count: kept) }
-        tapOutputs.withUnsafeMutableBufferPointer { out in
-            tapHistory.withUnsafeBufferPointer { history in
-                tapTaps.withUnsafeBufferPointer { taps in
-                    // Outputs whose taps reach back into the stage before, from its kept frames.
-                    var k = 0
-                    while k < kept, tapPhase + k * m < h {
-                        let i = tapPhase + k * m
-                        var sum = ChannelLanes.zero
-                        for j in 0..<taps.count {
-                            let x = j <= i ? base[i - j] : history[h - (j - i)]
-                            sum += taps[j] * x
-                        }
-                        out[k] = sum
-                        k += 1
-                    }
-                    guard k < kept else { return }
-                    let first = tapPhase + k * m
-                    if VectorKernels.enabled {
-                        UnsafeRawPointer(base).withMemoryRebound(to: Float.self, capacity: 8 * count) { frames in
-                            UnsafeMutableRawPointer(out.baseAddress! + k).withMemoryRebound(to: Float.self, capacity: 8 * (kept - k)) { target in
-                                synk_fir_decimate_f32x8_avx2(frames, first, kept - k, m, taps.baseAddress!, Int32(taps.count), target)
-                            }
-                        }
-                    } else {
-                        for n in k..<kept {
-                            let i = tapPhase + n * m
-                            var a = ChannelLanes.zero
-                            for j in 0..<taps.count { a += taps[j] * base[i - j] }
-                            out[n] = a
-                        }
-                    }
+                tapSink.commit(kept)
+            } else {
+                if tapOutputs.count < kept { tapOutputs = Array(repeating: .zero, count: kept) }
+                tapOutputs.withUnsafeMutableBufferPointer { out in
+                    fillTap(UnsafeMutableBufferPointer(rebasing: out[0..<kept]), from: base, count: count, factor: m)
                 }
+                tapFrames.append(contentsOf: tapOutputs[0..<kept])
             }
         }
         // The last taps − 1 frames (of the history followed by this stage) for the next pass.
+        let h = tapHistory.count
         if count >= h {
             for j in 0..<h { tapHistory[j] = base[count - h + j] }
         } else if h > 0 {
             tapHistory.removeFirst(count)
             for j in 0..<count { tapHistory.append(base[j]) }
         }
-        if kept > 0 {
-            if let tapSink {
-                tapOutputs.withUnsafeBufferPointer { tapSink.receive($0.baseAddress!, stride: 1, count: kept) }
-            } else {
-                tapFrames.append(contentsOf: tapOutputs[0..<kept])
+        tapPhase = tapPhase + kept * m - count
+    }
+
+    /// Writes the tap's outputs of one stage of `count` frames into `out` (its count is the number kept).
+    private func fillTap(_ out: UnsafeMutableBufferPointer<ChannelLanes>, from base: UnsafePointer<ChannelLanes>, count: Int, factor m: Int) {
+        let kept = out.count
+        if tapTaps.isEmpty {
+            for k in 0..<kept { out[k] = base[tapPhase + k * m] }
+            return
+        }
+        let h = tapHistory.count
+        let phase = tapPhase
+        tapHistory.withUnsafeBufferPointer { history in
+            tapTaps.withUnsafeBufferPointer { taps in
+                // Outputs whose taps reach back into the stage before, from its kept frames.
+                var k = 0
+                while k < kept, phase + k * m < h {
+                    let i = phase + k * m
+                    var sum = ChannelLanes.zero
+                    for j in 0..<taps.count {
+                        let x = j <= i ? base[i - j] : history[h - (j - i)]
+                        sum += taps[j] * x
+                    }
+                    out[k] = sum
+                    k += 1
+                }
+                guard k < kept else { return }
+                let first = phase + k * m
+                if VectorKernels.enabled {
+                    UnsafeRawPointer(base).withMemoryRebound(to: Float.self, capacity: 8 * count) { frames in
+                        UnsafeMutableRawPointer(out.baseAddress! + k).withMemoryRebound(to: Float.self, capacity: 8 * (kept - k)) { target in
+                            synk_fir_decimate_f32x8_avx2(frames, first, kept - k, m, taps.baseAddress!, Int32(taps.count), target)
+                        }
+                    }
+                } else {
+                    for n in k..<kept {
+                        let i = phase + n * m
+                        var a = ChannelLanes.zero
+                        for j in 0..<taps.count { a += taps[j] * base[i - j] }
+                        out[n] = a
+                    }
+                }
             }
         }
-        tapPhase = tapPhase + kept * m - count
     }
 
     /// Frames `phase`, `phase + M`, … of `frames`, one array per channel.

@@ -161,8 +161,9 @@ public final class CrosstalkAccumulator {
         let windowSamples: Int
         let vectorKernel: Bool
         let wideKernel: Bool
-        /// ``Crosstalk/maxLag`` frames of history, then the current block (`width` floats each); reused.
-        var frames: [Float]
+        /// ``Crosstalk/maxLag`` frames of history, then room for a block (`width` floats each); grows, never shrinks.
+        private var frames: UnsafeMutablePointer<Float>
+        private var capacity: Int
         /// The current window's sums, (maxLag + 1) × rows × width.
         var sums: [Float]
         var inWindow = 0
@@ -178,41 +179,50 @@ public final class CrosstalkAccumulator {
             self.windowSamples = windowSamples
             self.vectorKernel = vectorKernel
             self.wideKernel = wideKernel
-            frames = [Float](repeating: 0, count: Crosstalk.maxLag * width)
+            capacity = (Crosstalk.maxLag + 1024) * width
+            frames = .allocate(capacity: capacity)
+            frames.initialize(repeating: 0, count: capacity)
             sums = [Float](repeating: 0, count: (Crosstalk.maxLag + 1) * rows * width)
             self.spill = spill
         }
 
-        func receive(_ lanes: UnsafePointer<ChannelLanes>, stride: Int, count: Int) {
-            add(count: count) { out in
-                UnsafeMutableRawPointer(out).withMemoryRebound(to: ChannelLanes.self, capacity: count) { target in
-                    for k in 0..<count { target[k] = lanes[k * stride] }
-                }
-            }
-        }
+        deinit { frames.deallocate() }
 
-        /// Takes `count` new frames written by `write` into the frame buffer after the history, and accumulates them.
-        func add(count: Int, write: (UnsafeMutablePointer<Float>) -> Void) {
+        /// Room for `count` frames after the history (eight-row sides: a frame is eight floats).
+        func reserve(_ count: Int) -> UnsafeMutablePointer<Float> { room(count) }
+
+        func commit(_ count: Int) { accumulate(count) }
+
+        /// Room for `count` frames of `width` floats after the history.
+        func room(_ count: Int) -> UnsafeMutablePointer<Float> {
             let history = Crosstalk.maxLag * width
             let needed = history + count * width
-            if frames.count < needed { frames.append(contentsOf: repeatElement(0, count: needed - frames.count)) }
-            frames.withUnsafeMutableBufferPointer { f in
-                let base = f.baseAddress!
-                write(base + history)
-                var t = 0
-                while t < count {
-                    let span = min(count - t, windowSamples - inWindow)
-                    sums.withUnsafeMutableBufferPointer { s in
-                        CrosstalkAccumulator.accumulate(base + t * width, width: width, rows: rows, count: span, into: s.baseAddress!,
-                                                        vectorKernel: vectorKernel, wideKernel: wideKernel)
-                    }
-                    t += span
-                    inWindow += span
-                    if inWindow == windowSamples { flush() }
-                }
-                // The last maxLag frames become the next block's history.
-                memmove(base, base + count * width, history * MemoryLayout<Float>.stride)
+            if needed > capacity {
+                let larger = UnsafeMutablePointer<Float>.allocate(capacity: needed)
+                larger.initialize(repeating: 0, count: needed)
+                larger.update(from: frames, count: history)
+                frames.deallocate()
+                frames = larger
+                capacity = needed
             }
+            return frames + history
+        }
+
+        /// Accumulates the `count` frames written after the history; keeps the last maxLag as the next history.
+        func accumulate(_ count: Int) {
+            let history = Crosstalk.maxLag * width
+            var t = 0
+            while t < count {
+                let span = min(count - t, windowSamples - inWindow)
+                sums.withUnsafeMutableBufferPointer { s in
+                    CrosstalkAccumulator.accumulate(frames + t * width, width: width, rows: rows, count: span, into: s.baseAddress!,
+                                                    vectorKernel: vectorKernel, wideKernel: wideKernel)
+                }
+                t += span
+                inWindow += span
+                if inWindow == windowSamples { flush() }
+            }
+            memmove(frames, frames + count * width, history * MemoryLayout<Float>.stride)
             received += count
         }
 
@@ -264,13 +274,14 @@ public final class CrosstalkAccumulator {
         guard count > 0 else { return }
         let groups = layout.groups
         _ = ChannelParallel.map(sides) { side, g -> Bool in
-            side.add(count: count) { out in
-                for (i, channel) in groups[g].enumerated() {
-                    tap[channel].withUnsafeBufferPointer { x in
-                        for t in 0..<count { out[t * side.width + i] = x[t] }
-                    }
+            let out = side.room(count)
+            for t in 0..<(count * side.width) { out[t] = 0 }
+            for (i, channel) in groups[g].enumerated() {
+                tap[channel].withUnsafeBufferPointer { x in
+                    for t in 0..<count { out[t * side.width + i] = x[t] }
                 }
             }
+            side.accumulate(count)
             return true
         }
         try collect()
@@ -295,7 +306,11 @@ public final class CrosstalkAccumulator {
         let count = frames.first?.count ?? 0
         guard count > 0 else { return }
         _ = ChannelParallel.map(sides) { side, g -> Bool in
-            frames[g].withUnsafeBufferPointer { side.receive($0.baseAddress!, stride: 1, count: count) }
+            let room = side.reserve(count)
+            frames[g].withUnsafeBytes { bytes in
+                UnsafeMutableRawPointer(room).copyMemory(from: bytes.baseAddress!, byteCount: count * MemoryLayout<ChannelLanes>.stride)
+            }
+            side.commit(count)
             return true
         }
         try collect()
