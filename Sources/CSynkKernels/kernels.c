@@ -311,6 +311,113 @@ TARGET void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_
     for (; k < lags; k++) sums[k] = synk_dot_f64_avx2(x, y + k, count);
 }
 
+TARGET void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                         float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    for (int tau = 0; tau <= maxLag; tau++) {
+        // One lag at a time: its rows' accumulators stay in registers through the whole count.
+        __m256 acc[8];
+        float *out = sums + tau * lagStride;
+        for (int i = 0; i < 8; i++) acc[i] = i < rows ? _mm256_loadu_ps(out + i * rowStride) : _mm256_setzero_ps();
+        const float *xs = x + (ptrdiff_t)maxLag * stride;
+        const float *ys = y + (ptrdiff_t)(maxLag - tau) * stride;
+        if (rows == 8) {
+            for (ptrdiff_t t = 0; t < count; t++) {
+                const __m256 v = _mm256_loadu_ps(ys + t * stride);
+                const float *row = xs + t * stride;
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, acc[i]);
+            }
+        } else {
+            for (ptrdiff_t t = 0; t < count; t++) {
+                const __m256 v = _mm256_loadu_ps(ys + t * stride);
+                const float *row = xs + t * stride;
+                for (int i = 0; i < rows; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, acc[i]);
+            }
+        }
+        for (int i = 0; i < rows; i++) _mm256_storeu_ps(out + i * rowStride, acc[i]);
+    }
+}
+
+TARGET512 void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
+                                              float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    // Written for maxLag = 8 (nine lags) and at most eight rows; anything else takes the AVX2 kernel.
+    if (maxLag != 8 || rows > 8 || rows < 1) {
+        synk_lag_products_f32x8_avx2(x, y, 8, count, maxLag, rows, sums, rowStride, lagStride);
+        return;
+    }
+    const float *xs = x + 8 * 8;
+    // Lags 0-7 in two passes of two registers each: a register holds the lag pair (τ, τ + 1), frames t − τ − 1 (low
+    // half, lag τ + 1) and t − τ (high half, lag τ), which lie side by side in memory. Rows beyond `rows` are
+    // padding lanes (zeros): accumulated, never stored.
+    for (int pass = 0; pass < 2; pass++) {
+        const int t0 = 4 * pass;
+        __m512 a0[8], a1[8];
+        for (int i = 0; i < 8; i++) {
+            if (i < rows) {
+                a0[i] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(sums + (t0 + 1) * lagStride + i * rowStride)),
+                                           _mm256_loadu_ps(sums + t0 * lagStride + i * rowStride), 1);
+                a1[i] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(sums + (t0 + 3) * lagStride + i * rowStride)),
+                                           _mm256_loadu_ps(sums + (t0 + 2) * lagStride + i * rowStride), 1);
+            } else {
+                a0[i] = _mm512_setzero_ps();
+                a1[i] = _mm512_setzero_ps();
+            }
+        }
+        const float *y0 = y + (8 - t0 - 1) * 8, *y1 = y + (8 - t0 - 3) * 8;
+        for (ptrdiff_t t = 0; t < count; t++) {
+            const __m512 v0 = _mm512_loadu_ps(y0 + t * 8), v1 = _mm512_loadu_ps(y1 + t * 8);
+            const float *row = xs + t * 8;
+#define SYNK_LAG_STEP(i) { const __m512 b = _mm512_set1_ps(row[i]); a0[i] = _mm512_fmadd_ps(b, v0, a0[i]); a1[i] = _mm512_fmadd_ps(b, v1, a1[i]); }
+            SYNK_LAG_STEP(0) SYNK_LAG_STEP(1) SYNK_LAG_STEP(2) SYNK_LAG_STEP(3)
+            SYNK_LAG_STEP(4) SYNK_LAG_STEP(5) SYNK_LAG_STEP(6) SYNK_LAG_STEP(7)
+#undef SYNK_LAG_STEP
+        }
+        for (int i = 0; i < rows; i++) {
+            _mm256_storeu_ps(sums + t0 * lagStride + i * rowStride, _mm512_extractf32x8_ps(a0[i], 1));
+            _mm256_storeu_ps(sums + (t0 + 1) * lagStride + i * rowStride, _mm512_castps512_ps256(a0[i]));
+            _mm256_storeu_ps(sums + (t0 + 2) * lagStride + i * rowStride, _mm512_extractf32x8_ps(a1[i], 1));
+            _mm256_storeu_ps(sums + (t0 + 3) * lagStride + i * rowStride, _mm512_castps512_ps256(a1[i]));
+        }
+    }
+    // Lag 8 alone, in 256-bit registers.
+    __m256 a[8];
+    for (int i = 0; i < 8; i++) a[i] = i < rows ? _mm256_loadu_ps(sums + 8 * lagStride + i * rowStride) : _mm256_setzero_ps();
+    for (ptrdiff_t t = 0; t < count; t++) {
+        const __m256 v = _mm256_loadu_ps(y + t * 8);
+        const float *row = xs + t * 8;
+        for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(row + i), v, a[i]);
+    }
+    for (int i = 0; i < rows; i++) _mm256_storeu_ps(sums + 8 * lagStride + i * rowStride, a[i]);
+}
+
+TARGET void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
+                                         const float *taps, int tapCount, float *out) {
+    // Four outputs at a time share each tap's broadcast.
+    const ptrdiff_t step = factor * 8;
+    ptrdiff_t k = 0;
+    for (; k + 4 <= count; k += 4) {
+        const float *at = frames + (first + k * factor) * 8;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < tapCount; j++) {
+            const __m256 h = _mm256_broadcast_ss(taps + j);
+            const float *x = at - (ptrdiff_t)j * 8;
+            a0 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x), a0);
+            a1 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + step), a1);
+            a2 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + 2 * step), a2);
+            a3 = _mm256_fmadd_ps(h, _mm256_loadu_ps(x + 3 * step), a3);
+        }
+        _mm256_storeu_ps(out + k * 8, a0);
+        _mm256_storeu_ps(out + k * 8 + 8, a1);
+        _mm256_storeu_ps(out + k * 8 + 16, a2);
+        _mm256_storeu_ps(out + k * 8 + 24, a3);
+    }
+    for (; k < count; k++) {
+        const float *at = frames + (first + k * factor) * 8;
+        __m256 a = _mm256_setzero_ps();
+        for (int j = 0; j < tapCount; j++) a = _mm256_fmadd_ps(_mm256_broadcast_ss(taps + j), _mm256_loadu_ps(at - (ptrdiff_t)j * 8), a);
+        _mm256_storeu_ps(out + k * 8, a);
+    }
+}
+
 // Transposes the 8×8 block r[0..7] (rows) in place into columns.
 TARGET static inline void transpose8(__m256 r[8]) {
     const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -464,6 +571,24 @@ int synk_kernels_use_avx512(void) { return 0; }
 
 void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums) {
     (void)x; (void)y; (void)count; (void)lags; (void)sums;
+    __builtin_trap();
+}
+
+void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                  float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    (void)x; (void)y; (void)stride; (void)count; (void)maxLag; (void)rows; (void)sums; (void)rowStride; (void)lagStride;
+    __builtin_trap();
+}
+
+void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
+                                    float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride) {
+    (void)x; (void)y; (void)count; (void)maxLag; (void)rows; (void)sums; (void)rowStride; (void)lagStride;
+    __builtin_trap();
+}
+
+void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
+                                  const float *taps, int tapCount, float *out) {
+    (void)frames; (void)first; (void)count; (void)factor; (void)taps; (void)tapCount; (void)out;
     __builtin_trap();
 }
 

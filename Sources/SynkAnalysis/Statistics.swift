@@ -3,6 +3,51 @@ import SynkDSP
 
 /// Small, exact statistics used by the analyses (double precision throughout).
 public enum Statistics {
+    /// Solves A·x = b for a symmetric positive semi-definite `size`×`size` matrix A (row-major) by Cholesky
+    /// factorisation, with a ridge (a multiple of the mean diagonal: 1e-10, raised tenfold up to 1e-4 while the
+    /// factorisation fails) so that nearly collinear regressors (channels that all carry one loud source's signal)
+    /// stay solvable; a ridge of 1e-4 changes an explained power by about that fraction. nil when A is not positive
+    /// definite even then, or has a non-finite entry.
+    static func solveSymmetric(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
+        guard n > 0, a.count == n * n, b.count == n, a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { return nil }
+        let meanDiagonal = (0..<n).reduce(0) { $0 + a[$1 * n + $1] } / Double(n)
+        var relative = 1e-10
+        while relative <= 1e-4 {
+            if let x = cholesky(a, b, size: n, ridge: relative * meanDiagonal) { return x }
+            relative *= 10
+        }
+        return nil
+    }
+
+    private static func cholesky(_ a: [Double], _ b: [Double], size n: Int, ridge: Double) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i * n + j] + (i == j ? ridge : 0)
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard sum > 0 else { return nil }
+                    l[i * n + i] = sum.squareRoot()
+                } else {
+                    l[i * n + j] = sum / l[j * n + j]
+                }
+            }
+        }
+        var y = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var sum = b[i]
+            for k in 0..<i { sum -= l[i * n + k] * y[k] }
+            y[i] = sum / l[i * n + i]
+        }
+        var x = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var sum = y[i]
+            for k in (i + 1)..<n { sum -= l[k * n + i] * x[k] }
+            x[i] = sum / l[i * n + i]
+        }
+        return x
+    }
+
     /// Standard normal cumulative distribution Φ(x).
     public static func normalCDF(_ x: Double) -> Double {
         0.5 * erfc(-x / 2.0.squareRoot())
@@ -304,5 +349,90 @@ extension Statistics {
         let se = (1 / (effectiveN1 - 3) + 1 / (effectiveN2 - 3)).squareRoot()
         let z = (fisherZ(r1) - fisherZ(r2)) / se
         return CorrelationDifference(difference: d, interval: ConfidenceInterval(lower: lower, upper: upper), p: twoSidedP(z: z))
+    }
+}
+
+extension Statistics {
+    /// The regularised incomplete beta function I_x(a, b) (continued fraction by Lentz's method, as in Numerical
+    /// Recipes §6.4; relative error ~1e-14).
+    static func incompleteBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
+        guard x > 0 else { return 0 }
+        guard x < 1 else { return 1 }
+        let logGammas: Double = lgamma(a + b) - lgamma(a) - lgamma(b)
+        let logPowers: Double = a * log(x) + b * log(1 - x)
+        let front = exp(logGammas + logPowers)
+        if x > (a + 1) / (a + b + 2) { return 1 - incompleteBeta(1 - x, b, a) }
+        let tiny = 1e-300
+        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var f = d
+        for m in 1...300 {
+            let m = Double(m)
+            var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            d = 1 + numerator * d; if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            f *= d * c
+            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            d = 1 + numerator * d; if abs(d) < tiny { d = tiny }
+            c = 1 + numerator / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let delta = d * c
+            f *= delta
+            if abs(delta - 1) < 1e-15 { break }
+        }
+        return front * f / a
+    }
+
+    /// Student's t cumulative distribution with `degrees` degrees of freedom.
+    public static func studentTCDF(_ t: Double, degrees: Double) -> Double {
+        let tail = 0.5 * incompleteBeta(degrees / (degrees + t * t), degrees / 2, 0.5)
+        return t >= 0 ? 1 - tail : tail
+    }
+
+    /// Student's t quantile for 0 < p < 1 (bisection on ``studentTCDF(_:degrees:)`` to 1e-12).
+    public static func studentTQuantile(_ p: Double, degrees: Double) -> Double {
+        precondition(p > 0 && p < 1 && degrees > 0, "quantile needs 0 < p < 1 and positive degrees of freedom")
+        if p == 0.5 { return 0 }
+        var lower = -1.0, upper = 1.0
+        while studentTCDF(lower, degrees: degrees) > p { lower *= 2 }
+        while studentTCDF(upper, degrees: degrees) < p { upper *= 2 }
+        for _ in 0..<200 {
+            let middle = (lower + upper) / 2
+            if studentTCDF(middle, degrees: degrees) < p { lower = middle } else { upper = middle }
+            if upper - lower < 1e-12 * max(1, abs(middle)) { break }
+        }
+        return (lower + upper) / 2
+    }
+
+    /// Benjamini-Hochberg (1995, J R Stat Soc B 57:289-300) adjusted p-values, in the order given: the false
+    /// discovery rate at which each hypothesis would just be rejected among all of them.
+    public static func benjaminiHochberg(_ p: [Double]) -> [Double] {
+        let m = p.count
+        guard m > 0 else { return [] }
+        let order = p.indices.sorted { p[$0] < p[$1] }
+        var adjusted = [Double](repeating: 1, count: m)
+        var running = 1.0
+        for rank in stride(from: m, through: 1, by: -1) {
+            let index = order[rank - 1]
+            running = min(running, p[index] * Double(m) / Double(rank))
+            adjusted[index] = min(1, running)
+        }
+        return adjusted
+    }
+
+    /// A confidence interval of a ratio from per-repetition ratios: the geometric mean and the t-interval of the
+    /// mean log ratio (n − 1 degrees of freedom). With one repetition the interval is nil.
+    public static func geometricMeanInterval(_ ratios: [Double], level: Double) -> (mean: Double, interval: ConfidenceInterval?)? {
+        let logs = ratios.filter { $0 > 0 && $0.isFinite }.map { log($0) }
+        guard !logs.isEmpty, logs.count == ratios.count else { return nil }
+        let n = Double(logs.count)
+        let mean = logs.reduce(0, +) / n
+        guard logs.count >= 2 else { return (exp(mean), nil) }
+        let variance = logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        let half = studentTQuantile(0.5 + level / 2, degrees: n - 1) * (variance / n).squareRoot()
+        // A hugely scattered ratio keeps finite bounds (JSON holds no infinity).
+        return (exp(mean), ConfidenceInterval(lower: exp(mean - half), upper: min(Double.greatestFiniteMagnitude, exp(mean + half))))
     }
 }

@@ -14,15 +14,23 @@ extension SynkCommand {
             discussion: """
             For each task (from --events, BIDS events.tsv, HDF5 /events or EDF+ annotations; detected from \
             activation bursts when none are given) and each driver → follower pair, on each side: envelope \
-            correlation r, peak cross-correlation and lag, follower RMS, active time and co-activation. Per pair: \
-            the synkinetic correlation index r(affected) − r(healthy) with a 95 % CI and p from Fisher's z with \
-            Bartlett's effective sample size, and the amplitude ratio affected/healthy flagged against the \
-            published cut-offs (1.62 ocular→oral, 1.79 oral→ocular; Bernardes 2018).
+            correlation r, peak cross-correlation and lag, follower RMS, active time, co-activation, and the \
+            follower's crosstalk (the share of its power its louder neighbours' raw signals predict). Per pair: \
+            the synkinetic correlation index r(affected) − r(healthy) with a 95 % CI and p (Benjamini-Hochberg \
+            adjusted), the amplitude ratio affected/healthy (Bernardes' IEMG index), and one decision: \
+            synkinesis, crosstalk, not_synkinetic or undetermined. Synkinesis when the follower's own activity \
+            (crosstalk removed, the affected side's weakness corrected), affected ÷ healthy, exceeds the cut-off \
+            (1.62 ocular→oral, 1.79 oral→ocular: Bernardes 2018; 1.79 for every other pattern) and its 95 % \
+            interval over repetitions excludes 1 (docs/synkinesis-decision.md).
 
+            Tasks: the catalogue's driver, or a documented fallback when it is not recorded (snarl → LLS, else \
+            NAS); an events file may name each task's driver in a `driver` column.
             Montage (channel → muscle and side), in order: --montage (JSON or BIDS channels.tsv), BIDS sidecars, \
             channel metadata in the file, labels such as OOc-L, ZYG_R, "orbicularis oculi left".
-            Channels failing a quality check (flat, clipped, NaN gaps, mains-dominated) are excluded and the \
-            output says why; the exit status is then 1.
+            Channels failing a quality check (flat, clipped, NaN gaps, saturated, extreme noise, a disconnected \
+            electrode) are excluded, named at the top of the output with the reason; the exit status is then 1. \
+            Mains dominance alone (a quiet muscle with a few µV of hum) is information: the channel is kept, and a \
+            mains notch comb is added when it shows in the first block (--no-automatic-notch to keep it off).
 
             \(MuscleGlossary.text)
 
@@ -89,12 +97,16 @@ struct SynkinesisOptions: ParsableArguments {
     @Option(name: .customLong("max-lag"), help: ArgumentHelp("Largest follower lag searched by the cross-correlation (e.g. 100ms).", valueName: "TIME"))
     var maxLag = "100ms"
 
+    @Flag(name: .customLong("no-automatic-notch"), help: "Never add a mains notch unasked (by default a comb is added when mains dominates a montage channel in the first block, and the output says so).")
+    var noAutomaticNotch = false
+
     /// The conditioning and analysis parameters these options describe.
     func conditioningAndParameters() throws(SynkError) -> (ConditioningDescription, SynkinesisParameters) {
         var parameters = SynkinesisParameters()
         let lag = try DurationText.seconds(maxLag, option: "--max-lag")
         guard lag >= 0 else { throw .usage("--max-lag must not be negative, not '\(maxLag)'") }
         parameters.maxLagSeconds = lag
+        parameters.automaticNotch = !noAutomaticNotch
         guard envelopeRate.isFinite, envelopeRate > 0 else { throw .usage("--envelope-rate must be a positive number of Hz") }
         let mains = try notch.map { text throws(SynkError) in try MainsFilter(parsing: text) }
         let conditioning = ConditioningDescription(

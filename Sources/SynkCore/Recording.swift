@@ -52,11 +52,15 @@ public struct Event: Sendable, Hashable, Codable {
     /// Seconds; 0 for an instant.
     public var duration: Double
     public var label: String
+    /// The muscle that performs the task, when the events name it (a `driver` column); it overrides the task
+    /// catalogue's driver.
+    public var driver: Muscle?
 
-    public init(onset: Double, duration: Double, label: String) {
+    public init(onset: Double, duration: Double, label: String, driver: Muscle? = nil) {
         self.onset = onset
         self.duration = duration
         self.label = label
+        self.driver = driver
     }
 
     public var end: Double { onset + duration }

@@ -44,6 +44,15 @@ final class SpecialisedLaneFilter<Scalar: LaneScalar>: LaneFiltering {
     func finish(into output: LaneFrames<ChannelLanes>) { filter.finish(into: output) }
 }
 
+/// Receives a lane group's ``RawTap`` frames inside the worker that conditions the group, so that its work runs on
+/// that group's core: the tap writes `count` frames into the room ``reserve(_:)`` gives, then calls ``commit(_:)``.
+public protocol LaneTapSink: AnyObject, Sendable {
+    /// Room for `count` frames of eight floats, valid until ``commit(_:)``.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float>
+    /// The `count` frames just written.
+    func commit(_ count: Int)
+}
+
 /// A streaming lane filter: one output frame per input frame, after some latency.
 protocol LaneFiltering: AnyObject {
     func process(_ input: UnsafePointer<ChannelLanes>, count: Int, into output: LaneFrames<ChannelLanes>)
@@ -546,6 +555,18 @@ final class LaneConditioner {
     private var phase = 0
     private let frames = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let filtered = LaneFrames<ChannelLanes>(capacity: passFrames)
+    /// The band-passed frames for ``RawTap``: low-passed (causally) and thinned to every ``RawTap/factor``-th frame.
+    private let tap: RawTap?
+    /// The tap's FIR taps (empty: every `factor`-th frame as it is), and the last taps − 1 frames of the stage before.
+    private let tapTaps: [Float]
+    private var tapHistory: [ChannelLanes]
+    private var tapPhase = 0
+    /// The tap's outputs of one pass.
+    private var tapOutputs: [ChannelLanes] = []
+    /// The tap frames ``process(_:)`` and ``finish()`` produced since the caller last took them (without a sink).
+    private var tapFrames: [ChannelLanes] = []
+    /// Where the tap frames go as they are made, when set.
+    let tapSink: (any LaneTapSink)?
     private let enveloped = LaneFrames<ChannelLanes>(capacity: passFrames)
     private let smoothed = LaneFrames<ChannelLanes>(capacity: passFrames)
 
@@ -562,9 +583,14 @@ final class LaneConditioner {
     }
 
     /// `kernel`: the zero-phase kernel of the filter designs (nil when there are none); it fixes the look-ahead.
-    init(_ conditioning: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, laneCount: Int) throws(SynkError) {
+    init(_ conditioning: ConditioningDescription, sampleRate: Double, kernel: ZeroPhaseKernel?, laneCount: Int,
+         tap: RawTap? = nil, tapSink: (any LaneTapSink)? = nil) throws(SynkError) {
         precondition(Self.supports(conditioning) && (1...ChannelLanes.scalarCount).contains(laneCount))
         self.laneCount = laneCount
+        self.tap = tap
+        self.tapSink = tapSink
+        tapTaps = tap?.firTaps(sampleRate: sampleRate) ?? []
+        tapHistory = Array(repeating: .zero, count: max(0, tapTaps.count - 1))
         // Single precision only for one Butterworth design (a notch or comb has poles on the unit circle's edge).
         let butterworthOnly = conditioning.notch == nil && conditioning.comb == nil
         filter = kernel.map { makeLaneFilter($0, singlePrecisionAllowed: butterworthOnly) }
@@ -658,6 +684,7 @@ final class LaneConditioner {
             if finishing { filter.finish(into: filtered) }
             stage = filtered
         }
+        if tap != nil { takeTap(stage, finishing: finishing) }
         guard let envelope else { return split(stage, keepingEvery: 1) }
         switch envelope {
         case .movingRMS(let rms):
@@ -678,6 +705,103 @@ final class LaneConditioner {
         let result = split(stage, keepingEvery: factor)
         if finishing { phase = 0 }
         return result
+    }
+
+    /// Returns the tap's frames made since the last call (lanes beyond ``laneCount`` are padding).
+    func takeTapFrames() -> [ChannelLanes] {
+        // Handed over, not copied: the next pass starts a fresh array of about the same size.
+        let taken = tapFrames
+        tapFrames = []
+        tapFrames.reserveCapacity(taken.count)
+        return taken
+    }
+
+    /// Returns the tap's samples made since the last call, one array per channel (empty arrays without a tap).
+    func takeTapOutput() -> [[Float]] {
+        let frames = takeTapFrames()
+        return (0..<laneCount).map { c in frames.map { $0[c] } }
+    }
+
+    /// The tap: the band-passed frames through the FIR low-pass, computed only at every M-th frame counted from the
+    /// first frame of the recording (the taps' history carried across passes); into the sink's room, or kept for the
+    /// caller.
+    private func takeTap(_ stage: LaneFrames<ChannelLanes>, finishing: Bool) {
+        guard let tap else { return }
+        defer {
+            if finishing {
+                tapPhase = 0
+                for i in tapHistory.indices { tapHistory[i] = .zero }
+            }
+        }
+        let m = tap.factor, count = stage.count
+        let kept = tapPhase < count ? (count - 1 - tapPhase) / m + 1 : 0
+        let base = UnsafePointer(stage.base)
+        if kept > 0 {
+            if let tapSink {
+                tapSink.reserve(kept).withMemoryRebound(to: ChannelLanes.self, capacity: kept) { room in
+                    fillTap(UnsafeMutableBufferPointer(start: room, count: kept), from: base, count: count, factor: m)
+                }
+                tapSink.commit(kept)
+            } else {
+                if tapOutputs.count < kept { tapOutputs = Array(repeating: .zero, count: kept) }
+                tapOutputs.withUnsafeMutableBufferPointer { out in
+                    fillTap(UnsafeMutableBufferPointer(rebasing: out[0..<kept]), from: base, count: count, factor: m)
+                }
+                tapFrames.append(contentsOf: tapOutputs[0..<kept])
+            }
+        }
+        // The last taps − 1 frames (of the history followed by this stage) for the next pass.
+        let h = tapHistory.count
+        if count >= h {
+            for j in 0..<h { tapHistory[j] = base[count - h + j] }
+        } else if h > 0 {
+            tapHistory.removeFirst(count)
+            for j in 0..<count { tapHistory.append(base[j]) }
+        }
+        tapPhase = tapPhase + kept * m - count
+    }
+
+    /// Writes the tap's outputs of one stage of `count` frames into `out` (its count is the number kept).
+    private func fillTap(_ out: UnsafeMutableBufferPointer<ChannelLanes>, from base: UnsafePointer<ChannelLanes>, count: Int, factor m: Int) {
+        let kept = out.count
+        if tapTaps.isEmpty {
+            for k in 0..<kept { out[k] = base[tapPhase + k * m] }
+            return
+        }
+        let h = tapHistory.count
+        let phase = tapPhase
+        tapHistory.withUnsafeBufferPointer { history in
+            tapTaps.withUnsafeBufferPointer { taps in
+                // Outputs whose taps reach back into the stage before, from its kept frames.
+                var k = 0
+                while k < kept, phase + k * m < h {
+                    let i = phase + k * m
+                    var sum = ChannelLanes.zero
+                    for j in 0..<taps.count {
+                        let x = j <= i ? base[i - j] : history[h - (j - i)]
+                        sum += taps[j] * x
+                    }
+                    out[k] = sum
+                    k += 1
+                }
+                guard k < kept else { return }
+                let first = phase + k * m
+                if VectorKernels.enabled {
+                    UnsafeRawPointer(base).withMemoryRebound(to: Float.self, capacity: 8 * count) { frames in
+                        UnsafeMutableRawPointer(out.baseAddress! + k).withMemoryRebound(to: Float.self, capacity: 8 * (kept - k)) { target in
+                            synk_fir_decimate_f32x8_avx2(frames, first, kept - k, m, taps.baseAddress!, Int32(taps.count), target)
+                        }
+                    }
+                } else {
+                    for n in k..<kept {
+                        let i = phase + n * m
+                        var a = ChannelLanes.zero
+                        for j in 0..<taps.count { a += taps[j] * base[i - j] }
+                        out[n] = a
+                    }
+                }
+            }
+        }
     }
 
     /// Frames `phase`, `phase + M`, … of `frames`, one array per channel.

@@ -208,13 +208,15 @@ public struct BIDSSidecars: Sendable {
     }
 
     /// `onset`, `duration` (`n/a` → 0) and `trial_type` (else `value`) of an events.tsv (or the same
-    /// columns comma-separated), in seconds from the first sample.
+    /// columns comma-separated), in seconds from the first sample; an optional `driver` column names the muscle
+    /// that performs each task (a code or name ``Muscle(parsing:)`` knows; empty or `n/a`: the catalogue's).
     public static func readEvents(_ path: String) throws(SynkError) -> [Event] {
         let table = try DelimitedTable.read(path: path, role: "events table", maximumRows: InputLimits.maximumEvents)
         guard let onsetColumn = table.columns.firstIndex(of: "onset"), let durationColumn = table.columns.firstIndex(of: "duration") else {
             throw .input(path, "an events.tsv needs 'onset' and 'duration' columns", place: "line 1")
         }
         let labelColumn = table.columns.firstIndex(of: "trial_type") ?? table.columns.firstIndex(of: "value")
+        let driverColumn = table.columns.firstIndex(of: "driver")
         var events: [Event] = []
         for (cells, line) in zip(table.rows, table.lines) {
             guard let onsetText = DelimitedTable.value(cells[onsetColumn]), let onset = Double(onsetText), onset.isFinite else {
@@ -228,7 +230,15 @@ public struct BIDSSidecars: Sendable {
                 duration = value
             }
             let label = labelColumn.flatMap { DelimitedTable.value(cells[$0]) } ?? "event"
-            events.append(Event(onset: onset, duration: duration, label: label))
+            var driver: Muscle?
+            if let driverText = driverColumn.flatMap({ DelimitedTable.value(cells[$0]) }) {
+                guard let muscle = Muscle(rawValue: driverText) ?? Muscle(parsing: driverText) else {
+                    throw .input(path, "driver \(SynkError.quoted(driverText)) is not a muscle", place: "line \(line)",
+                                 hint: "use one of \(Muscle.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                driver = muscle
+            }
+            events.append(Event(onset: onset, duration: duration, label: label, driver: driver))
         }
         return events
     }
@@ -363,9 +373,12 @@ public struct BIDSSidecars: Sendable {
             throw .output(folder.appendingPathComponent("\(prefix)_\(suffix).json").path, "cannot encode JSON: \(error.localizedDescription)")
         }
 
-        var events = "onset\tduration\ttrial_type\n"
+        // The optional driver column only when an event names its driver (sidecars stay as they were otherwise).
+        let withDriver = header.events.contains { $0.driver != nil }
+        var events = withDriver ? "onset\tduration\ttrial_type\tdriver\n" : "onset\tduration\ttrial_type\n"
         for event in header.events {
-            events += "\(event.onset)\t\(event.duration)\t\(clean(event.label))\n"
+            events += "\(event.onset)\t\(event.duration)\t\(clean(event.label))"
+            events += withDriver ? "\t\(event.driver?.rawValue ?? "n/a")\n" : "\n"
         }
 
         try AtomicOutput.write(text: channels, to: folder.appendingPathComponent("\(prefix)_channels.tsv").path)

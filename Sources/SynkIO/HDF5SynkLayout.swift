@@ -110,17 +110,26 @@ struct HDF5SynkLayout: HDF5RecordingLayout {
 
     /// `/events` (`onset_s`, `duration_s`, `label`), if present.
     private func readEvents(_ input: HDF5InputFile) throws(SynkError) -> [Event] {
-        guard let table = try readTable(input, "/events", fields: ["onset_s", "duration_s", "label"], required: ["onset_s"]) else { return [] }
+        guard let table = try readTable(input, "/events", fields: ["onset_s", "duration_s", "label", "driver"], required: ["onset_s"]) else { return [] }
         var events: [Event] = []
         let onsets = table.columns["onset_s"]?.numbers ?? []
         let durations = table.columns["duration_s"]?.numbers
         let labels = table.columns["label"]?.strings
+        let drivers = table.columns["driver"]?.strings
         for i in 0..<table.count {
             let duration = durations?[i] ?? 0
             guard onsets[i].isFinite, duration.isFinite, duration >= 0 else {
                 throw input.fail("/events", "row \(i + 1) has an invalid onset \(onsets[i]) or duration \(duration)")
             }
-            events.append(Event(onset: onsets[i], duration: duration, label: labels?[i] ?? ""))
+            // An event may name the muscle that drives its task (optional column).
+            var driver: Muscle?
+            if let text = drivers?[i], !text.isEmpty {
+                guard let muscle = Muscle(rawValue: text) ?? Muscle(parsing: text) else {
+                    throw input.fail("/events", "row \(i + 1) names driver \(SynkError.quoted(text)), which is not a muscle")
+                }
+                driver = muscle
+            }
+            events.append(Event(onset: onsets[i], duration: duration, label: labels?[i] ?? "", driver: driver))
         }
         return events
     }

@@ -201,11 +201,14 @@ public final class HDF5Writer: SampleSink {
         }
         if !header.events.isEmpty {
             let events = header.events
-            guard h5WriteCompound(file, "/events", rows: events.count, columns: [
+            var columns: [(String, H5CompoundColumn)] = [
                 ("onset_s", .numbers(events.map(\.onset))),
                 ("duration_s", .numbers(events.map(\.duration))),
                 ("label", .strings(events.map(\.label))),
-            ]) else { throw fail("/events") }
+            ]
+            // The optional driver column only when an event names its driver (files stay as they were otherwise).
+            if events.contains(where: { $0.driver != nil }) { columns.append(("driver", .strings(events.map { $0.driver?.rawValue ?? "" }))) }
+            guard h5WriteCompound(file, "/events", rows: events.count, columns: columns) else { throw fail("/events") }
         }
         if !header.stimuli.isEmpty {
             let stimuli = header.stimuli

@@ -147,7 +147,7 @@ public enum ClinicalHTML {
             }
             let undetermined = latestResult.pairs.filter { pairDecision($0).verdict == .undetermined }.count
             if undetermined > 0 {
-                lines.append("\(undetermined) pair\(undetermined == 1 ? "" : "s") not judged (no decision rule for the pattern yet, or no side comparison).")
+                lines.append("\(undetermined) pair\(undetermined == 1 ? "" : "s") undetermined (no side comparison, or repetitions that disagree).")
             }
         }
         if let session = report.sessions.last(where: { $0.nerveConduction != nil }), let ncs = session.nerveConduction {
@@ -268,10 +268,10 @@ public enum ClinicalHTML {
         }
         doc.raw(table(header: header, rows: rows, cls: "pairs"))
         let change = columns.count == 2 ? " Change: \(changeRuleSummary)" : ""
-        doc.raw("<p class=\"meta\">\(xmlEscape("Amplitude ratio: follower RMS during the task, affected ÷ healthy side; synkinesis (bold) above the cut-off of the pattern (Bernardes 2018), as decided by the analysis.\(change)"))</p>")
+        doc.raw("<p class=\"meta\">\(xmlEscape("Activity ratio: the follower's own activity during the task, affected ÷ healthy side, over the task's repetitions — Bernardes' amplitude (RMS) ratio with crosstalk from neighbouring muscles removed and the affected side's weakness corrected; synkinesis (bold) when it exceeds the pattern's cut-off (1.62 ocular→oral, 1.79 oral→ocular: Bernardes 2018; 1.79 for other patterns) with its 95 % interval excluding 1, as decided by the analysis.\(change)"))</p>")
     }
 
-    static let changeRuleSummary = "improved (worse) when the decision changed, or the ratio fell (rose) by at least the factor of the cut-off, as the results carry no interval for the ratio yet (rule in Methods)."
+    static let changeRuleSummary = "improved (worse) when the 95 % interval of the ratio's change lies wholly below (above) no change; without intervals, when the decision changed or the ratio fell (rose) by at least the factor of the cut-off (rule in Methods)."
 
     /// The ratio of a pair at one session, bold when the decision calls it synkinetic, with its verdict in words.
     static func decisionCell(_ pair: SynkinesisPair?, tag: String?) -> String {
@@ -400,7 +400,7 @@ public enum ClinicalHTML {
             }
             let dates = shown.map { summary.sessionDates[$0].map(ClinicalLanguage.date) ?? summary.sessionLabels[$0] }
             doc.raw(table(header: ["pair"] + dates.map { "ratio \($0)" } + ["ratio change"] + dates.map { "index [95 % CI] \($0)" } + ["index change"], rows: rows, cls: "pairs progress"))
-            doc.paragraph("Each synkinetic pair on two panels of its own: the amplitude ratio (the decision's measure; dashed: its cut-off and 1 = sides alike; filled marker: synkinesis at that session, open: not) and the synkinetic correlation index r(affected) − r(healthy) with its 95 % CI (dashed: 0), by session date.", className: "meta")
+            doc.paragraph("Each synkinetic pair on two panels of its own: the activity ratio (the decision's measure; dashed: its cut-off and 1 = sides alike; filled marker: synkinesis at that session, open: not) and the synkinetic correlation index r(affected) − r(healthy) with its 95 % CI (dashed: 0), by session date.", className: "meta")
             var panels: [String] = []
             for p in summary.pairs {
                 panels.append(trendPanel(p, summary: summary, dated: dated, index: false))
@@ -432,7 +432,7 @@ public enum ClinicalHTML {
         doc.raw("</section>")
     }
 
-    static let ruleText = "Change from the first to the latest session: with a 95 % interval at both sessions, improved (worse) when the interval of the change, d ± 1.96·√(se₁² + se₂²) on the log scale for ratios, lies wholly below (above) no change; the amplitude ratio has no interval in the results yet, so it is judged improved (worse) when the decision changed from synkinesis to not synkinetic (or back), or when the ratio fell (rose) by at least the factor of its pattern's cut-off, and unchanged otherwise."
+    static let ruleText = "Change from the first to the latest session: with a 95 % interval at both sessions, improved (worse) when the interval of the change, d ± 1.96·√(se₁² + se₂²) on the log scale for ratios, lies wholly below (above) no change; a ratio without an interval at one of the sessions (a single repetition) is judged improved (worse) when the decision changed from synkinesis to not synkinetic (or back), or when the ratio fell (rose) by at least the factor of its pattern's cut-off, and unchanged otherwise."
 
     static func xPositions(_ summary: ProgressSummary, dated: Bool) -> [Double] {
         guard dated, let first = summary.sessionDates.first ?? nil else { return summary.sessionLabels.indices.map { Double($0 + 1) } }
@@ -535,7 +535,7 @@ public enum ClinicalHTML {
         let result = session.synkinesis!
         let muscles = Set(result.montage.map(\.muscle)).sorted()
         let values: [[Double?]] = result.tasks.map { task in
-            muscles.map { m in result.pairs.first { $0.task == task.task && $0.follower == m }?.amplitudeRatio }
+            muscles.map { m in result.pairs.first { $0.task == task.task && $0.follower == m }.flatMap { pairDecision($0).value } }
         }
         let marks: [[String?]] = result.tasks.map { task in
             muscles.map { m -> String? in
@@ -547,7 +547,7 @@ public enum ClinicalHTML {
                 }
             }
         }
-        var map = HeatMap(title: "\(session.dateText): amplitude ratio", rowLabels: result.tasks.map { ClinicalLanguage.task($0.task) },
+        var map = HeatMap(title: "\(session.dateText): activity ratio", rowLabels: result.tasks.map { ClinicalLanguage.task($0.task) },
                           columnLabels: muscles.map(\.rawValue), values: values)
         map.marks = marks
         map.color = { Palette.ratio($0) }
@@ -627,7 +627,7 @@ public enum ClinicalHTML {
                 guard let d = p.decisions[s] else { return nil }
                 return "\(ClinicalFormat.fixed(d.value)) on \(report.sessions[s].dateText) (\(d.verdict.words))"
             }
-            doc.figures(svgs, caption: "\(p.label): amplitude ratio " + ratios.joined(separator: ", ") + ".")
+            doc.figures(svgs, caption: "\(p.label): activity ratio " + ratios.joined(separator: ", ") + ".")
             figures += 1
         }
         if !notPlotted.isEmpty {
@@ -639,8 +639,8 @@ public enum ClinicalHTML {
     static func pairTable(_ result: SynkinesisResult, session: ClinicalSession, tag: String, into doc: inout HTMLDocument) {
         let comparison = result.sideComparison
         doc.heading("All pairs, \(session.dateText) (\(session.label))", level: 3)
-        var notes = ["affected = \(comparison.affectedSlot.rawValue) side, healthy = \(comparison.healthySlot.rawValue) side (\(comparison.basis.replacingOccurrences(of: "_", with: " ")))",
-                     "tasks \(result.tasksSource == "detected" ? "detected from activation bursts (no events given)" : "from events"): " +
+        var notes = ["affected = \(comparison.affectedSlot.rawValue) side, healthy = \(comparison.healthySlot.rawValue) side (\(comparison.basis.rawValue.replacingOccurrences(of: "_", with: " ")))",
+                     "tasks \(result.tasksSource == .detected ? "detected from activation bursts (no events given)" : "from events"): " +
                      result.tasks.map { "\(ClinicalLanguage.task($0.task)) ×\($0.repetitions)" }.joined(separator: ", ")]
         if let reason = comparison.reason { notes.append(reason) }
         notes += result.taskGaps.map { gap in "\(gap.label): \(gap.reason)" }
@@ -655,7 +655,8 @@ public enum ClinicalHTML {
                     number(p.synkineticCorrelation, field: "synkinetic_correlation"),
                     "<td class=\"num\">[" + span(p.ci95?.first, field: "ci95_low") + ", " + span(p.ci95?.last, field: "ci95_high") + "]</td>",
                     "<td class=\"num\" data-field=\"p\" data-value=\"\(raw(p.p))\">\(ClinicalFormat.pValue(p.p))</td>",
-                    "<td class=\"num\"><span data-field=\"amplitude_ratio\" data-value=\"\(raw(p.amplitudeRatio))\">\(ClinicalFormat.fixed(p.amplitudeRatio))</span>\(p.amplitudeCutoff.map { _ in " <small>/ " } ?? "")\(p.amplitudeCutoff == nil ? "" : span(p.amplitudeCutoff, field: "amplitude_cutoff") + "</small>")</td>",
+                    number(p.amplitudeRatio, field: "amplitude_ratio"),
+                    "<td class=\"num\"><span data-field=\"follower_own_ratio\" data-value=\"\(raw(p.followerOwnRatio))\">\(ClinicalFormat.fixed(p.followerOwnRatio))</span>\(p.amplitudeCutoff.map { _ in " <small>/ " } ?? "")\(p.amplitudeCutoff == nil ? "" : span(p.amplitudeCutoff, field: "amplitude_cutoff") + "</small>")</td>",
                     "<td class=\"nowrap\" title=\"\(xmlEscape(d.reason ?? ""))\">\(d.verdict == .synkinesis ? "<strong>synkinesis</strong>" : xmlEscape(d.verdict.words))</td>",
                 ]
                 let cls: String? = switch d.verdict {
@@ -667,7 +668,7 @@ public enum ClinicalHTML {
             }
         }
         // Two tables side by side, split between tasks near the middle, each task under a heading row.
-        let header = ["pair", "r aff / healthy", "index", "95 % CI", "p", "ratio / cut-off", "decision"]
+        let header = ["pair", "r aff / healthy", "index", "95 % CI", "p", "RMS ratio", "activity ratio / cut-off", "decision"]
         var halves: [[String]] = [[], []]
         var half = 0, count = 0
         for task in result.tasks {
@@ -863,7 +864,7 @@ public enum ClinicalHTML {
     static func methods(_ report: ClinicalReport, into doc: inout HTMLDocument) {
         doc.raw("<section class=\"detail\" id=\"methods\">")
         doc.heading("Methods and parameters", level: 2)
-        doc.paragraph("synk \(report.synkVersion). Recordings were classified by content: evoked when they list stimuli or carry a trigger channel and run at ≥ \(Int(StudyClassifier.evokedMinimumSampleRateHz)) Hz (blink reflex when a stimulus site is supraorbital, or the EMG channels are only OOc/OOr/PLA; otherwise nerve conduction), synkinesis otherwise. Sessions are grouped by the session identifier (else the recording day) and ordered by recording time. Synkinesis decision: as made by the analysis (today the amplitude ratio against the Bernardes 2018 cut-offs, 1.62 ocular→oral and 1.79 oral→ocular; patterns without a cut-off are not judged). " + ruleText, className: "meta")
+        doc.paragraph("synk \(report.synkVersion). Recordings were classified by content: evoked when they list stimuli or carry a trigger channel and run at ≥ \(Int(StudyClassifier.evokedMinimumSampleRateHz)) Hz (blink reflex when a stimulus site is supraorbital, or the EMG channels are only OOc/OOr/PLA; otherwise nerve conduction), synkinesis otherwise. Sessions are grouped by the session identifier (else the recording day) and ordered by recording time. Synkinesis decision: as made by the analysis (docs/synkinesis-decision.md): the follower's own activity, affected ÷ healthy, against 1.62 ocular→oral and 1.79 oral→ocular (Bernardes 2018) and 1.79 for every other pattern (the limit of healthy side-to-side asymmetry), its 95 % interval over repetitions excluding 1; crosstalk when only the neighbours' signal makes the excess. " + ruleText, className: "meta")
         var rows: [String] = []
         for study in report.studies {
             rows.append(row([text(fileName(study.input.path)), text(shortKind(study.kind)), text(study.input.format),

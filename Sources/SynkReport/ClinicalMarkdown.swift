@@ -81,7 +81,7 @@ public enum ClinicalMarkdown {
         let pairs = PairPriority.ordered(result.pairs).filter { pairDecision($0).verdict == .synkinesis || PairPriority.isPriority($0) }
         guard !pairs.isEmpty else { return }
         lines.append("")
-        lines += table(["pair", "pattern", "amplitude ratio", "cut-off", "decision", "index", "95 % CI"], pairs.map { p in
+        lines += table(["pair", "pattern", "activity ratio", "cut-off", "decision", "index", "95 % CI"], pairs.map { p in
             let d = pairDecision(p)
             return [ClinicalLanguage.pair(p), PairPriority.patternName(p.pattern), ClinicalFormat.fixed(d.value), ClinicalFormat.fixed(d.cutoff),
                     d.verdict.words, ClinicalFormat.fixed(p.synkineticCorrelation),

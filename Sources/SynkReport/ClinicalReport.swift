@@ -281,8 +281,8 @@ public enum PairPriority {
         isPriority(pattern: pair.pattern, driver: pair.driver, follower: pair.follower)
     }
 
-    public static func isPriority(pattern: String, driver: Muscle, follower: Muscle) -> Bool {
-        pattern == "ocular_to_oral" || pattern == "oral_to_ocular" || (driver == .OOc && (follower == .PLA || follower == .MEN))
+    public static func isPriority(pattern: SynkinesisPattern, driver: Muscle, follower: Muscle) -> Bool {
+        pattern == .ocularToOral || pattern == .oralToOcular || (driver == .OOc && (follower == .PLA || follower == .MEN))
     }
 
     /// How far a decision's measure is from "sides alike" (a ratio of 2 and of 0.5 are equally far).
@@ -304,11 +304,11 @@ public enum PairPriority {
         }
     }
 
-    public static func patternName(_ pattern: String) -> String {
+    public static func patternName(_ pattern: SynkinesisPattern) -> String {
         switch pattern {
-        case "ocular_to_oral": "ocular→oral"
-        case "oral_to_ocular": "oral→ocular"
-        default: pattern.replacingOccurrences(of: "_", with: " ")
+        case .ocularToOral: "ocular→oral"
+        case .oralToOcular: "oral→ocular"
+        case .other: "other"
         }
     }
 }
@@ -318,7 +318,7 @@ public struct PairProgress: Sendable {
     public var task: String
     public var driver: Muscle
     public var follower: Muscle
-    public var pattern: String
+    public var pattern: SynkinesisPattern
     /// One entry per session (`nil`: not measured at that session).
     public var pairs: [SynkinesisPair?]
     /// The tag (SHA-256 prefix) of the synkinesis study each pair comes from.
@@ -393,7 +393,7 @@ public struct ProgressSummary: Sendable {
         }
     }
 
-    /// "eye closure → mouth (OOc→OOr): amplitude ratio 5.48 → 2.72 (2 Mar 2026 → 14 Sep 2026), improved".
+    /// "eye closure → mouth (OOc→OOr): activity ratio 7.13 → 3.12 (2 Mar 2026 → 14 Sep 2026), improved".
     public func statements() -> [String] {
         var lines: [String] = []
         for p in pairs {

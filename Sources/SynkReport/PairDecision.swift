@@ -42,29 +42,24 @@ public struct PairDecision: Sendable, Hashable {
 
 /// The one place where the report reads the synkinesis decision of a pair.
 ///
-/// Today the results carry the decision as `flag` (true iff synkinetic) with `flag_reason`, made on the amplitude
-/// ratio against `amplitude_cutoff` (Bernardes 2018); patterns without a cut-off get no decision, and the ratio has
-/// no confidence interval. When the results gain `decision` (`synkinesis`, `crosstalk`, `not_synkinetic`,
-/// `undetermined`), its rule and an interval for the ratio, only this function changes.
+/// The analysis decides (`decision`: synkinesis, crosstalk, not synkinetic or undetermined, with its sentence and
+/// rule) on the follower's own activity, affected ÷ healthy (`follower_own_ratio`, with its interval over
+/// repetitions), against the rule's cut-off (`amplitude_cutoff`). The report shows that decision and that measure.
 public func pairDecision(_ pair: SynkinesisPair) -> PairDecision {
     let verdict: PairVerdict
-    if pair.flag {
-        verdict = .synkinesis
-    } else if pair.amplitudeRatio == nil || pair.amplitudeCutoff == nil {
-        verdict = .undetermined
-    } else {
-        verdict = .notSynkinetic
+    switch pair.decision {
+    case .synkinesis: verdict = .synkinesis
+    case .crosstalk: verdict = .crosstalk
+    case .notSynkinetic: verdict = .notSynkinetic
+    case .undetermined: verdict = .undetermined
     }
-    var reason = pair.flagReason.map(ClinicalLanguage.plain)
-    if reason == nil {
-        if pair.amplitudeRatio == nil {
-            reason = "the amplitude ratio could not be measured"
-        } else if pair.amplitudeCutoff == nil {
-            reason = "no published cut-off for this pattern: not judged"
-        }
+    let interval = pair.followerOwnRatioCi95.flatMap { bounds -> ClosedRange<Double>? in
+        guard bounds.count == 2, bounds[0].isFinite, bounds[1].isFinite, bounds[0] <= bounds[1] else { return nil }
+        return bounds[0]...bounds[1]
     }
-    return PairDecision(verdict: verdict, reason: reason, measureName: "amplitude ratio", measureField: "amplitude_ratio",
-                        value: pair.amplitudeRatio, interval: nil, cutoff: pair.amplitudeCutoff, multiplicative: true)
+    return PairDecision(verdict: verdict, reason: ClinicalLanguage.plain(pair.decisionReason), measureName: "activity ratio",
+                        measureField: "follower_own_ratio", value: pair.followerOwnRatio, interval: interval,
+                        cutoff: pair.amplitudeCutoff, multiplicative: true)
 }
 
 /// How a measure changed between two sessions.

@@ -15,6 +15,24 @@ struct CarrierBandPassSection: Sendable, Hashable {
         return CarrierBandPassSection(b0: alpha / a0, b1: 0, b2: -alpha / a0, a1: -2 * cos(w0) / a0, a2: (1 - alpha) / a0)
     }
 
+    /// A causal Butterworth low-pass of order 1 or 2 by the bilinear transform, pre-warped so that the
+    /// digital response is −3 dB at `cutoffHz` (a first-order design leaves b2 = a2 = 0).
+    static func lowPass(_ design: VolumeConductorLowPass, sampleRate: Double) -> CarrierBandPassSection {
+        let k = tan(Double.pi * design.cutoffHz / sampleRate)
+        if design.order == 1 {
+            return CarrierBandPassSection(b0: k / (1 + k), b1: k / (1 + k), b2: 0, a1: (k - 1) / (k + 1), a2: 0)
+        }
+        let norm = 1 / (1 + 2.0.squareRoot() * k + k * k)
+        let b0 = k * k * norm
+        return CarrierBandPassSection(b0: b0, b1: 2 * b0, b2: b0, a1: 2 * (k * k - 1) * norm, a2: (1 - 2.0.squareRoot() * k + k * k) * norm)
+    }
+
+    /// Filters `x` causally (zero initial state).
+    func filtered(_ x: [Double]) -> [Double] {
+        var state = CarrierFilterState()
+        return x.map { state.process($0, self) }
+    }
+
     /// |H(e^{iω})|² at `hz`.
     func powerResponse(atHz hz: Double, sampleRate: Double) -> Double {
         let w = 2 * Double.pi * hz / sampleRate
@@ -80,6 +98,30 @@ struct EMGCarrierShaper: Sendable {
             f += step
         }
         return total > 0 ? inside / total : 0
+    }
+
+    /// The carrier passed through a low-pass `lowPass`: its power relative to the unit-variance carrier
+    /// (`gain`), and the fraction of that filtered power inside `band` (the whole spectrum when `band` is nil).
+    /// Same integration as ``powerFraction(peakHz:quality:sampleRate:band:)``.
+    static func lowPassed(peakHz: Double, quality: Double, sampleRate: Double, lowPass: VolumeConductorLowPass,
+                          band: ClosedRange<Double>? = nil) -> (gain: Double, bandFraction: Double) {
+        let section = CarrierBandPassSection.bandPass(centreHz: peakHz, quality: quality, sampleRate: sampleRate)
+        let filter = CarrierBandPassSection.lowPass(lowPass, sampleRate: sampleRate)
+        let step = 0.05
+        let nyquist = sampleRate / 2
+        var carrier = 0.0, filtered = 0.0, inside = 0.0
+        var f = step / 2
+        while f < nyquist {
+            let p = section.powerResponse(atHz: f, sampleRate: sampleRate)
+            let power = p * p
+            let response = filter.powerResponse(atHz: f, sampleRate: sampleRate)
+            let through = power * (lowPass.zeroPhase == true ? response * response : response)
+            carrier += power
+            filtered += through
+            if band?.contains(f) ?? true { inside += through }
+            f += step
+        }
+        return (carrier > 0 ? filtered / carrier : 0, filtered > 0 ? inside / filtered : 0)
     }
 
     /// `count` samples of unit-variance shaped noise drawn from `generator`.

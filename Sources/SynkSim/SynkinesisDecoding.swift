@@ -27,7 +27,10 @@ extension SynkinesisSimulation {
             variability: try c.value(.variability, or: d.variability),
             artefacts: try c.value(.artefacts, or: d.artefacts),
             subject: try c.decodeIfPresent(String.self, forKey: .subject),
-            session: try c.decodeIfPresent(String.self, forKey: .session))
+            session: try c.decodeIfPresent(String.self, forKey: .session),
+            affectedSideDriveScale: try c.decodeIfPresent(Double.self, forKey: .affectedSideDriveScale),
+            channelNoiseMicrovolts: try c.decodeIfPresent([String: Double].self, forKey: .channelNoiseMicrovolts),
+            channelMainsScale: try c.decodeIfPresent([String: Double].self, forKey: .channelMainsScale))
     }
 
     /// Names accepted by ``preset(named:)``.

@@ -67,12 +67,21 @@ public struct SynkinesisGroundTruth: Codable, Sendable, Hashable {
         var meanSquare = entry.expectedMuscleRMSMicrovolts * entry.expectedMuscleRMSMicrovolts * carrierFraction(own)
         for (code, power) in entry.crosstalkMeanSquares {
             guard let neighbour = parameters.muscles.first(where: { $0.muscle.rawValue == code }) else { continue }
-            meanSquare += power * carrierFraction(neighbour)
+            // A leak through the volume conductor's low-pass has its own spectrum: the carrier's times |H_lp|².
+            if let lowPass = parameters.crosstalk.first(where: { $0.source == neighbour.muscle && $0.into == muscle && $0.fraction != 0 })?.lowPass {
+                meanSquare += power * EMGCarrierShaper.lowPassed(peakHz: neighbour.spectralPeakHz, quality: neighbour.spectralQuality,
+                                                                 sampleRate: sampleRate, lowPass: lowPass, band: band).bandFraction
+            } else {
+                meanSquare += power * carrierFraction(neighbour)
+            }
         }
+        let label = SynkinesisSimulation.label(muscle, side)
+        let noise = parameters.channelNoiseMicrovolts?[label] ?? own.baselineNoiseMicrovolts
         let noiseFraction = max(0, min(band.upperBound, nyquist) - max(band.lowerBound, 0)) / nyquist
-        meanSquare += own.baselineNoiseMicrovolts * own.baselineNoiseMicrovolts * noiseFraction
+        meanSquare += noise * noise * noiseFraction
+        let mainsScale = parameters.channelMainsScale?[label] ?? 1
         for component in parameters.mains.components(below: nyquist) where band.contains(component.frequency) {
-            meanSquare += component.amplitude * component.amplitude / 2
+            meanSquare += component.amplitude * component.amplitude / 2 * mainsScale * mainsScale
         }
         return meanSquare.squareRoot()
     }

@@ -26,9 +26,15 @@ import SynkCore
 /// recruits the follower's own motor units and never copies the driver's signal.
 ///
 /// A channel records its muscle's EMG, plus a fraction of each neighbour's EMG (``Crosstalk``, the only
-/// place where one muscle's signal is copied into another channel), plus white electrode noise of
-/// RMS ``MuscleSignal/baselineNoiseMicrovolts``, plus mains interference, and finally the artefacts
-/// listed for it. All components are statistically independent, so a channel's expected mean square
+/// place where one muscle's signal is copied into another channel, optionally through the low-pass of the
+/// tissue between them, ``VolumeConductorLowPass``), plus white electrode noise of RMS
+/// ``MuscleSignal/baselineNoiseMicrovolts`` (or the channel's entry in ``channelNoiseMicrovolts``), plus
+/// mains interference (scaled per channel by ``channelMainsScale``), and finally the artefacts listed for it.
+///
+/// **Paresis.** ``affectedSideAmplitudeScale`` scales every EMG amplitude of the affected side (fewer or smaller
+/// motor units under the electrode); ``affectedSideDriveScale`` scales the voluntary *activation* of the affected
+/// side's contractions (a weaker voluntary drive), so that coupled followers, whose activation is gain × the
+/// driver's activation, follow the weaker driver. All components are statistically independent, so a channel's expected mean square
 /// is the sum of theirs; ``SynkinesisGroundTruth`` uses this to state expected values.
 public struct SynkinesisSimulation: Codable, Sendable, Hashable {
     /// Samples per second per channel, Hz.
@@ -51,6 +57,14 @@ public struct SynkinesisSimulation: Codable, Sendable, Hashable {
     public var artefacts: [ChannelArtefact]
     public var subject: String?
     public var session: String?
+    /// Voluntary activation of the affected side's contractions relative to the healthy side (weaker
+    /// voluntary drive), 0...1; `nil` means 1. Followers of a coupling follow their driver's activation.
+    public var affectedSideDriveScale: Double?
+    /// Electrode-noise RMS per channel label, µV, replacing the muscle's ``MuscleSignal/baselineNoiseMicrovolts``
+    /// on that channel (so the two sides may differ).
+    public var channelNoiseMicrovolts: [String: Double]?
+    /// Factor on the mains amplitude per channel label (1 where absent).
+    public var channelMainsScale: [String: Double]?
 
     public init(
         sampleRate: Double = 2000,
@@ -65,7 +79,10 @@ public struct SynkinesisSimulation: Codable, Sendable, Hashable {
         variability: RepetitionVariability = RepetitionVariability(),
         artefacts: [ChannelArtefact] = [],
         subject: String? = nil,
-        session: String? = nil
+        session: String? = nil,
+        affectedSideDriveScale: Double? = nil,
+        channelNoiseMicrovolts: [String: Double]? = nil,
+        channelMainsScale: [String: Double]? = nil
     ) {
         self.sampleRate = sampleRate
         self.muscles = muscles
@@ -80,12 +97,22 @@ public struct SynkinesisSimulation: Codable, Sendable, Hashable {
         self.artefacts = artefacts
         self.subject = subject
         self.session = session
+        self.affectedSideDriveScale = affectedSideDriveScale
+        self.channelNoiseMicrovolts = channelNoiseMicrovolts
+        self.channelMainsScale = channelMainsScale
     }
 
     enum CodingKeys: String, CodingKey {
         case sampleRate = "sample_rate_hz", muscles, tasks, leadInSeconds = "lead_in_s"
         case affectedSide = "affected_side", affectedSideAmplitudeScale = "affected_side_amplitude_scale"
         case couplings, crosstalk, mains, variability, artefacts, subject, session
+        case affectedSideDriveScale = "affected_side_drive_scale"
+        case channelNoiseMicrovolts = "channel_noise_rms_uv", channelMainsScale = "channel_mains_scale"
+    }
+
+    /// The voluntary activation factor of `side` (``affectedSideDriveScale`` on the affected side, else 1).
+    func driveScale(_ side: Side) -> Double {
+        affectedSide.side == side ? (affectedSideDriveScale ?? 1) : 1
     }
 
     /// Channel labels in recording order (`FRO-L`, `FRO-R`, `OOc-L`, ...).
@@ -212,22 +239,45 @@ public struct Crosstalk: Codable, Sendable, Hashable {
     public var source: Muscle
     /// The muscle whose channel picks it up.
     public var into: Muscle
-    /// Amplitude fraction (0.05 adds 5 % of the source's EMG, 0.25 % of its power).
+    /// Amplitude fraction (0.05 adds 5 % of the source's EMG, 0.25 % of its power), before any low-pass.
     public var fraction: Double
+    /// The tissue between the source and the electrodes acts as a low-pass filter on the leaking signal
+    /// (volume conduction; Lindström & Magnusson 1977); `nil` leaks the source's EMG unfiltered.
+    public var lowPass: VolumeConductorLowPass?
 
-    public init(source: Muscle, into: Muscle, fraction: Double) {
+    public init(source: Muscle, into: Muscle, fraction: Double, lowPass: VolumeConductorLowPass? = nil) {
         self.source = source
         self.into = into
         self.fraction = fraction
+        self.lowPass = lowPass
     }
 
-    enum CodingKeys: String, CodingKey { case source, into, fraction }
+    enum CodingKeys: String, CodingKey { case source, into, fraction, lowPass = "low_pass" }
 
     /// Anatomical neighbours (FRO–OOc, OOc–ZYG, ZYG–LLS, ZYG–OOr, LLS–OOr, OOr–MEN, MEN–PLA), both ways.
     public static func neighbours(fraction: Double) -> [Crosstalk] {
         let pairs: [(Muscle, Muscle)] = [(.FRO, .OOc), (.OOc, .ZYG), (.ZYG, .LLS), (.ZYG, .OOr), (.LLS, .OOr), (.OOr, .MEN), (.MEN, .PLA)]
         return pairs.flatMap { [Crosstalk(source: $0.0, into: $0.1, fraction: fraction), Crosstalk(source: $0.1, into: $0.0, fraction: fraction)] }
     }
+}
+
+/// A causal Butterworth low-pass (order 1 or 2, designed by the bilinear transform with pre-warping) applied to
+/// a leaking signal: the volume conductor passes low frequencies better than high ones.
+public struct VolumeConductorLowPass: Codable, Sendable, Hashable {
+    /// −3 dB frequency, Hz.
+    public var cutoffHz: Double
+    /// 1 or 2.
+    public var order: Int
+    /// Applied forward and backward (no delay, |H|²) instead of causally; `nil` means causal.
+    public var zeroPhase: Bool?
+
+    public init(cutoffHz: Double, order: Int = 1, zeroPhase: Bool? = nil) {
+        self.cutoffHz = cutoffHz
+        self.order = order
+        self.zeroPhase = zeroPhase
+    }
+
+    enum CodingKeys: String, CodingKey { case cutoffHz = "cutoff_hz", order, zeroPhase = "zero_phase" }
 }
 
 /// Power-line interference: a fundamental and harmonics with a random phase per channel.

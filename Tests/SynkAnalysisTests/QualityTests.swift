@@ -26,7 +26,28 @@ struct QualityTests {
     @Test("each artefact raises exactly its flag")
     func flags() throws {
         let quality = QualityAccumulator.assess(try Self.recording())
-        #expect(quality.map(\.flags) == [[], [.flat], [.clipped], [.mainsDominated], [.nanGap]])
+        #expect(quality.map(\.flags) == [[], [.flat], [.clipped], [.mainsDominated, .disconnected], [.nanGap]])
+        #expect(quality.map(\.isUsable) == [true, false, false, false, false])
+    }
+
+    @Test("a quiet muscle with a few µV of hum is mains-dominated but kept; the hum's RMS is measured (a/√2 of a sine)")
+    func quietMuscleWithHumIsKept() throws {
+        var rng = SeededGenerator(seed: 9)
+        let n = Int(Self.rate * 10)
+        // 2 µV of electrode noise (20-450 Hz would hold less; white here) and 3 µV peak of 50 Hz hum: 4.5 µV² of hum
+        // against 4 µV² of noise, so just over half the power is at mains.
+        let quiet = (0..<n).map { i in Float(3 * sin(2 * Double.pi * 50 * Double(i) / Self.rate) + 2 * rng.nextGaussian()) }
+        let loud = (0..<n).map { i in Float(40 * sin(2 * Double.pi * 60 * Double(i) / Self.rate) + 2 * rng.nextGaussian()) }
+        let header = RecordingHeader(sampleRate: Self.rate, frameCount: n, channels: [.labelled("MEN-R"), .labelled("MEN-L")])
+        let quality = QualityAccumulator.assess(try Recording(header: header, samples: [quiet, loud]))
+        #expect(quality[0].flags == [.mainsDominated] && quality[0].isUsable)
+        #expect(quality[0].explanations[0].contains("kept"))
+        // Hum RMS: 3/√2 = 2.121 µV plus the noise in the 15 measured bins (15/1000 of 4 µV²): √(4.5 + 0.06) = 2.135.
+        #expect(abs(try #require(quality[0].mainsRMS) - 2.135) < 0.03)
+        // 40 µV peak (28.3 µV RMS) of 60 Hz: beyond what a connected electrode picks up.
+        #expect(quality[1].flags == [.mainsDominated, .disconnected] && !quality[1].isUsable)
+        #expect(quality[1].mainsFrequency == 60)
+        #expect(abs(try #require(quality[1].mainsRMS) - 40 / 2.0.squareRoot()) < 0.3)
     }
 
     @Test("statistics are those of the samples (hand calculation)")
@@ -42,6 +63,7 @@ struct QualityTests {
         // Mains channel: a 200 µV-amplitude sine carries 200²/2 = 20000 µV² against 4 µV² of noise:
         // fraction 20000 / 20004 ≈ 0.9998.
         #expect(abs(quality[3].mainsPowerFraction! - 20000.0 / 20004.0) < 0.002)
+        #expect(abs(quality[3].mainsRMS! - 200 / 2.0.squareRoot()) < 0.2)
         #expect(quality[3].mainsFrequency == 50)
         // Clean noise: SD 50 µV within sampling error (n = 20000, relative SE ≈ 0.5 %).
         #expect(abs(quality[0].rms! - 50) < 1.5)

@@ -80,11 +80,12 @@ struct SynkinesisAnalysisTests {
         }
         let pucker = try #require(result.pairs.first { $0.task == "eye_closure" && $0.follower == .OOr })
         #expect(abs(try #require(pucker.amplitudeRatio) - 0.8) / 0.8 < 0.02)
-        // OOc→ZYG is ocular→oral: 2.3 > 1.62 flags it; ZYG→OOc (gain 1) does not reach 1.79.
-        let flagged = try #require(result.pairs.first { $0.task == "eye_closure" && $0.follower == .ZYG })
-        #expect(flagged.flag && flagged.amplitudeCutoff == 1.62 && flagged.pattern == "ocular_to_oral")
+        // OOc→ZYG is ocular→oral, judged against 1.62; ZYG→OOc (gain 1 on both sides) is oral→ocular, against 1.79, and
+        // not synkinetic.
+        let ocularOral = try #require(result.pairs.first { $0.task == "eye_closure" && $0.follower == .ZYG })
+        #expect(ocularOral.amplitudeCutoff == 1.62 && ocularOral.pattern == .ocularToOral && ocularOral.decisionRule?.id == "bernardes2018_ocular_oral")
         let oralOcular = try #require(result.pairs.first { $0.task == "smile" && $0.follower == .OOc })
-        #expect(!oralOcular.flag && oralOcular.amplitudeCutoff == 1.79)
+        #expect(!oralOcular.flag && oralOcular.amplitudeCutoff == 1.79 && oralOcular.decision == .notSynkinetic)
     }
 
     @Test("A healthy recording (symmetric mild co-movement, no synkinesis) flags no pair")
@@ -146,7 +147,7 @@ struct SynkinesisAnalysisTests {
     func unknownSideAndJSON() throws {
         let result = try analyseSimulated(Self.coupled, seed: 7, affected: nil)
         #expect(result.affectedSide == "unknown")
-        #expect(result.sideComparison.basis == "unknown_left_vs_right" && result.sideComparison.affectedSlot == .left)
+        #expect(result.sideComparison.basis.rawValue == "unknown_left_vs_right" && result.sideComparison.affectedSlot == .left)
         #expect(result.sideComparison.reason != nil)
         let json = try encodedJSON(result)
         for key in ["\"pairs\"", "\"task\"", "\"driver\"", "\"follower\"", "\"affected\"", "\"healthy\"", "\"r\"",
@@ -182,7 +183,7 @@ struct SynkinesisAnalysisTests {
     func detectedTasks() throws {
         let output = Self.coupled.make(seed: 9)
         let result = try analyseSimulated(Self.coupled, seed: 9, affected: .left, useEvents: false)
-        #expect(result.tasksSource == "detected")
+        #expect(result.tasksSource == .detected && result.tasksSource.rawValue == "detected")
         let names = Set(result.tasks.map(\.task))
         #expect(names == ["eye_closure", "smile", "pucker"])
         for task in result.tasks {

@@ -34,6 +34,48 @@ struct AnalysisCommandTests {
         }
     }
 
+    @Test("synkinesis: an excluded muscle is named first in the text; every pair has one decision with its rule in text, JSON and CSV; --no-automatic-notch is recorded")
+    func decisionOutputs() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let parameters = dir.appendingPathComponent("p.json")
+        try #"{"affected_side": "left", "couplings": [{"driver": "OOc", "follower": "OOr", "gain": 0.6, "mirror_gain": 0}], "artefacts": [{"channel": "MEN-R", "kind": "disconnected", "level_uv": 200}]}"#
+            .write(to: parameters, atomically: true, encoding: .utf8)
+        let recording = dir.appendingPathComponent("r.h5").path
+        let simulated = try CLI.run(["simulate", "synkinesis", "--parameters", parameters.path, "-o", recording, "--seed", "4",
+                                     "--sample-rate", "1000", "--contraction", "2", "--rest", "1.5"])
+        try #require(simulated.status == 0, "\(simulated.stderr)")
+        let text = try CLI.run(["synkinesis", recording])
+        #expect(text.status == 1, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count > 5 && lines[3].hasPrefix("  EXCLUDED: channel MEN-R excluded:") && lines[3].contains("disconnected electrode"),
+                "\(lines.prefix(6))")
+        #expect(lines[3].hasSuffix("→ MEN has no side comparison"))
+        #expect(text.stdout.contains("* OOr: OOr own-activity ratio"))
+        let json = try Self.json(try CLI.run(["synkinesis", recording, "--format", "json", "--no-automatic-notch"]).stdout)
+        let settings = try #require((json["parameters"] as? [String: Any])?["settings"] as? [String: Any])
+        #expect(settings["automatic_notch"] as? Bool == false)
+        let pairs = try #require(json["pairs"] as? [[String: Any]])
+        for pair in pairs {
+            let decision = try #require(pair["decision"] as? String)
+            #expect(["synkinesis", "crosstalk", "not_synkinetic", "undetermined"].contains(decision))
+            #expect(pair["flag"] as? Bool == (decision == "synkinesis"))
+            #expect(!(pair["decision_reason"] as? String ?? "").isEmpty)
+            if pair["follower"] as? String == "MEN" { #expect(decision == "undetermined") }
+        }
+        let oor = try #require(pairs.first { $0["task"] as? String == "eye_closure" && $0["follower"] as? String == "OOr" })
+        #expect(oor["decision"] as? String == "synkinesis")
+        let rule = try #require(oor["decision_rule"] as? [String: Any])
+        #expect(rule["id"] as? String == "bernardes2018_ocular_oral" && (rule["source"] as? String ?? "").contains("Bernardes DFF"))
+        let side = try #require(oor["affected"] as? [String: Any])
+        #expect(side["crosstalk_fraction"] is Double && side["lag_at_search_limit"] is Bool)
+        let csv = try CLI.run(["synkinesis", recording, "--format", "csv"]).stdout
+        let header = try #require(csv.split(separator: "\n").first).split(separator: ",").map(String.init)
+        for column in ["flag", "decision", "decision_rule", "follower_own_ratio", "crosstalk_fraction_affected", "lag_at_search_limit_affected", "p_bh"] {
+            #expect(header.contains(column), "\(column)")
+        }
+    }
+
     @Test("a montage naming an unknown muscle is an input error naming the montage file")
     func badMontage() throws {
         let dir = try CLI.temporaryDirectory()

@@ -71,7 +71,7 @@ struct ReportTests {
             "r_affected": { ($0["affected"] as? [String: Any])?["r"] }, "r_healthy": { ($0["healthy"] as? [String: Any])?["r"] },
             "synkinetic_correlation": { $0["synkinetic_correlation"] }, "ci95_low": { ($0["ci95"] as? [Double])?[0] },
             "ci95_high": { ($0["ci95"] as? [Double])?[1] }, "p": { $0["p"] }, "amplitude_ratio": { $0["amplitude_ratio"] },
-            "amplitude_cutoff": { $0["amplitude_cutoff"] },
+            "amplitude_cutoff": { $0["amplitude_cutoff"] }, "follower_own_ratio": { $0["follower_own_ratio"] },
         ]
         var compared: [String: Int] = [:]
         var pairRows = Set<String>()
@@ -148,6 +148,13 @@ struct ReportTests {
         }
     }
 
+    /// The decision's measure of eye closure → OOr in the sample patient's session (0 or 1), as the report prints it.
+    static func ownRatio(session: Int) throws -> String {
+        let pairs = try Self.json(["synkinesis", Self.paths[session]])["pairs"] as? [[String: Any]] ?? []
+        let pair = try #require(pairs.first { "\($0["task"]!)" == "eye_closure" && "\($0["follower"]!)" == "OOr" })
+        return String(format: "%.2f", try #require(pair["follower_own_ratio"] as? Double))
+    }
+
     /// The text of one page, whitespace (line breaks of the layout included) collapsed to single spaces.
     static func pdftotext(_ pdf: String, page: Int) throws -> String {
         let tool = try #require(["/usr/bin/pdftotext"].first { FileManager.default.isExecutableFile(atPath: $0) }, "Debian's poppler-utils is needed (make test installs it)")
@@ -168,7 +175,8 @@ struct ReportTests {
         let dir = try CLI.temporaryDirectory()
         let ses2 = try Self.json(["synkinesis", Self.paths[1]])
         let synkinetic = (ses2["pairs"] as? [[String: Any]] ?? []).filter { $0["flag"] as? Bool == true }
-        #expect(synkinetic.count == 3)
+        // Session 2 of the sample patient: the four ocular↔oral couplings at 45 % of their gain (its truth file).
+        #expect(synkinetic.count == 4)
         for (paper, size) in [("a4", (595.3, 841.9)), ("letter", (612.0, 792.0))] {
             let out = dir.appendingPathComponent("report-\(paper).pdf").path
             let run = try CLI.run(["report"] + Self.paths + ["--context", Self.context, "--format", "pdf", "--paper", paper, "-o", out], timeout: 300)
@@ -187,10 +195,10 @@ struct ReportTests {
             #expect(!second.contains("Conclusion") && !second.contains("Synkinetic pairs"), "page one spills onto page two (\(paper))")
             // The decision's pairs, with the measure it uses, as the JSON has them.
             for pair in synkinetic {
-                let ratio = String(format: "%.2f", try #require(pair["amplitude_ratio"] as? Double))
+                let ratio = String(format: "%.2f", try #require(pair["follower_own_ratio"] as? Double))
                 #expect(first.contains("(\(pair["driver"]!)→\(pair["follower"]!))") && first.contains(ratio), "page one (\(paper)) lacks \(pair["driver"]!)→\(pair["follower"]!) \(ratio)")
             }
-            #expect(first.contains("improved from 5.48 since 2 Mar 2026"))
+            #expect(first.contains("improved from \(try Self.ownRatio(session: 0)) since 2 Mar 2026"))
             #expect(first.contains("147 days after onset") && first.contains("3-14"))
             #expect(first.contains("Sunnybrook"))
             // No raw codes on page one.
@@ -301,7 +309,8 @@ struct ReportTests {
         let run = try CLI.run(["report"] + Self.paths + ["--context", Self.context, "--format", "md"], timeout: 300)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("## Conclusion"))
-        #expect(run.stdout.contains("eye closure → mouth (OOc→OOr), amplitude ratio 2.72, improved from 5.48 since 2 Mar 2026"))
+        let then = try Self.ownRatio(session: 0), now = try Self.ownRatio(session: 1)
+        #expect(run.stdout.contains("eye closure → mouth (OOc→OOr), activity ratio \(now), improved from \(then) since 2 Mar 2026"))
         #expect(run.stdout.contains("Day 147: past the 3-14-day window"))
         #expect(!run.stdout.contains("_norm"))
     }

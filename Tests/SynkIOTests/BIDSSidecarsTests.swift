@@ -132,6 +132,42 @@ struct BIDSSidecarsTests {
         }
     }
 
+    @Test("An events.tsv driver column names each task's muscle (codes or names; n/a and empty: none); an unknown one names the line")
+    func eventDrivers() throws {
+        let folder = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("events.tsv").path
+        try "onset\tduration\ttrial_type\tdriver\n1\t2\tsnarl\tNAS\n4\t2\tsmile\tn/a\n7\t2\tpucker\torbicularis oris\n10\t1\tblink\t\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let events = try BIDSSidecars.readEvents(path)
+        #expect(events.map(\.driver) == [.NAS, nil, .OOr, nil])
+        #expect(events.map(\.label) == ["snarl", "smile", "pucker", "blink"])
+        try "onset\tduration\ttrial_type\tdriver\n1\t2\tsnarl\tnose\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try BIDSSidecars.readEvents(path)
+        } throws: { error in
+            let error = error as! SynkError
+            return error.kind == .input && error.place == "line 2" && error.problem == "driver 'nose' is not a muscle"
+        }
+    }
+
+    @Test("Events that name drivers are written with a driver column and read back; without drivers the file has none")
+    func eventDriversRoundTrip() throws {
+        let folder = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("sub-06_task-snarl_emg.wav").path
+        var header = Self.unknownHeader(rate: 1000, channels: 2)
+        header.events = [Event(onset: 1, duration: 2, label: "snarl", driver: .NAS), Event(onset: 4, duration: 2, label: "smile")]
+        try BIDSSidecars.write(for: target, header: header)
+        let written = try String(contentsOfFile: folder.appendingPathComponent("sub-06_task-snarl_events.tsv").path, encoding: .utf8)
+        #expect(written == "onset\tduration\ttrial_type\tdriver\n1.0\t2.0\tsnarl\tNAS\n4.0\t2.0\tsmile\tn/a\n")
+        #expect(try BIDSSidecars.readEvents(folder.appendingPathComponent("sub-06_task-snarl_events.tsv").path) == header.events)
+        header.events = [Event(onset: 1, duration: 2, label: "snarl")]
+        try BIDSSidecars.write(for: target, header: header)
+        #expect(try String(contentsOfFile: folder.appendingPathComponent("sub-06_task-snarl_events.tsv").path, encoding: .utf8)
+                == "onset\tduration\ttrial_type\n1.0\t2.0\tsnarl\n")
+    }
+
     @Test("Written sidecars read back to the same labels, units, muscles, sides, bad channels and events")
     func writeRoundTrip() throws {
         let path = Self.fixture(Self.subject01)

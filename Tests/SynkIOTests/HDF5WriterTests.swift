@@ -70,6 +70,17 @@ struct HDF5WriterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["round trip.h5"])
     }
 
+    @Test("events that name their driver keep it through /events (a driver column only when one is named)")
+    func eventDrivers() throws {
+        let directory = HDF5Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("drivers.h5").path
+        var written = header(frames: 100)
+        written.events = [Event(onset: 0.1, duration: 0.2, label: "snarl", driver: .NAS), Event(onset: 0.4, duration: 0.2, label: "smile")]
+        try write(samples(frames: 100, channels: 4), header: written, to: path, blocks: [100])
+        #expect(try HDF5Reader(path: path).header.events == written.events)
+    }
+
     @Test("millivolt channels are stored as µV: 1.5 mV reads back as 1500 µV")
     func millivoltsStoredAsMicrovolts() throws {
         let directory = HDF5Fixtures.scratchDirectory()

@@ -4,14 +4,19 @@ import SynkCore
 import SynkAnalysis
 @testable import SynkReport
 
-/// A pair as `synk synkinesis` writes it, with only the fields a test sets.
+/// A pair as `synk synkinesis` writes it, with only the fields a test sets. The decision defaults to what `flag`
+/// says (synkinesis when flagged, undetermined without a ratio, not synkinetic otherwise).
 func pair(task: String = "eye_closure", driver: String = "OOc", follower: String = "OOr", pattern: String = "ocular_to_oral",
-          ratio: Double?, cutoff: Double?, flag: Bool, reason: String? = nil, index: Double? = nil, ci: [Double]? = nil) throws -> SynkinesisPair {
+          ratio: Double?, cutoff: Double?, flag: Bool, decision: String? = nil, reason: String? = nil, ownCI: [Double]? = nil,
+          index: Double? = nil, ci: [Double]? = nil) throws -> SynkinesisPair {
+    let decided = decision ?? (flag ? "synkinesis" : ratio == nil ? "undetermined" : "not_synkinetic")
     var object: [String: Any] = ["task": task, "driver": driver, "follower": follower, "pattern": pattern, "flag": flag,
-                                 "correlation_flag": false, "notes": [String]()]
-    if let ratio { object["amplitude_ratio"] = ratio }
+                                 "correlation_flag": false, "notes": [String](), "decision": decided,
+                                 "decision_reason": reason ?? "\(decided) (test)"]
+    if let ratio { object["amplitude_ratio"] = ratio; object["follower_own_ratio"] = ratio }
     if let cutoff { object["amplitude_cutoff"] = cutoff }
-    if let reason { object["flag_reason"] = reason }
+    if flag, let reason { object["flag_reason"] = reason }
+    if let ownCI { object["follower_own_ratio_ci95"] = ownCI }
     if let index { object["synkinetic_correlation"] = index }
     if let ci { object["ci95"] = ci }
     return try JSONDecoder().decode(SynkinesisPair.self, from: JSONSerialization.data(withJSONObject: object))
@@ -19,21 +24,34 @@ func pair(task: String = "eye_closure", driver: String = "OOc", follower: String
 
 @Suite("The report shows the synkinesis decision and judges change by a stated rule")
 struct PairDecisionTests {
-    @Test("the decision is read from flag, flag_reason, amplitude_ratio and amplitude_cutoff, with pattern codes in words")
-    func decisionFromFlag() throws {
-        let flagged = pairDecision(try pair(ratio: 5.48, cutoff: 1.62, flag: true, reason: "amplitude ratio 5.48 > 1.62 (ocular_to_oral, Bernardes 2018)"))
+    @Test("the decision, its sentence and its measure are the analysis's own (decision, decision_reason, follower_own_ratio)")
+    func decisionFromResults() throws {
+        let flagged = pairDecision(try pair(ratio: 5.48, cutoff: 1.62, flag: true, reason: "own ratio 5.48 > 1.62 (ocular_to_oral, Bernardes 2018)",
+                                            ownCI: [4.1, 7.3]))
         #expect(flagged.verdict == .synkinesis)
-        #expect(flagged.value == 5.48 && flagged.cutoff == 1.62 && flagged.measureField == "amplitude_ratio")
-        #expect(flagged.reason == "amplitude ratio 5.48 > 1.62 (ocular→oral, Bernardes 2018)")
+        #expect(flagged.value == 5.48 && flagged.cutoff == 1.62 && flagged.measureField == "follower_own_ratio")
+        #expect(flagged.interval == 4.1...7.3)
+        #expect(flagged.reason == "own ratio 5.48 > 1.62 (ocular→oral, Bernardes 2018)")
         #expect(pairDecision(try pair(ratio: 1.2, cutoff: 1.62, flag: false)).verdict == .notSynkinetic)
-        // No cut-off for the pattern: the analysis made no decision, and the report does not make one.
-        let other = pairDecision(try pair(follower: "PLA", pattern: "other", ratio: 2.47, cutoff: nil, flag: false))
-        #expect(other.verdict == .undetermined)
-        #expect(other.reason?.contains("not judged") == true)
-        #expect(pairDecision(try pair(ratio: nil, cutoff: 1.62, flag: false)).verdict == .undetermined)
-        // The report's old second highlight (index CI above 0) is gone: a pair with a positive index CI and no flag is not synkinetic.
+        // The analysis labels a neighbour's excess crosstalk; the report shows that, not synkinesis.
+        let crosstalk = pairDecision(try pair(follower: "MEN", ratio: 1.4, cutoff: 1.62, flag: false, decision: "crosstalk",
+                                              reason: "crosstalk: the excess is the neighbours' signal"))
+        #expect(crosstalk.verdict == .crosstalk && crosstalk.reason?.contains("crosstalk") == true)
+        let undetermined = pairDecision(try pair(ratio: nil, cutoff: 1.62, flag: false, reason: "no side comparison"))
+        #expect(undetermined.verdict == .undetermined && undetermined.reason == "no side comparison")
+        // The report's old second highlight (index CI above 0) is gone: a positive index with no decision is not synkinetic.
         let correlated = pairDecision(try pair(ratio: 1.38, cutoff: 1.79, flag: false, index: 0.34, ci: [0.06, 0.6]))
         #expect(correlated.verdict == .notSynkinetic)
+    }
+
+    @Test("with the ratio's interval at both sessions, the 95 % CI of its change (log scale) decides")
+    func ratioIntervals() throws {
+        // 5.48 [4.1, 7.3] → 2.72 [2.0, 3.7]: se ln 0.14717 and 0.15694; d = ln(2.72/5.48) = −0.70047, half-width
+        // 1.959964·√(0.14717² + 0.15694²) = 0.42168 → [−1.122, −0.279] → improved
+        let change = ChangeRule.decisionMeasure(from: pairDecision(try pair(ratio: 5.48, cutoff: 1.62, flag: true, ownCI: [4.1, 7.3])),
+                                                to: pairDecision(try pair(ratio: 2.72, cutoff: 1.62, flag: true, ownCI: [2.0, 3.7])))
+        #expect(change.verdict == .improved, "\(change.basis)")
+        #expect(change.basis.contains("×0.33 to ×0.76"))
     }
 
     /// Rule 1 by hand: se = width / (2·1.959964) per session, d ± 1.959964·√(se₁² + se₂²).
@@ -61,7 +79,7 @@ struct PairDecisionTests {
         #expect(ChangeRule.byIntervals(4, 3...(16.0 / 3), 3, 2.25...4, multiplicative: true)?.verdict == .unchanged)
     }
 
-    @Test("without an interval for the ratio: a changed decision, or a change by the cut-off's factor, decides", arguments: [
+    @Test("without an interval for the ratio (one repetition): a changed decision, or a change by the cut-off's factor, decides", arguments: [
         // SampleData OOc→OOr: 5.48 → 2.72, synkinetic at both; ÷2.01 ≥ 1.62 → improved
         (5.48, true, 2.72, true, 1.62, ChangeVerdict.improved),
         // ZYG→OOc: 2.65 (synkinesis) → 1.56 (not): decision changed → improved, although ÷1.70 < 1.79

@@ -514,4 +514,126 @@ struct SynkinesisSimulationTests {
         p = SynkinesisSimulation(tasks: [ExpressionTask(name: "smile", drivers: [.ZYG], repetitions: 1000, contractionSeconds: 30, restSeconds: 30)])
         #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
     }
+
+    @Test("crosstalk through the volume conductor's low-pass: the receiving channel's RMS and its band-limited RMS equal the truth within 3 %; a zero-phase copy has no delay, a causal one trails",
+          arguments: [false, true])
+    func lowPassedCrosstalk(zeroPhase: Bool) throws {
+        // OOr active alone in pucker; MEN (never active) picks up 15 % of it through a 60 Hz second-order low-pass.
+        let lowPass = VolumeConductorLowPass(cutoffHz: 60, order: 2, zeroPhase: zeroPhase ? true : nil)
+        let p = SynkinesisSimulation(
+            muscles: [MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200, baselineNoiseMicrovolts: 2),
+                      MuscleSignal(muscle: .MEN, spectralPeakHz: 80, plateauRMSMicrovolts: 150, baselineNoiseMicrovolts: 2)],
+            tasks: [ExpressionTask(name: "pucker", drivers: [.OOr], repetitions: 8, contractionSeconds: 5, restSeconds: 2)],
+            crosstalk: [Crosstalk(source: .OOr, into: .MEN, fraction: 0.15, lowPass: lowPass)],
+            mains: MainsInterference(amplitudeMicrovolts: 0))
+        let (recording, truth) = try SynkinesisSimulation.simulate(p, seed: 31)
+        let windows = events(recording, "pucker")
+        let men = channel(recording, "MEN-L"), oor = channel(recording, "OOr-L")
+        let measured = meanSquare(men, rate: 2000, windows: windows).squareRoot()
+        let expected = try #require(truth.expectedRMS(task: "pucker", muscle: .MEN, side: .left))
+        #expect(abs(measured / expected - 1) < 0.03, "MEN-L \(measured) vs \(expected)")
+        // The low-pass passes a fraction of the carrier's power: the leak is well below 15 % of OOr's RMS.
+        let leak = try #require(truth.taskActivity.first { $0.task == "pucker" && $0.muscle == .MEN && $0.side == .left }?.crosstalkMeanSquares["OOr"])
+        let oorMuscle = try #require(truth.taskActivity.first { $0.task == "pucker" && $0.muscle == .OOr && $0.side == .left }?.expectedMuscleRMSMicrovolts)
+        #expect(leak.squareRoot() < 0.15 * oorMuscle && leak.squareRoot() > 0.02 * oorMuscle)
+        // Band-limited: Welch power of MEN-L within 20-450 Hz over the task windows against the truth's band expectation.
+        let bandExpected = try #require(truth.expectedRMS(task: "pucker", muscle: .MEN, side: .left, band: 20...450))
+        var inBand = 0.0, all = 0.0
+        for (onset, end) in windows {
+            let slice = men[Int((onset * 2000).rounded(.up))..<Int((end * 2000).rounded(.up))]
+            let (frequency, power) = welch(slice, rate: 2000)
+            for (f, pw) in zip(frequency, power) { all += pw; if f >= 20 && f <= 450 { inBand += pw } }
+        }
+        #expect(abs((measured * (inBand / all).squareRoot()) / bandExpected - 1) < 0.04)
+        // Delay: the cross-correlation of MEN-L with OOr-L in the task peaks at lag 0 for the zero-phase copy and at a
+        // positive lag (MEN trails) for the causal one.
+        let (onset, end) = windows[0]
+        let a = Int((onset * 2000).rounded(.up)) + 200, b = Int((end * 2000).rounded(.up)) - 200
+        func correlation(_ lag: Int) -> Double {
+            var sum = 0.0
+            for i in a..<b { sum += Double(men[i]) * Double(oor[i - lag]) }
+            return sum
+        }
+        let best = (-10...10).max { correlation($0) < correlation($1) }!
+        if zeroPhase { #expect(best == 0) } else { #expect(best > 0, "causal low-pass: peak at lag \(best)") }
+    }
+
+    @Test("a weaker voluntary drive scales the affected side's contractions and, through them, its followers; per-channel noise and mains replace the defaults")
+    func driveScaleAndChannelNoise() throws {
+        var p = SynkinesisSimulation(
+            muscles: [MuscleSignal(muscle: .OOc, spectralPeakHz: 90, plateauRMSMicrovolts: 120, baselineNoiseMicrovolts: 2),
+                      MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200, baselineNoiseMicrovolts: 2)],
+            tasks: [ExpressionTask(name: "eye_closure", drivers: [.OOc], repetitions: 6, contractionSeconds: 4, restSeconds: 2)],
+            affectedSide: .left,
+            couplings: [SynkineticCoupling(driver: .OOc, follower: .OOr, gain: 0.5, mirrorGain: 0)],
+            crosstalk: [], mains: MainsInterference(amplitudeMicrovolts: 3, harmonicAmplitudes: []),
+            variability: .none, affectedSideDriveScale: 0.4,
+            channelNoiseMicrovolts: ["OOr-R": 5], channelMainsScale: ["OOc-R": 0])
+        let (recording, truth) = try SynkinesisSimulation.simulate(p, seed: 41)
+        let windows = events(recording, "eye_closure")
+        for (label, expected) in [("OOc-L", 0.4 * 120.0), ("OOc-R", 120.0), ("OOr-L", 0.5 * 0.4 * 200.0)] {
+            // Plateau only: 1 s into each contraction to 1 s before its end.
+            let plateau = windows.map { ($0.0 + 1, $0.1 - 1) }
+            let noise = label == "OOc-R" ? 2.0 : 2.0
+            let mains = label == "OOc-R" ? 0.0 : 4.5
+            let measured = meanSquare(channel(recording, label), rate: 2000, windows: plateau)
+            let model = expected * expected + noise * noise + mains
+            #expect(abs(measured / model - 1) < 0.05, "\(label): \(measured) vs \(model)")
+        }
+        // The follower's bursts carry gain × the weakened driver activation.
+        #expect(truth.coupledBursts.filter { $0.side == .left }.allSatisfy { abs($0.activationLevel - 0.5 * 0.4) < 1e-12 })
+        // Rest (the lead-in): the overridden noise of OOr-R (5 µV) plus its mains (3 µV peak: 4.5 µV²).
+        let rest = meanSquare(channel(recording, "OOr-R"), rate: 2000, windows: [(0.1, 1.9)])
+        #expect(abs(rest / (25 + 4.5) - 1) < 0.06, "OOr-R rest \(rest)")
+        #expect(abs(try #require(truth.expectedRMS(task: "eye_closure", muscle: .OOr, side: .right)) - (25 + 4.5).squareRoot()) < 1e-9)
+        // Parameters out of range are refused.
+        p.affectedSideDriveScale = 1.5
+        #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
+        p.affectedSideDriveScale = 0.4
+        p.channelNoiseMicrovolts = ["XYZ-L": 1]
+        #expect(throws: SynkError.self) { try SynkinesisSimulation.simulate(p, seed: 1) }
+    }
+
+
+    @Test("stages: slots pair each muscle's left and right channel; crosstalk reaches the same side only")
+    func slotLayout() {
+        let p = SynkinesisSimulation(
+            muscles: [MuscleSignal(muscle: .OOc, spectralPeakHz: 90, plateauRMSMicrovolts: 120),
+                      MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200)],
+            crosstalk: [Crosstalk(source: .OOc, into: .OOr, fraction: 0.1), Crosstalk(source: .MEN, into: .OOr, fraction: 0.2)])
+        let layout = SlotLayout(p)
+        #expect(layout.slotCount == 4 && layout.slot(.OOr, .right) == 3 && layout.slot(.MEN, .left) == nil)
+        #expect(layout.side(ofSlot: 2) == .left && layout.muscle(ofSlot: 3) == .OOr)
+        // OOr-L (slot 2) receives from OOc-L (slot 0), OOr-R (3) from OOc-R (1); the unrecorded MEN is ignored.
+        #expect(layout.crosstalkInto[2].map(\.source) == [0] && layout.crosstalkInto[3].map(\.source) == [1])
+        #expect(layout.crosstalkInto[0].isEmpty && layout.crosstalkInto[2][0].fraction == 0.1)
+    }
+
+    @Test("stages: the timeline puts each repetition after the lead-in and the previous rest; activation follows the drive and the couplings")
+    func timelineAndActivation() {
+        let p = SynkinesisSimulation(
+            sampleRate: 1000,
+            muscles: [MuscleSignal(muscle: .OOc, spectralPeakHz: 90, plateauRMSMicrovolts: 120),
+                      MuscleSignal(muscle: .OOr, spectralPeakHz: 100, plateauRMSMicrovolts: 200)],
+            tasks: [ExpressionTask(name: "eye_closure", drivers: [.OOc], repetitions: 2, contractionSeconds: 2, restSeconds: 1)],
+            leadInSeconds: 1.5, affectedSide: .right,
+            couplings: [SynkineticCoupling(driver: .OOc, follower: .OOr, gain: 0.5, mirrorGain: 0.1, lagMilliseconds: 20)],
+            variability: .none, affectedSideDriveScale: 0.6)
+        let timeline = SimulatedTimeline(p, seed: 3)
+        #expect(timeline.repetitions.map(\.onset) == [1.5, 4.5])
+        #expect(timeline.repetitions.map(\.offset) == [3.5, 6.5])
+        #expect(timeline.frameCount == 7_500)
+        let layout = SlotLayout(p)
+        let activation = SimulatedActivation(p, layout: layout, timeline: timeline, seed: 3)
+        // Mid-plateau of the first repetition (2.5 s): driver 1 on the left, 0.6 on the right (affected); followers
+        // 0.1 × 1 (mirror, left) and 0.5 × 0.6 (synkinetic, right).
+        let i = 2_500
+        #expect(abs(activation.expected[layout.slot(.OOc, .left)!][i] - 1) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOc, .right)!][i] - 0.6) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOr, .left)!][i] - 0.1) < 1e-12)
+        #expect(abs(activation.expected[layout.slot(.OOr, .right)!][i] - 0.3) < 1e-12)
+        #expect(activation.realised.map(\.synkinetic) == [false, true])
+        #expect(activation.bursts.count == 4)
+    }
+
 }

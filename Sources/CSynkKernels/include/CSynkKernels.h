@@ -64,6 +64,27 @@ double synk_dot_f64_avx2(const double *a, const double *b, ptrdiff_t count);
 /// Call only when `synk_kernels_have_avx2_fma()` returned 1.
 void synk_lagged_dots_f64_avx2(const double *x, const double *y, ptrdiff_t count, int lags, double *sums);
 
+/// Lagged products of interleaved frames, for the crosstalk estimate: for t in 0..<count, τ in 0...maxLag and
+/// i in 0..<rows (rows ≤ 8), sums[τ·lagStride + i·rowStride + j] += x[(maxLag + t)·stride + i] ·
+/// y[(maxLag + t − τ)·stride + j] for j in 0..<8 (single precision, fused multiply-adds; the caller offsets x
+/// and y to the row and column blocks). Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_lag_products_f32x8_avx2(const float *x, const float *y, ptrdiff_t stride, ptrdiff_t count, int maxLag, int rows,
+                                  float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride);
+
+/// `synk_lag_products_f32x8_avx2` for contiguous frames of eight floats (stride 8, one block of columns, x = y) in
+/// 512-bit registers: two neighbouring lags share one register (frames t − τ − 1 and t − τ lie side by side in
+/// memory) and each frame's broadcasts serve four lags. Written for maxLag = 8 and rows ≤ 8 (others take the AVX2
+/// kernel). Every sum gets the same fused multiply-adds in the same order, so the result is the AVX2 kernel's bit
+/// for bit. Call only when `synk_kernels_use_avx512()` returned 1.
+void synk_lag_products_f32x8_avx512(const float *x, const float *y, ptrdiff_t count, int maxLag, int rows,
+                                    float *sums, ptrdiff_t rowStride, ptrdiff_t lagStride);
+
+/// Low-pass and decimate eight lanes with an FIR filter: out[k] = Σ_j taps[j] · frames[(first + k·factor − j)·8 + lane]
+/// for k in 0..<count, j in 0..<tapCount, summed in order of j (single precision, fused multiply-adds; `frames` must
+/// hold the tapCount − 1 frames before index `first`). Call only when `synk_kernels_have_avx2_fma()` returned 1.
+void synk_fir_decimate_f32x8_avx2(const float *frames, ptrdiff_t first, ptrdiff_t count, ptrdiff_t factor,
+                                  const float *taps, int tapCount, float *out);
+
 /// Splits `frames` interleaved frames of `channelCount` floats into one array per channel
 /// (`channels[c][i] = interleaved[i·channelCount + c]`), eight channels at a time by 8×8 transposes.
 /// Returns 1 when every sample is finite and 0 when some sample is NaN or infinite, found in the same pass

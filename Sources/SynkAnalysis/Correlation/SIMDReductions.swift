@@ -35,6 +35,26 @@ enum SIMDReductions {
         return (sx, sy)
     }
 
+    /// Σ x[i] and Σ x[i]² over `0..<count`.
+    static func sumAndSquares(_ x: UnsafePointer<Float>, _ count: Int) -> (sum: Double, squares: Double) {
+        var a = SIMD4<Double>(), a2 = SIMD4<Double>()
+        var i = 0
+        while i + 4 <= count {
+            let v = load4(x, i)
+            a += v
+            a2 += v * v
+            i += 4
+        }
+        var s = a.sum(), s2 = a2.sum()
+        while i < count {
+            let v = Double(x[i])
+            s += v
+            s2 += v * v
+            i += 1
+        }
+        return (s, s2)
+    }
+
     /// Centred second moments Σ(x−mx)², Σ(y−my)², Σ(x−mx)(y−my) over `lower..<upper`.
     static func centredMoments(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ mx: Double, _ my: Double, _ lower: Int, _ upper: Int

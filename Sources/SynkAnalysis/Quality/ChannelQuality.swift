@@ -12,8 +12,14 @@ public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comp
     case clipped
     /// Missing or non-finite samples (NaN gaps, empty cells).
     case nanGap = "nan_gap"
-    /// Most of the power is mains interference: typically a disconnected electrode.
+    /// Most of the power is mains interference. Information only: a quiet, healthy muscle at rest (1-4 µV of
+    /// electrode noise) with a few µV of hum is mains-dominated and still measures well once the hum is notched;
+    /// the channel is excluded only when the hum's level shows a disconnected electrode (``disconnected``).
     case mainsDominated = "mains_dominated"
+    /// A disconnected or floating electrode: mains-dominated *and* the hum itself is at least
+    /// ``QualityCriteria/disconnectedMainsRMS`` (tens to thousands of µV, where a connected facial electrode picks
+    /// up a few µV at most).
+    case disconnected
     /// Amplifier saturation: the EMG holds one value for long runs (≥ ``QualityCriteria/saturatedRunSeconds``),
     /// wherever it sits. Muscle activity never stays constant that long, even quantised by a 10-bit ADC,
     /// whereas an overloaded amplifier sits at its output limit until it recovers. Distinct from ``clipped``,
@@ -29,6 +35,10 @@ public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comp
     public static func < (a: QualityFlag, b: QualityFlag) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
+
+    /// Whether the flag makes a channel's numbers untrustworthy, so that analyses leave the channel out
+    /// (every flag except ``mainsDominated``, which is information).
+    public var excludesChannel: Bool { self != .mainsDominated }
 }
 
 /// Thresholds of the channel checks; every report states them.
@@ -43,6 +53,11 @@ public struct QualityCriteria: Sendable, Codable, Hashable {
     /// A channel is mains-dominated when this fraction of its power lies at the mains frequency and its
     /// harmonics.
     public var mainsFraction: Double = 0.5
+    /// A mains-dominated voltage channel is ``QualityFlag/disconnected`` when the hum's RMS (fundamental and
+    /// harmonics) reaches this, in µV. An electrode off the skin or a floating lead shows tens to thousands of µV of
+    /// hum; a connected facial electrode with ordinary contact, a few µV (its resting EMG and electrode noise are
+    /// 1-4 µV RMS, so a few µV of hum is enough to dominate it without making it unusable).
+    public var disconnectedMainsRMS: Double = 20
     /// Mains frequencies examined (both, since recordings travel between 50 Hz and 60 Hz countries).
     public var mainsFrequencies: [Double] = [50, 60]
     /// Harmonics examined per mains frequency (up to Nyquist).
@@ -70,6 +85,7 @@ public struct QualityCriteria: Sendable, Codable, Hashable {
         case clippedFraction = "clipped_fraction"
         case clippedRunLength = "clipped_run_length"
         case mainsFraction = "mains_fraction"
+        case disconnectedMainsRMS = "disconnected_mains_rms_uv"
         case mainsFrequencies = "mains_frequencies_hz"
         case mainsHarmonics = "mains_harmonics"
         case saturatedRunSeconds = "saturated_run_s"
@@ -96,6 +112,8 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
     public var mainsPowerFraction: Double?
     /// The mains frequency that dominated, Hz.
     public var mainsFrequency: Double?
+    /// RMS of the hum at that frequency and its harmonics, in the channel's unit (µV for voltages).
+    public var mainsRMS: Double?
     /// Fraction of the power below ``QualityCriteria/motionBandHz`` (0...1), when measurable.
     public var motionPowerFraction: Double?
     /// Samples in runs of identical values lasting at least ``QualityCriteria/saturatedRunSeconds``.
@@ -113,13 +131,15 @@ public struct ChannelQuality: Sendable, Codable, Hashable {
         case clippedSamples = "clipped_samples"
         case mainsPowerFraction = "mains_power_fraction"
         case mainsFrequency = "mains_frequency_hz"
+        case mainsRMS = "mains_rms"
         case motionPowerFraction = "motion_power_fraction"
         case saturatedSamples = "saturated_samples"
         case longestConstantRunSeconds = "longest_constant_run_s"
         case flags, explanations
     }
 
-    public var isUsable: Bool { flags.isEmpty }
+    /// No flag that excludes the channel (``QualityFlag/excludesChannel``).
+    public var isUsable: Bool { !flags.contains(where: \.excludesChannel) }
 }
 
 /// Measures channel quality while a recording streams past, in one pass and bounded memory.
@@ -222,6 +242,8 @@ public struct QualityAccumulator: Sendable {
         var mainsEnergy: [Double]
         var windowEnergy = 0.0
         var motionEnergy = 0.0
+        /// Samples in the windows measured so far.
+        var measuredSamples = 0
         // The current run of identical samples, and what the finished runs added up to.
         let saturationRun: Int
         var runValue: Float = .nan
@@ -429,6 +451,7 @@ public struct QualityAccumulator: Sendable {
             let n = Double(window)
             // One FFT gives the window's centred energy and every mains and motion bin at once.
             windowEnergy += spectrum.measure(bins: spectrumBins, into: &powers)
+            measuredSamples += window
             for (m, bins) in mainsSpectrumIndices.enumerated() {
                 // Energy of a real sinusoid on bin k: 2|X_k|²/N (Parseval), ±1 bin for slight drift.
                 for index in bins { mainsEnergy[m] += 2 * powers[index] / n }
@@ -443,7 +466,7 @@ public struct QualityAccumulator: Sendable {
             var quality = ChannelQuality(
                 channel: info.label, rms: nil, mean: nil, minimum: nil, maximum: nil,
                 nonFiniteSamples: nonFinite, firstNonFiniteSeconds: firstNonFinite.map { Double($0) / rate },
-                clippedSamples: 0, mainsPowerFraction: nil, mainsFrequency: nil, motionPowerFraction: nil,
+                clippedSamples: 0, mainsPowerFraction: nil, mainsFrequency: nil, mainsRMS: nil, motionPowerFraction: nil,
                 saturatedSamples: 0, longestConstantRunSeconds: nil, flags: [], explanations: [])
             if nonFinite > 0 {
                 flags.append(.nanGap)
@@ -481,11 +504,23 @@ public struct QualityAccumulator: Sendable {
             if windowEnergy > 0 {
                 if let best = mainsEnergy.indices.max(by: { mainsEnergy[$0] < mainsEnergy[$1] }) {
                     let fraction = Swift.min(1, mainsEnergy[best] / windowEnergy)
+                    let hum = (mainsEnergy[best] / Double(Swift.max(1, measuredSamples))).squareRoot()
                     quality.mainsPowerFraction = fraction
                     quality.mainsFrequency = mainsBins[best].frequency
+                    quality.mainsRMS = hum
                     if fraction >= criteria.mainsFraction, !flags.contains(.flat) {
-                        flags.append(.mainsDominated)
-                        explanations.append(String(format: "%.0f %% of the power is %.0f Hz mains and harmonics (disconnected electrode?)", 100 * fraction, mainsBins[best].frequency))
+                        let frequency = mainsBins[best].frequency
+                        if info.unit.isVoltage, hum >= criteria.disconnectedMainsRMS {
+                            flags.append(.mainsDominated)
+                            explanations.append(String(format: "%.0f %% of the power is %.0f Hz mains and harmonics", 100 * fraction, frequency))
+                            flags.append(.disconnected)
+                            explanations.append(String(format: "disconnected electrode: %.3g µV RMS of %.0f Hz hum (≥ %.3g µV; a connected facial electrode picks up a few µV)",
+                                                       hum, frequency, criteria.disconnectedMainsRMS))
+                        } else {
+                            flags.append(.mainsDominated)
+                            explanations.append(String(format: "%.0f %% of the power is %.0f Hz mains and harmonics, but the hum is only %.3g%@ RMS: kept (information; a disconnected electrode shows ≥ %.3g µV)",
+                                                       100 * fraction, frequency, hum, unit, criteria.disconnectedMainsRMS))
+                        }
                     }
                 }
             }

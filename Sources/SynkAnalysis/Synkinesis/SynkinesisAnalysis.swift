@@ -11,179 +11,503 @@ public enum TaskSource: Sendable {
     case detect
 }
 
+/// The raw-signal products a crosstalk estimate needs (``CrosstalkAccumulator``), and which envelope channel is
+/// which tap channel.
+public struct CrosstalkInput: Sendable {
+    public var products: CrosstalkProducts
+    /// The tap channel of each envelope channel of the analysis (nil: not in the tap).
+    public var tapChannel: [Int?]
+    /// What the tap holds (rate, filter), for the result's method.
+    public var tapDescription: String
+
+    public init(products: CrosstalkProducts, tapChannel: [Int?], tapDescription: String) {
+        self.products = products
+        self.tapChannel = tapChannel
+        self.tapDescription = tapDescription
+    }
+}
+
 /// The synkinesis analysis: envelopes, montage and tasks in, ``SynkinesisResult`` out.
 ///
 /// For every task with driver D and every other recorded muscle F, and for each side with both
 /// channels, it measures (all on the task's pooled repetitions):
 /// - `r`: Pearson r of D and F (``EnvelopeCorrelation/pearson(_:_:segments:)``), with Bartlett's n_eff
 ///   (``Statistics/bartlettEffectiveSampleSize(driver:follower:segments:)``) and its Fisher CI;
-/// - `peak_xcorr`, `lag_ms`: peak per-lag Pearson cross-correlation within ±max lag;
-/// - `rms`: the follower's amplitude over the task (``EnvelopeKind/amplitude(_:segments:)``);
-/// - `active_s`: seconds the follower is active (above rest mean + k·SD for at least the minimum
-///   duration) inside the task segments; `driver_active_s` likewise for D;
-/// - `coactive_s`: seconds D and F are both active; `coactivation`: that ÷ (time D active);
-/// - `follower_percent_of_own_task`: 100·(A_F,task − A_F,rest) ÷ (A_F,own − A_F,rest), where
-///   A_F,own is F's amplitude in the tasks F drives itself.
-/// Between sides: the synkinetic correlation index r(aff) − r(healthy) with Zou's CI and a z-test p,
-/// and the amplitude ratio affected ÷ healthy, flagged against Bernardes' cut-offs by
-/// ``Muscle/region``.
+/// - `peak_xcorr`, `lag_ms`: peak per-lag Pearson cross-correlation within ±max lag (`lag_at_search_limit` when
+///   the peak sits at the limit);
+/// - `rms`: the follower's amplitude over the task (``EnvelopeKind/amplitude(_:segments:)``), per repetition too;
+/// - `active_s`, `driver_active_s`, `coactive_s`, `coactivation`, `follower_percent_of_own_task`;
+/// - `crosstalk_fraction`, `own_rms`, `rest_rms`: the follower's crosstalk from its side's larger channels
+///   (``Crosstalk``), its own amplitude without it, its rest amplitude.
+/// Between sides: the synkinetic correlation index r(aff) − r(healthy) with Zou's CI, a z-test p and its
+/// Benjamini-Hochberg adjustment; the amplitude ratio affected ÷ healthy (Bernardes' IEMG index); and the
+/// **decision** (``SynkinesisDecision``): the follower's own-activity ratio (crosstalk removed, paresis corrected)
+/// and its interval over repetitions against the rule of the pair's pattern (docs/synkinesis-decision.md).
+///
+/// The work is done in stages, each a function of its own and tested on its own: validate the inputs, the side
+/// comparison (``sideComparison(for:)``), rest levels for onsets, task segments, pair jobs, each channel's measures
+/// within each task, rest powers, crosstalk estimates, the paresis estimate, the side measures, the between-side
+/// measures, and the decision (docs/synkinesis-decision.md).
 public enum SynkinesisAnalysis {
     public static func analyse(
         envelopes: EnvelopeSet, montage: Montage, tasks: TaskSource,
-        parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil
+        parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil, crosstalk: CrosstalkInput? = nil
     ) throws(SynkError) -> SynkinesisResult {
+        try validate(envelopes, montage: montage, parameters: parameters, file: file)
+        let fs = envelopes.sampleRate
+        let comparison = sideComparison(for: montage)
+        let (rest, restSource) = restLevels(envelopes, parameters: parameters)
+        var (segments, taskGaps, origin) = try taskSegments(tasks, envelopes: envelopes, montage: montage, rest: rest,
+                                                            parameters: parameters, file: file)
+        let jobs = pairJobs(segments, montage: montage, gaps: &taskGaps)
+        let channels = measureChannels(jobs, segments: segments, montage: montage, envelopes: envelopes, rest: rest,
+                                       parameters: parameters)
+        let restPower = restPowers(envelopes, segments: segments, parameters: parameters, quietest: rest)
+        let crosstalkTable = crosstalk.map { crosstalkEstimates($0, segments: segments, montage: montage, envelopes: envelopes) }
+        let paresis = paresisEstimate(envelopes, segments: segments, montage: montage, comparison: comparison, channels: channels,
+                                      restPower: restPower, crosstalk: crosstalkTable, parameters: parameters)
+        let context = SideContext(envelopes: envelopes, montage: montage, segments: segments, rest: rest, restPower: restPower,
+                                  channels: channels, crosstalk: crosstalkTable, parameters: parameters)
+
+        // One job per pair and side, so that the two cores stay evenly loaded however few pairs a task has.
+        let sides = [comparison.affectedSlot, comparison.healthySlot]
+        let measured = ChannelParallel.map(Array(0..<(2 * jobs.count))) { index, _ -> SideMeasures? in
+            let job = jobs[index / 2]
+            return context.measure(taskIndex: job.taskIndex, follower: job.follower, side: sides[index % 2])
+        }
+        if let failure = envelopes.storage.readError(file: file) { throw failure }
+        if let failure = crosstalk?.products.readError(file: file) { throw failure }
+        var pairs = jobs.indices.compactMap { j -> SynkinesisPair? in
+            let job = jobs[j]
+            let affected = measured[2 * j], healthy = measured[2 * j + 1]
+            guard affected != nil || healthy != nil else { return nil }
+            var pair = comparePair(task: segments[job.taskIndex].task, driver: segments[job.taskIndex].driver, follower: job.follower,
+                                   affected: affected, healthy: healthy, comparison: comparison, parameters: parameters)
+            let inputs = DecisionInputs(
+                affected: context.decisionSide(taskIndex: job.taskIndex, follower: job.follower, side: comparison.affectedSlot),
+                healthy: context.decisionSide(taskIndex: job.taskIndex, follower: job.follower, side: comparison.healthySlot),
+                comparison: comparison, paresis: paresis, crosstalkEstimated: crosstalk != nil)
+            decide(&pair, inputs: inputs, parameters: parameters)
+            return pair
+        }
+        adjustForMultipleTesting(&pairs, level: parameters.confidenceLevel)
+
+        let method = SynkinesisMethod(
+            settings: parameters, envelopeSampleRateHz: fs, envelope: envelopes.kind.description,
+            amplitudeMeasure: envelopes.kind.amplitudeMeasure, restSource: restSource,
+            correlation: "Pearson r over the pooled samples of the task's repetitions",
+            crossCorrelation: "per-lag Pearson over the overlapping pairs within each repetition, pooled; peak = largest coefficient within ±max lag, positive lag = follower trails driver; lag_at_search_limit when the peak sits at ±max lag",
+            effectiveSampleSize: "Bartlett n/(1+2·Σρ_D(k)ρ_F(k)), k from 1 until the product first becomes ≤ 0, at most n/4; lagged products within repetitions only",
+            intervals: "Fisher z with n_eff−3 per side; index CI by Zou (2007); p from (z_aff − z_healthy)/√(1/(n_aff−3)+1/(n_healthy−3))",
+            taskDrivers: Dictionary(uniqueKeysWithValues: segments.map { ($0.task, $0.driver) }),
+            crosstalk: crosstalk.map { Crosstalk.methodDescription(tap: $0.tapDescription) }
+                ?? "not estimated: the analysis was given envelopes only (no raw signals); follower amplitudes include any crosstalk",
+            decision: decisionMethod(parameters),
+            restPower: "median power of the \(parameters.restWindowSeconds) s windows at least \(parameters.restGuardSeconds) s away from every task segment (the quietest window when there are fewer than 3)",
+            multipleTesting: "p_bh: Benjamini-Hochberg (1995) over every pair of the session with a p-value; correlation_flag = index > 0 and p_bh < \(1 - parameters.confidenceLevel); the decision does not use the index")
+        let summaries = segments.map { segment in
+            TaskSummary(task: segment.task, driver: segment.driver, repetitions: segment.repetitions.count,
+                        durationS: Double(segment.sampleCount) / fs,
+                        spansS: segment.repetitions.map { [Double($0.lowerBound) / fs, Double($0.upperBound) / fs] },
+                        driverSource: segment.driverSource, driverNote: segment.driverNote)
+        }
+        return SynkinesisResult(
+            synkVersion: SynkVersion.current, parameters: method, affectedSide: montage.affectedSide?.rawValue ?? "unknown",
+            sideComparison: comparison, tasksSource: origin, tasks: summaries, montage: montage.channels, montageGaps: montage.gaps,
+            taskGaps: taskGaps, pairs: pairs, paresis: paresis)
+    }
+
+    // MARK: Stage 1: inputs
+
+    /// Checks the envelopes, that every montage channel has an envelope, and the parameters.
+    static func validate(_ envelopes: EnvelopeSet, montage: Montage, parameters: SynkinesisParameters, file: String?) throws(SynkError) {
         try envelopes.validate()
         for channel in montage.channels where channel.channelIndex < 0 || channel.channelIndex >= envelopes.channelCount {
             throw .input(file, "montage channel \(channel.label) has index \(channel.channelIndex) but there are only \(envelopes.channelCount) envelopes")
         }
-        let storage = envelopes.storage
         let durations = [parameters.maxLagSeconds, parameters.minimumActiveSeconds, parameters.burstMergeGapSeconds,
-                         parameters.minimumBurstSeconds, parameters.onsetThresholdSD, parameters.burstThresholdFraction]
+                         parameters.minimumBurstSeconds, parameters.onsetThresholdSD, parameters.burstThresholdFraction,
+                         parameters.restGuardSeconds]
+        let cutoffs = [parameters.cutoffOcularToOral, parameters.cutoffOralToOcular, parameters.cutoffOtherPatterns]
         guard durations.allSatisfy({ $0.isFinite && $0 >= 0 }), parameters.restWindowSeconds.isFinite,
               parameters.restWindowSeconds > 0, parameters.confidenceLevel > 0, parameters.confidenceLevel < 1,
-              parameters.cutoffOcularToOral.isFinite, parameters.cutoffOralToOcular.isFinite else {
-            throw .usage("invalid synkinesis parameters", hint: "max lag and durations must be non-negative, the confidence level in (0, 1)")
+              cutoffs.allSatisfy({ $0.isFinite && $0 > 0 }), parameters.paresisFloor > 0, parameters.paresisFloor <= 1 else {
+            throw .usage("invalid synkinesis parameters",
+                         hint: "max lag and durations must be non-negative, the confidence level in (0, 1), cut-offs positive, the paresis floor in (0, 1]")
         }
-        let fs = envelopes.sampleRate
-        let catalogue = TaskCatalogue.standard.overriding(parameters.driverOverrides)
+    }
 
-        // Which side goes in which slot.
+    // MARK: Stage 2: sides
+
+    /// Which physical side goes in which slot, and whether the sides can be compared.
+    public static func sideComparison(for montage: Montage) -> SideComparison {
         let presentSides = montage.sides
         let affectedSlot: Side
-        let basis: String
+        let basis: ComparisonBasis
         switch montage.affectedSide {
-        case .left?: affectedSlot = .left; basis = "stated"
-        case .right?: affectedSlot = .right; basis = "stated"
-        case .none?: affectedSlot = .left; basis = "healthy_control_left_vs_right"
-        case nil: affectedSlot = .left; basis = "unknown_left_vs_right"
+        case .left?: affectedSlot = .left; basis = .stated
+        case .right?: affectedSlot = .right; basis = .stated
+        case .none?: affectedSlot = .left; basis = .healthyControl
+        case nil: affectedSlot = .left; basis = .unknown
         }
-        let healthySlot = affectedSlot.opposite
-        var comparisonReason: String?
+        var reason: String?
         if presentSides.count < 2 {
             let only = presentSides.first.map { "only \($0.rawValue)-side channels in the montage" } ?? "no mapped channels"
-            comparisonReason = "\(only): per-side measures only, no side comparison"
-        } else if basis != "stated" {
-            comparisonReason = basis == "unknown_left_vs_right"
-                ? "affected side unknown: \"affected\" holds the left side, \"healthy\" the right"
-                : "healthy control: \"affected\" holds the left side, \"healthy\" the right"
+            reason = "\(only): per-side measures only, no side comparison"
+        } else if basis == .unknown {
+            reason = "affected side unknown: \"affected\" holds the left side, \"healthy\" the right"
+        } else if basis == .healthyControl {
+            reason = "healthy control: \"affected\" holds the left side, \"healthy\" the right"
         }
-        let comparison = SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot,
-                                        healthySlot: healthySlot, basis: basis, reason: comparisonReason)
+        return SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot, healthySlot: affectedSlot.opposite,
+                              basis: basis, reason: reason)
+    }
 
-        // Rest levels.
-        let rest: [RestLevel?]
-        let restSource: String
-        if let given = envelopes.rest {
-            rest = given.map { Optional($0) }
-            restSource = "given with the envelopes"
-        } else {
-            rest = ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ in
-                var envelope = storage.reader(channel)
-                return ActivityDetection.estimateRest(&envelope, sampleRate: fs, kind: envelopes.kind, windowSeconds: parameters.restWindowSeconds)
-            }
-            restSource = "quietest \(parameters.restWindowSeconds) s window of each channel"
+    // MARK: Stage 3: rest levels for onset detection
+
+    /// Each channel's rest level for onset thresholds and burst detection: given with the envelopes, or its quietest
+    /// window.
+    static func restLevels(_ envelopes: EnvelopeSet, parameters: SynkinesisParameters) -> (levels: [RestLevel?], source: String) {
+        if let given = envelopes.rest { return (given.map { Optional($0) }, "given with the envelopes") }
+        let storage = envelopes.storage
+        let levels = ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ in
+            var envelope = storage.reader(channel)
+            return ActivityDetection.estimateRest(&envelope, sampleRate: envelopes.sampleRate, kind: envelopes.kind,
+                                                  windowSeconds: parameters.restWindowSeconds)
         }
-        let minimumRun = max(1, ActivityDetection.samples(parameters.minimumActiveSeconds, rate: fs, limit: envelopes.frameCount + 1))
+        return (levels, "quietest \(parameters.restWindowSeconds) s window of each channel")
+    }
 
-        // Task segments.
-        var segments: [TaskSegment]
-        var taskGaps: [TaskGap] = []
-        let tasksSource: String
+    static func minimumRun(_ envelopes: EnvelopeSet, parameters: SynkinesisParameters) -> Int {
+        max(1, ActivityDetection.samples(parameters.minimumActiveSeconds, rate: envelopes.sampleRate, limit: envelopes.frameCount + 1))
+    }
+
+    // MARK: Stage 4: tasks
+
+    /// The task segments from events (drivers chosen among the recorded muscles), given segments, or detected bursts.
+    static func taskSegments(
+        _ tasks: TaskSource, envelopes: EnvelopeSet, montage: Montage, rest: [RestLevel?], parameters: SynkinesisParameters,
+        file: String?
+    ) throws(SynkError) -> (segments: [TaskSegment], gaps: [TaskGap], origin: TasksOrigin) {
+        let fs = envelopes.sampleRate
         switch tasks {
         case .events(let events):
-            (segments, taskGaps) = try TaskSegmentation.segments(
-                events: events, sampleRate: fs, frameCount: envelopes.frameCount, catalogue: catalogue, file: file)
-            tasksSource = "events"
+            let recorded = (left: Set(montage.channels.filter { $0.side == .left }.map(\.muscle)),
+                            right: Set(montage.channels.filter { $0.side == .right }.map(\.muscle)))
+            let (segments, gaps) = try TaskSegmentation.segments(
+                events: events, sampleRate: fs, frameCount: envelopes.frameCount, catalogue: .standard, file: file,
+                overrides: parameters.driverOverrides, recorded: recorded)
+            return (segments, gaps, .events)
         case .segments(let given):
-            segments = given.map { segment in
+            var gaps: [TaskGap] = []
+            var segments = given.map { segment in
                 var copy = segment
                 copy.repetitions = TaskSegmentation.merge(segment.repetitions.map { $0.clamped(to: 0..<envelopes.frameCount) }.filter { $0.count >= 2 })
                 return copy
             }
             for segment in segments where segment.repetitions.isEmpty {
-                taskGaps.append(TaskGap(label: segment.task, onsetSeconds: nil, reason: "no repetition of at least 2 samples inside the recording"))
+                gaps.append(TaskGap(label: segment.task, onsetSeconds: nil, reason: "no repetition of at least 2 samples inside the recording"))
             }
             segments.removeAll { $0.repetitions.isEmpty }
-            tasksSource = "segments"
+            return (segments, gaps, .segments)
         case .detect:
             let healthy: Side? = montage.affectedSide?.side?.opposite
-            (segments, taskGaps) = detectTasks(envelopes: envelopes, montage: montage, rest: rest, healthySide: healthy,
-                                               parameters: parameters, minimumRun: minimumRun)
-            tasksSource = "detected"
+            let (segments, gaps) = detectTasks(envelopes: envelopes, montage: montage, rest: rest, healthySide: healthy,
+                                               parameters: parameters, minimumRun: minimumRun(envelopes, parameters: parameters))
+            return (segments, gaps, .detected)
         }
+    }
 
-        // Active masks per channel, within each task's segments, are computed on demand.
-        func threshold(_ channel: Int) -> Double? {
-            guard let level = rest[channel] else { return nil }
-            return level.mean + parameters.onsetThresholdSD * level.standardDeviation
-        }
-        let maxLag = ActivityDetection.samples(parameters.maxLagSeconds, rate: fs, limit: envelopes.frameCount)
+    /// A (task, follower) to measure.
+    struct PairJob: Sendable {
+        let taskIndex: Int
+        let follower: Muscle
+    }
 
-        // The segments of the tasks each recorded muscle drives itself, merged once for every pair that asks.
-        let ownSegments = Dictionary(uniqueKeysWithValues: montage.muscles.map { muscle in
-            (muscle, TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions)))
-        })
-
-        // The pairs to measure: every task whose driver is recorded, against every other recorded muscle.
-        var jobs: [(taskIndex: Int, task: TaskSegment, follower: Muscle)] = []
+    /// Every task whose driver is recorded, against every other recorded muscle; a task whose driver (and every
+    /// fallback) is missing becomes a gap.
+    static func pairJobs(_ segments: [TaskSegment], montage: Montage, gaps: inout [TaskGap]) -> [PairJob] {
+        var jobs: [PairJob] = []
+        let muscles = montage.muscles
         for (taskIndex, task) in segments.enumerated() {
-            guard montage.muscles.contains(task.driver) else {
-                taskGaps.append(TaskGap(label: task.task, onsetSeconds: nil, reason: "driver \(task.driver.rawValue) is not in the montage"))
+            guard muscles.contains(task.driver) else {
+                gaps.append(TaskGap(label: task.task, onsetSeconds: nil,
+                                    reason: task.driverNote ?? "driver \(task.driver.rawValue) is not in the montage"))
                 continue
             }
-            for follower in montage.muscles where follower != task.driver { jobs.append((taskIndex, task, follower)) }
+            for follower in muscles where follower != task.driver { jobs.append(PairJob(taskIndex: taskIndex, follower: follower)) }
         }
+        return jobs
+    }
 
-        // What depends on one channel within one task (its segment sums, amplitude, active runs and autocovariance)
-        // serves every pair the channel is part of: measured once, on all cores, before the pairs are measured (also
-        // on all cores) from the shared, read-only table. Every pass reads the envelopes a window at a time.
-        var channelKeys = Set<Int>()
-        let channelCount = storage.channelCount
-        for job in jobs {
-            for side in [affectedSlot, healthySlot] {
-                guard let d = montage.channelIndex(muscle: job.task.driver, side: side),
-                      let f = montage.channelIndex(muscle: job.follower, side: side) else { continue }
-                channelKeys.insert(job.taskIndex * channelCount + d)
-                channelKeys.insert(job.taskIndex * channelCount + f)
+    // MARK: Stage 5: what each channel does in each task
+
+    /// What the pairs of a task need from one of its channels.
+    struct ChannelInTask: Sendable {
+        /// Σ envelope over each non-empty repetition (clipped to the envelope).
+        var segmentSums: [Double]
+        /// Σ envelope² and the sample count of each of those repetitions.
+        var segmentSquares: [Double]
+        var segmentCounts: [Int]
+        /// The envelope kind's amplitude over the task.
+        var amplitude: Double?
+        /// Active runs within the task (`nil` without a rest level).
+        var activeRuns: [Range<Int>]?
+        var autocovariance: Statistics.PooledAutocovariance?
+
+        /// The power (amplitude²) of each repetition, in the envelope kind's measure.
+        func repetitionPowers(squared: Bool) -> [Double] {
+            zip(segmentCounts, zip(segmentSums, segmentSquares)).map { count, sums in
+                guard count > 0 else { return 0 }
+                let n = Double(count)
+                return squared ? max(0, sums.1 / n) : (sums.0 / n) * (sums.0 / n)
             }
         }
-        let orderedKeys = channelKeys.sorted()
-        let measuredChannels = ChannelParallel.map(orderedKeys) { key, _ -> ChannelInTask in
+    }
+
+    /// Per-channel measures within each task (sums, amplitude, active runs, autocovariance), for every channel
+    /// that is a driver or follower of a pair, and every recorded channel in the task its muscle drives (for the
+    /// paresis estimate); measured once, on all cores, and shared by every pair.
+    static func measureChannels(
+        _ jobs: [PairJob], segments: [TaskSegment], montage: Montage, envelopes: EnvelopeSet, rest: [RestLevel?],
+        parameters: SynkinesisParameters
+    ) -> [Int: ChannelInTask] {
+        let storage = envelopes.storage
+        let channelCount = storage.channelCount
+        var keys = Set<Int>()
+        for job in jobs {
+            for side in Side.allCases {
+                let task = segments[job.taskIndex]
+                guard let d = montage.channelIndex(muscle: task.driver, side: side),
+                      let f = montage.channelIndex(muscle: job.follower, side: side) else { continue }
+                keys.insert(job.taskIndex * channelCount + d)
+                keys.insert(job.taskIndex * channelCount + f)
+            }
+        }
+        for (taskIndex, task) in segments.enumerated() {
+            for channel in montage.channels where channel.muscle == task.driver { keys.insert(taskIndex * channelCount + channel.channelIndex) }
+        }
+        let minimumRun = minimumRun(envelopes, parameters: parameters)
+        let ordered = keys.sorted()
+        let measured = ChannelParallel.map(ordered) { key, _ -> ChannelInTask in
             let channel = key % channelCount
             let spans = segments[key / channelCount].repetitions
             var envelope = storage.reader(channel)
             let chunk = max(1, envelope.preferredChunk)
-            let sums = spans.map { $0.clamped(to: 0..<envelope.count) }.filter { !$0.isEmpty }.map { segment in
-                var total = 0.0
+            var sums: [Double] = [], squares: [Double] = [], counts: [Int] = []
+            for segment in spans.map({ $0.clamped(to: 0..<envelope.count) }) where !segment.isEmpty {
+                var total = 0.0, totalSquares = 0.0
                 for piece in segment.chunks(of: chunk) {
                     let e = envelope.samples(piece)
-                    total += SIMDReductions.sums(e, e, 0, piece.count).0
+                    let (s, ss) = SIMDReductions.sumAndSquares(e, piece.count)
+                    total += s
+                    totalSquares += ss
                 }
-                return total
+                sums.append(total)
+                squares.append(totalSquares)
+                counts.append(segment.count)
             }
-            let runs = threshold(channel).map {
-                ActivityDetection.activeRuns(&envelope, threshold: $0, minimumRun: minimumRun, segments: spans)
-            }
-            return ChannelInTask(segmentSums: sums, amplitude: envelopes.kind.amplitude(&envelope, segments: spans), activeRuns: runs,
+            let threshold = rest[channel].map { $0.mean + parameters.onsetThresholdSD * $0.standardDeviation }
+            let runs = threshold.map { ActivityDetection.activeRuns(&envelope, threshold: $0, minimumRun: minimumRun, segments: spans) }
+            return ChannelInTask(segmentSums: sums, segmentSquares: squares, segmentCounts: counts,
+                                 amplitude: envelopes.kind.amplitude(&envelope, segments: spans), activeRuns: runs,
                                  autocovariance: Statistics.pooledAutocovariance(&envelope, segments: spans))
         }
-        let channelsInTasks = Dictionary(uniqueKeysWithValues: zip(orderedKeys, measuredChannels))
-        // Each follower's amplitude in the tasks its own muscle drives.
-        let ownAmplitudes = ChannelParallel.map(Array(0..<channelCount)) { channel, _ -> Double? in
-            guard let muscle = montage.channels.first(where: { $0.channelIndex == channel })?.muscle else { return nil }
-            guard let own = ownSegments[muscle], !own.isEmpty else { return nil }
-            var envelope = storage.reader(channel)
-            return envelopes.kind.amplitude(&envelope, segments: own)
+        return Dictionary(uniqueKeysWithValues: zip(ordered, measured))
+    }
+
+    // MARK: Stage 6: rest power
+
+    /// Each channel's rest power (amplitude² of the envelope kind) for the decision: the median over the windows of
+    /// ``SynkinesisParameters/restWindowSeconds`` that stay ``SynkinesisParameters/restGuardSeconds`` away from every
+    /// task segment. The median of many windows is unbiased for a stationary rest, where the quietest window (used
+    /// for onset thresholds) sits below the typical level; with fewer than 3 such windows the quietest window is used.
+    static func restPowers(_ envelopes: EnvelopeSet, segments: [TaskSegment], parameters: SynkinesisParameters,
+                           quietest: [RestLevel?]? = nil) -> [Double?] {
+        let fs = envelopes.sampleRate, n = envelopes.frameCount
+        let guardSamples = ActivityDetection.samples(parameters.restGuardSeconds, rate: fs, limit: n)
+        let window = max(2, ActivityDetection.samples(parameters.restWindowSeconds, rate: fs, limit: n + 1))
+        let busy = ActivityDetection.union(segments.flatMap(\.repetitions).map {
+            max(0, $0.lowerBound - guardSamples)..<min(n, $0.upperBound + guardSamples)
+        })
+        var free: [Range<Int>] = []
+        var start = 0
+        for span in busy {
+            if span.lowerBound > start { free.append(start..<span.lowerBound) }
+            start = max(start, span.upperBound)
         }
+        if start < n { free.append(start..<n) }
+        let windows = free.flatMap { span in stride(from: span.lowerBound, to: span.upperBound - window + 1, by: window).map { $0..<($0 + window) } }
+        let squared: Bool = if case .movingRMS = envelopes.kind { true } else { false }
+        let storage = envelopes.storage
+        return ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ -> Double? in
+            var envelope = storage.reader(channel)
+            var powers: [Double] = []
+            for w in windows {
+                var sum = 0.0, squares = 0.0
+                envelope.forEachChunk(of: w) { e, piece in
+                    let (s, ss) = SIMDReductions.sumAndSquares(e, piece.count)
+                    sum += s
+                    squares += ss
+                }
+                let mean = sum / Double(w.count)
+                powers.append(squared ? squares / Double(w.count) : mean * mean)
+            }
+            if powers.count >= 3 {
+                powers.sort()
+                let m = powers.count
+                return m % 2 == 1 ? powers[m / 2] : (powers[m / 2 - 1] + powers[m / 2]) / 2
+            }
+            guard let quiet = quietest?[channel] ?? ActivityDetection.estimateRest(&envelope, sampleRate: fs, kind: envelopes.kind,
+                                                                                   windowSeconds: parameters.restWindowSeconds) else { return nil }
+            return quiet.amplitude * quiet.amplitude
+        }
+    }
+
+    // MARK: Stage 7: crosstalk
+
+    /// Every channel's crosstalk in every task: the side's products summed over the task's windows, and the
+    /// regression of ``Crosstalk/estimate(follower:products:allowed:names:)``. Keyed by task index × channel count +
+    /// envelope channel.
+    static func crosstalkEstimates(_ input: CrosstalkInput, segments: [TaskSegment], montage: Montage,
+                                   envelopes: EnvelopeSet) -> [Int: CrosstalkEstimate] {
+        let layout = input.products.layout
+        let channelCount = envelopes.channelCount
+        // Tap channel → envelope channel of the montage (channels excluded by quality have none and are no sources).
+        var envelopeOfTap: [Int: Int] = [:]
+        for channel in montage.channels {
+            if channel.channelIndex < input.tapChannel.count, let tap = input.tapChannel[channel.channelIndex] {
+                envelopeOfTap[tap] = channel.channelIndex
+            }
+        }
+        let muscleOfEnvelope = Dictionary(montage.channels.map { ($0.channelIndex, $0.muscle.rawValue) }, uniquingKeysWith: { a, _ in a })
+        var work: [(task: Int, group: Int)] = []
+        for t in segments.indices { for g in layout.groups.indices { work.append((t, g)) } }
+        let results = ChannelParallel.map(work) { item, _ -> [(Int, CrosstalkEstimate)] in
+            let group = layout.groups[item.group]
+            let windows = layout.windows(covering: segments[item.task].repetitions, rate: envelopes.sampleRate,
+                                         windowCount: input.products.windowCount)
+            guard !windows.isEmpty else { return [] }
+            let products = input.products.sums(group: item.group, windows: windows)
+            let allowed = Set(group.indices.filter { envelopeOfTap[group[$0]] != nil })
+            let names = group.map { tap in envelopeOfTap[tap].flatMap { muscleOfEnvelope[$0] } ?? "tap \(tap)" }
+            return allowed.sorted().compactMap { position in
+                guard let channel = envelopeOfTap[group[position]],
+                      let estimate = Crosstalk.estimate(follower: position, products: products, allowed: allowed, names: names) else { return nil }
+                return (item.task * channelCount + channel, estimate)
+            }
+        }
+        return Dictionary(results.flatMap { $0 }, uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: Stage 8: paresis
+
+    /// The affected side's voluntary activity relative to the healthy side's (``ParesisEstimate``): for every task
+    /// whose driver is recorded on both sides, the driver's power above rest in its own task (crosstalk removed),
+    /// affected ÷ healthy; the median over muscles, clipped to [floor, 1].
+    static func paresisEstimate(
+        _ envelopes: EnvelopeSet, segments: [TaskSegment], montage: Montage, comparison: SideComparison,
+        channels: [Int: ChannelInTask], restPower: [Double?], crosstalk: [Int: CrosstalkEstimate]?,
+        parameters: SynkinesisParameters
+    ) -> ParesisEstimate? {
+        guard comparison.possible else { return nil }
+        let channelCount = envelopes.channelCount
+        let squared: Bool = if case .movingRMS = envelopes.kind { true } else { false }
+        var perMuscle: [Muscle: [Double]] = [:]
+        for (t, task) in segments.enumerated() {
+            guard let a = montage.channelIndex(muscle: task.driver, side: comparison.affectedSlot),
+                  let h = montage.channelIndex(muscle: task.driver, side: comparison.healthySlot) else { continue }
+            func above(_ channel: Int) -> Double? {
+                guard let measured = channels[t * channelCount + channel], let rest = restPower[channel] else { return nil }
+                let powers = measured.repetitionPowers(squared: squared)
+                let counts = measured.segmentCounts
+                let total = zip(powers, counts).reduce(0) { $0 + $1.0 * Double($1.1) }
+                let samples = counts.reduce(0, +)
+                guard samples > 0 else { return nil }
+                let own = total / Double(samples) * (1 - (crosstalk?[t * channelCount + channel]?.fraction ?? 0))
+                return own - rest
+            }
+            guard let affected = above(a), let healthy = above(h), healthy > 0 else { continue }
+            perMuscle[task.driver, default: []].append(max(0, affected) / healthy)
+        }
+        let ratios = perMuscle.mapValues { $0.reduce(0, +) / Double($0.count) }
+        guard !ratios.isEmpty else {
+            return ParesisEstimate(muscles: [:], factor: 1, applied: false,
+                                   note: "no task driver is recorded on both sides: no paresis correction")
+        }
+        let sorted = ratios.values.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let factor = min(1, max(parameters.paresisFloor, median))
+        let applied = parameters.paresisCorrection && comparison.basis == .stated && factor < 1
+        var note: String?
+        if median < parameters.paresisFloor {
+            note = String(format: "the affected side's voluntary power is %.3g of the healthy side's, below the %.3g the correction goes down to", median, parameters.paresisFloor)
+        } else if comparison.basis != .stated {
+            note = "affected side not stated: no paresis correction"
+        } else if !parameters.paresisCorrection {
+            note = "paresis correction switched off"
+        }
+        return ParesisEstimate(muscles: Dictionary(uniqueKeysWithValues: ratios.map { ($0.key.rawValue, $0.value) }),
+                               factor: factor, applied: applied, note: note)
+    }
+
+    // MARK: Stage 9: side measures
+
+    /// Everything a pair's side needs, read-only and shared by the parallel measurements.
+    struct SideContext: Sendable {
+        let envelopes: EnvelopeSet
+        let montage: Montage
+        let segments: [TaskSegment]
+        let rest: [RestLevel?]
+        let restPower: [Double?]
+        let channels: [Int: ChannelInTask]
+        let crosstalk: [Int: CrosstalkEstimate]?
+        let parameters: SynkinesisParameters
+        let ownSegments: [Muscle: [Range<Int>]]
+        let ownAmplitudes: [Double?]
+        let maxLag: Int
+        let minimumRun: Int
+        var fs: Double { envelopes.sampleRate }
+        var channelCount: Int { envelopes.channelCount }
+        var squared: Bool { if case .movingRMS = envelopes.kind { true } else { false } }
+
+        init(envelopes: EnvelopeSet, montage: Montage, segments: [TaskSegment], rest: [RestLevel?], restPower: [Double?],
+             channels: [Int: ChannelInTask], crosstalk: [Int: CrosstalkEstimate]?, parameters: SynkinesisParameters) {
+            self.envelopes = envelopes
+            self.montage = montage
+            self.segments = segments
+            self.rest = rest
+            self.restPower = restPower
+            self.channels = channels
+            self.crosstalk = crosstalk
+            self.parameters = parameters
+            // The segments of the tasks each recorded muscle drives itself, merged once for every pair that asks.
+            let own = Dictionary(uniqueKeysWithValues: montage.muscles.map { muscle in
+                (muscle, TaskSegmentation.merge(segments.filter { $0.driver == muscle }.flatMap(\.repetitions)))
+            })
+            ownSegments = own
+            let storage = envelopes.storage
+            // Each follower's amplitude in the tasks its own muscle drives.
+            ownAmplitudes = ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ -> Double? in
+                guard let muscle = montage.channels.first(where: { $0.channelIndex == channel })?.muscle,
+                      let segments = own[muscle], !segments.isEmpty else { return nil }
+                var envelope = storage.reader(channel)
+                return envelopes.kind.amplitude(&envelope, segments: segments)
+            }
+            maxLag = ActivityDetection.samples(parameters.maxLagSeconds, rate: envelopes.sampleRate, limit: envelopes.frameCount)
+            minimumRun = SynkinesisAnalysis.minimumRun(envelopes, parameters: parameters)
+        }
+
         func autocovariance(task: Int, channel: Int, spans: [Range<Int>], atLeast: Int = 0) -> Statistics.PooledAutocovariance? {
-            if let cached = channelsInTasks[task * channelCount + channel] {
+            if let cached = channels[task * channelCount + channel] {
                 guard let known = cached.autocovariance else { return nil }
                 if known.complete || known.lagged.count > atLeast { return known }
             }
             // Rare (both series negative where the cached sums end): longer sums, for this pair only.
-            var envelope = storage.reader(channel)
+            var envelope = envelopes.storage.reader(channel)
             return Statistics.pooledAutocovariance(&envelope, segments: spans, atLeast: atLeast)
         }
+
         func effectiveSampleSize(task: Int, driver d: Int, follower f: Int, spans: [Range<Int>]) -> EffectiveSampleSize? {
             var atLeast = 0
             while true {
@@ -196,11 +520,14 @@ public enum SynkinesisAnalysis {
             }
         }
 
-        func measure(taskIndex: Int, task: TaskSegment, follower: Muscle, side: Side) -> SideMeasures? {
+        /// The measures of (task, follower) on one side; nil when the driver or follower is not recorded there.
+        func measure(taskIndex: Int, follower: Muscle, side: Side) -> SideMeasures? {
+            let task = segments[taskIndex]
             guard let d = montage.channelIndex(muscle: task.driver, side: side),
                   let f = montage.channelIndex(muscle: follower, side: side),
-                  let driverInTask = channelsInTasks[taskIndex * channelCount + d],
-                  let followerInTask = channelsInTasks[taskIndex * channelCount + f] else { return nil }
+                  let driverInTask = channels[taskIndex * channelCount + d],
+                  let followerInTask = channels[taskIndex * channelCount + f] else { return nil }
+            let storage = envelopes.storage
             var de = storage.reader(d), fe = storage.reader(f)
             let spans = task.repetitions
             var notes: [String] = []
@@ -214,10 +541,26 @@ public enum SynkinesisAnalysis {
             if let peak = EnvelopeCorrelation.peak(of: curve, maxLag: maxLag) {
                 m.peakXcorr = peak.coefficient
                 m.lagMs = Double(peak.lag) / fs * 1000
+                if maxLag > 0, abs(peak.lag) == maxLag {
+                    m.lagAtSearchLimit = true
+                    notes.append(String(format: "lag_at_search_limit: the cross-correlation peaks at %+.0f ms, the edge of the ±%.0f ms search; the true peak may lie beyond it (widen --max-lag)",
+                                        m.lagMs!, parameters.maxLagSeconds * 1000))
+                }
             } else {
                 notes.append("cross-correlation undefined at every lag")
             }
             m.rms = followerInTask.amplitude
+            m.repetitionRMS = followerInTask.repetitionPowers(squared: squared).map { $0.squareRoot() }
+            if let restPower = restPower[f] { m.restRMS = restPower.squareRoot() }
+            if let crosstalk {
+                if let estimate = crosstalk[taskIndex * channelCount + f] {
+                    m.crosstalkFraction = estimate.fraction
+                    m.crosstalkSources = estimate.sources
+                    m.ownRMS = m.rms.map { ($0 * $0 * (1 - estimate.fraction)).squareRoot() }
+                } else {
+                    notes.append("crosstalk_fraction undefined: the follower has no power in the task's raw signal")
+                }
+            }
             if m.r != nil, let neff = effectiveSampleSize(task: taskIndex, driver: d, follower: f, spans: spans) {
                 m.nEff = neff.effective
                 if let inference = Statistics.correlationInference(r: m.r!, effectiveN: neff.effective, level: parameters.confidenceLevel) {
@@ -256,66 +599,26 @@ public enum SynkinesisAnalysis {
             return m
         }
 
-        // One job per pair and side, so that the two cores stay evenly loaded however few pairs a task has.
-        let sides = [affectedSlot, healthySlot]
-        let measured = ChannelParallel.map(Array(0..<(2 * jobs.count))) { index, _ -> SideMeasures? in
-            let job = jobs[index / 2]
-            return measure(taskIndex: job.taskIndex, task: job.task, follower: job.follower, side: sides[index % 2])
+        /// The decision's inputs for (task, follower) on one side.
+        func decisionSide(taskIndex: Int, follower: Muscle, side: Side) -> DecisionSide? {
+            guard let f = montage.channelIndex(muscle: follower, side: side),
+                  let measured = channels[taskIndex * channelCount + f], let rest = restPower[f] else { return nil }
+            return DecisionSide(repetitionPowers: measured.repetitionPowers(squared: squared), restPower: rest,
+                                crosstalk: crosstalk?[taskIndex * channelCount + f]?.fraction, muscle: follower)
         }
-        if let failure = storage.readError(file: file) { throw failure }
-        let pairs = jobs.indices.compactMap { j -> SynkinesisPair? in
-            let job = jobs[j]
-            let affected = measured[2 * j], healthy = measured[2 * j + 1]
-            guard affected != nil || healthy != nil else { return nil }
-            return comparePair(task: job.task.task, driver: job.task.driver, follower: job.follower, affected: affected,
-                               healthy: healthy, comparison: comparison, parameters: parameters)
-        }
-
-        let method = SynkinesisMethod(
-            settings: parameters, envelopeSampleRateHz: fs, envelope: envelopes.kind.description,
-            amplitudeMeasure: envelopes.kind.amplitudeMeasure, restSource: restSource,
-            correlation: "Pearson r over the pooled samples of the task's repetitions",
-            crossCorrelation: "per-lag Pearson over the overlapping pairs within each repetition, pooled; peak = largest coefficient within ±max lag, positive lag = follower trails driver",
-            effectiveSampleSize: "Bartlett n/(1+2·Σρ_D(k)ρ_F(k)), k from 1 until the product first becomes ≤ 0, at most n/4; lagged products within repetitions only",
-            intervals: "Fisher z with n_eff−3 per side; index CI by Zou (2007); p from (z_aff − z_healthy)/√(1/(n_aff−3)+1/(n_healthy−3))",
-            taskDrivers: Dictionary(uniqueKeysWithValues: segments.map { ($0.task, $0.driver) }))
-        let affectedText = montage.affectedSide?.rawValue ?? "unknown"
-        let summaries = segments.map { segment in
-            TaskSummary(task: segment.task, driver: segment.driver, repetitions: segment.repetitions.count,
-                        durationS: Double(segment.sampleCount) / fs,
-                        spansS: segment.repetitions.map { [Double($0.lowerBound) / fs, Double($0.upperBound) / fs] })
-        }
-        return SynkinesisResult(
-            synkVersion: SynkVersion.current, parameters: method, affectedSide: affectedText, sideComparison: comparison,
-            tasksSource: tasksSource, tasks: summaries, montage: montage.channels, montageGaps: montage.gaps,
-            taskGaps: taskGaps, pairs: pairs)
     }
 
-    /// What the pairs of a task need from one of its channels.
-    struct ChannelInTask: Sendable {
-        /// Σ envelope over each non-empty repetition (clipped to the envelope).
-        var segmentSums: [Double]
-        /// The envelope kind's amplitude over the task.
-        var amplitude: Double?
-        /// Active runs within the task (`nil` without a rest level).
-        var activeRuns: [Range<Int>]?
-        var autocovariance: Statistics.PooledAutocovariance?
-    }
+    // MARK: Stage 10: between sides
 
-    /// The between-side part of a pair: index, CI, p, amplitude ratio and flags.
+    /// The between-side measures of a pair: index, CI, p and amplitude ratio (the decision follows in `decide`).
     static func comparePair(
         task: String, driver: Muscle, follower: Muscle, affected: SideMeasures?, healthy: SideMeasures?,
         comparison: SideComparison, parameters: SynkinesisParameters
     ) -> SynkinesisPair {
-        let pattern: String
-        let cutoff: Double?
-        switch (driver.region, follower.region) {
-        case (.ocular, .oral): pattern = "ocular_to_oral"; cutoff = parameters.cutoffOcularToOral
-        case (.oral, .ocular): pattern = "oral_to_ocular"; cutoff = parameters.cutoffOralToOcular
-        default: pattern = "other"; cutoff = nil
-        }
+        let pattern = SynkinesisPattern(driver: driver, follower: follower)
         var pair = SynkinesisPair(task: task, driver: driver, follower: follower, pattern: pattern, affected: affected,
-                                  healthy: healthy, amplitudeCutoff: cutoff, flag: false, correlationFlag: false, notes: [])
+                                  healthy: healthy, amplitudeCutoff: rule(for: pattern, parameters: parameters).cutoff, flag: false,
+                                  correlationFlag: false, decision: .undetermined, decisionReason: "", notes: [])
         guard let a = affected, let h = healthy else {
             let missing = affected == nil ? comparison.affectedSlot : comparison.healthySlot
             pair.notes.append("no side comparison: \(driver.rawValue) or \(follower.rawValue) not recorded on the \(missing.rawValue) side")
@@ -328,7 +631,6 @@ public enum SynkinesisAnalysis {
                    r1: ra, effectiveN1: na, r2: rh, effectiveN2: nh, level: parameters.confidenceLevel) {
                 pair.ci95 = [difference.interval.lower, difference.interval.upper]
                 pair.p = difference.p
-                pair.correlationFlag = difference.interval.lower > 0
             } else {
                 pair.notes.append("no CI or p for the index: an effective sample size is ≤ 3")
             }
@@ -336,23 +638,21 @@ public enum SynkinesisAnalysis {
             pair.notes.append("synkinetic correlation undefined: r undefined on a side")
         }
         if let ra = a.rms, let rh = h.rms, rh > 0 {
-            let ratio = ra / rh
-            pair.amplitudeRatio = ratio
-            if let cutoff {
-                if comparison.basis == "stated" {
-                    if ratio > cutoff {
-                        pair.flag = true
-                        pair.flagReason = "amplitude ratio \(String(format: "%.2f", ratio)) > \(cutoff) (\(pattern), Bernardes 2018)"
-                    }
-                } else if max(ratio, 1 / ratio) > cutoff {
-                    pair.flag = true
-                    pair.flagReason = "left/right amplitude asymmetry \(String(format: "%.2f", max(ratio, 1 / ratio))) > \(cutoff) (\(pattern), Bernardes 2018); affected side not stated"
-                }
-            }
+            pair.amplitudeRatio = ra / rh
         } else {
             pair.notes.append("amplitude ratio undefined: follower amplitude missing or zero on the healthy side")
         }
         return pair
+    }
+
+    /// Benjamini-Hochberg adjustment of every pair's index p-value; the correlation flag from the adjusted value.
+    static func adjustForMultipleTesting(_ pairs: inout [SynkinesisPair], level: Double) {
+        let tested = pairs.indices.filter { pairs[$0].p?.isFinite ?? false }
+        let adjusted = Statistics.benjaminiHochberg(tested.map { pairs[$0].p! })
+        for (k, index) in tested.enumerated() {
+            pairs[index].pAdjusted = adjusted[k]
+            pairs[index].correlationFlag = (pairs[index].synkineticCorrelation ?? 0) > 0 && adjusted[k] < 1 - level
+        }
     }
 
     /// Bursts of activity on the healthy side (all sides when it is unknown; threshold in
@@ -424,7 +724,7 @@ public enum SynkinesisAnalysis {
         let segments = byMuscle.keys.sorted().map { muscle in
             let name = preferredTask[muscle].flatMap { catalogue.driver(for: $0) == muscle ? $0 : nil }
                 ?? catalogue.task(drivenBy: muscle) ?? "activation_\(muscle.rawValue)"
-            return TaskSegment(task: name, driver: muscle, repetitions: byMuscle[muscle]!)
+            return TaskSegment(task: name, driver: muscle, repetitions: byMuscle[muscle]!, driverSource: .detected)
         }
         return (segments, gaps)
     }

@@ -27,6 +27,21 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
     public var burstThresholdFraction: Double = 0.1
     /// Task name → driver muscle overrides on top of ``TaskCatalogue/standard``.
     public var driverOverrides: [String: Muscle] = [:]
+    /// Cut-off of the follower-ratio decision for patterns without a published one (every pattern but ocular→oral
+    /// and oral→ocular): the larger of Bernardes' two cut-offs, which also matches the upper limit of healthy
+    /// side-to-side asymmetry of facial sEMG amplitude (see docs/synkinesis-decision.md).
+    public var cutoffOtherPatterns: Double = 1.79
+    /// Correct the affected side's follower activity for paresis (the side's voluntary activity relative to the
+    /// healthy side's, ``ParesisEstimate``).
+    public var paresisCorrection: Bool = true
+    /// The weakest paresis corrected for, as the affected side's voluntary power relative to the healthy side's
+    /// (0.05: voluntary RMS 22 % of healthy); a weaker side is corrected as if it were this strong, and says so.
+    public var paresisFloor: Double = 0.05
+    /// Rest windows (for each channel's rest power) keep this far from every task segment, seconds.
+    public var restGuardSeconds: Double = 0.5
+    /// Apply a mains notch (comb up to the band's upper edge) when a channel of the montage is mains-dominated in
+    /// the recording's first block and no notch was asked for (recorded in the conditioning).
+    public var automaticNotch: Bool = true
 
     public init() {}
 
@@ -36,7 +51,32 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case confidenceLevel = "confidence_level", cutoffOcularToOral = "cutoff_ocular_to_oral"
         case cutoffOralToOcular = "cutoff_oral_to_ocular", burstMergeGapSeconds = "burst_merge_gap_s"
         case minimumBurstSeconds = "min_burst_s", burstThresholdFraction = "burst_threshold_fraction"
-        case driverOverrides = "driver_overrides"
+        case driverOverrides = "driver_overrides", cutoffOtherPatterns = "cutoff_other_patterns"
+        case paresisCorrection = "paresis_correction", paresisFloor = "paresis_floor", restGuardSeconds = "rest_guard_s"
+        case automaticNotch = "automatic_notch"
+    }
+
+    /// Any key may be missing (parameters written by an earlier version, or by hand): it takes its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SynkinesisParameters()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        maxLagSeconds = try value(.maxLagSeconds, d.maxLagSeconds)
+        onsetThresholdSD = try value(.onsetThresholdSD, d.onsetThresholdSD)
+        minimumActiveSeconds = try value(.minimumActiveSeconds, d.minimumActiveSeconds)
+        restWindowSeconds = try value(.restWindowSeconds, d.restWindowSeconds)
+        confidenceLevel = try value(.confidenceLevel, d.confidenceLevel)
+        cutoffOcularToOral = try value(.cutoffOcularToOral, d.cutoffOcularToOral)
+        cutoffOralToOcular = try value(.cutoffOralToOcular, d.cutoffOralToOcular)
+        burstMergeGapSeconds = try value(.burstMergeGapSeconds, d.burstMergeGapSeconds)
+        minimumBurstSeconds = try value(.minimumBurstSeconds, d.minimumBurstSeconds)
+        burstThresholdFraction = try value(.burstThresholdFraction, d.burstThresholdFraction)
+        driverOverrides = try value(.driverOverrides, d.driverOverrides)
+        cutoffOtherPatterns = try value(.cutoffOtherPatterns, d.cutoffOtherPatterns)
+        paresisCorrection = try value(.paresisCorrection, d.paresisCorrection)
+        paresisFloor = try value(.paresisFloor, d.paresisFloor)
+        restGuardSeconds = try value(.restGuardSeconds, d.restGuardSeconds)
+        automaticNotch = try value(.automaticNotch, d.automaticNotch)
     }
 }
 
@@ -52,12 +92,21 @@ public struct SynkinesisMethod: Sendable, Hashable, Codable {
     public var effectiveSampleSize: String
     public var intervals: String
     public var taskDrivers: [String: Muscle]
+    /// How each follower's crosstalk was estimated (or why it was not).
+    public var crosstalk: String
+    /// How the decision is made: the quantity, its interval, the rules.
+    public var decision: String
+    /// How the rest power behind the decision was measured.
+    public var restPower: String
+    /// Multiple-testing correction of the index's p-values.
+    public var multipleTesting: String
 
     enum CodingKeys: String, CodingKey {
         case settings, envelopeSampleRateHz = "envelope_sample_rate_hz", envelope
         case amplitudeMeasure = "amplitude_measure", restSource = "rest_source", correlation
         case crossCorrelation = "cross_correlation", effectiveSampleSize = "effective_sample_size"
-        case intervals, taskDrivers = "task_drivers"
+        case intervals, taskDrivers = "task_drivers", crosstalk, decision, restPower = "rest_power"
+        case multipleTesting = "multiple_testing"
     }
 }
 
@@ -90,6 +139,19 @@ public struct SideMeasures: Sendable, Hashable, Codable {
     public var nSamples: Int
     /// Fisher CI of `r`.
     public var rCi95: [Double]?
+    /// True when the peak cross-correlation lies at ±max lag: the true peak may lie beyond the search.
+    public var lagAtSearchLimit: Bool = false
+    /// Share of the follower's power in the task that its side's larger channels' raw signals predict (crosstalk,
+    /// ``CrosstalkEstimate``); nil when it could not be estimated (no raw signals, or no power).
+    public var crosstalkFraction: Double?
+    /// Each candidate source alone (muscle code → share), those above 1 %.
+    public var crosstalkSources: [String: Double]?
+    /// The follower's own amplitude in the task, crosstalk removed: √((1 − crosstalk_fraction) · rms²).
+    public var ownRMS: Double?
+    /// The follower's rest amplitude: √(median power of its rest windows), µV.
+    public var restRMS: Double?
+    /// The follower's amplitude in each repetition of the task, µV.
+    public var repetitionRMS: [Double]?
     /// Why any value above is missing.
     public var notes: [String]
 
@@ -97,7 +159,9 @@ public struct SideMeasures: Sendable, Hashable, Codable {
         case side, r, peakXcorr = "peak_xcorr", lagMs = "lag_ms", rms, activeS = "active_s", coactiveS = "coactive_s"
         case driverActiveS = "driver_active_s", coactivation
         case followerPercentOfOwnTask = "follower_percent_of_own_task", nEff = "n_eff"
-        case nSamples = "n_samples", rCi95 = "r_ci95", notes
+        case nSamples = "n_samples", rCi95 = "r_ci95", lagAtSearchLimit = "lag_at_search_limit"
+        case crosstalkFraction = "crosstalk_fraction", crosstalkSources = "crosstalk_sources", ownRMS = "own_rms"
+        case restRMS = "rest_rms", repetitionRMS = "repetition_rms", notes
     }
 
     // Explicit nulls keep every key present, so readers see "undefined" rather than a missing field.
@@ -116,8 +180,48 @@ public struct SideMeasures: Sendable, Hashable, Codable {
         try c.encode(nEff, forKey: .nEff)
         try c.encode(nSamples, forKey: .nSamples)
         try c.encode(rCi95, forKey: .rCi95)
+        try c.encode(lagAtSearchLimit, forKey: .lagAtSearchLimit)
+        try c.encode(crosstalkFraction, forKey: .crosstalkFraction)
+        try c.encode(crosstalkSources, forKey: .crosstalkSources)
+        try c.encode(ownRMS, forKey: .ownRMS)
+        try c.encode(restRMS, forKey: .restRMS)
+        try c.encode(repetitionRMS, forKey: .repetitionRMS)
         try c.encode(notes, forKey: .notes)
     }
+}
+
+/// The facial regions a pair links, for the published cut-offs (JSON `pattern`).
+public enum SynkinesisPattern: String, Sendable, Hashable, Codable {
+    case ocularToOral = "ocular_to_oral"
+    case oralToOcular = "oral_to_ocular"
+    case other
+
+    public init(driver: Muscle, follower: Muscle) {
+        switch (driver.region, follower.region) {
+        case (.ocular, .oral): self = .ocularToOral
+        case (.oral, .ocular): self = .oralToOcular
+        default: self = .other
+        }
+    }
+}
+
+/// What synk concludes about a pair (JSON `decision`).
+public enum SynkinesisDecision: String, Sendable, Hashable, Codable {
+    /// The follower's own activity on the affected side exceeds the healthy side's beyond the rule's cut-off.
+    case synkinesis
+    /// The follower's excess on the affected side is explained by crosstalk from its neighbours.
+    case crosstalk
+    /// No excess beyond the cut-off.
+    case notSynkinetic = "not_synkinetic"
+    /// Cannot be decided: no side comparison, or the ratio is above the cut-off but its interval reaches below.
+    case undetermined
+}
+
+/// The rule a decision applied, with its source.
+public struct DecisionRule: Sendable, Hashable, Codable {
+    public var id: String
+    public var description: String
+    public var source: String
 }
 
 /// One (task, driver, follower) pair compared between the affected and the healthy side.
@@ -126,7 +230,7 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
     public var driver: Muscle
     public var follower: Muscle
     /// `ocular_to_oral`, `oral_to_ocular`, or `other`.
-    public var pattern: String
+    public var pattern: SynkinesisPattern
     /// Measures on the affected side (the left side when the affected side is not stated).
     public var affected: SideMeasures?
     /// Measures on the healthy side (the right side when the affected side is not stated).
@@ -139,20 +243,44 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
     public var p: Double?
     /// Follower amplitude affected ÷ healthy during the driver's task (Bernardes 2018 "IEMG index").
     public var amplitudeRatio: Double?
-    /// The published cut-off that applies to this pattern, if any.
+    /// The cut-off of the decision rule that applies to this pattern.
     public var amplitudeCutoff: Double?
-    /// True when the amplitude ratio exceeds the pattern's published cut-off.
+    /// True iff ``decision`` is ``SynkinesisDecision/synkinesis``.
     public var flag: Bool
+    /// The decision's sentence when the pair is flagged; nil otherwise (``decisionReason`` always has it).
     public var flagReason: String?
-    /// True when the index's CI lies wholly above 0.
+    /// True when the index is positive and significant after Benjamini-Hochberg correction over the session's
+    /// pairs (``pAdjusted`` below 1 − confidence level). Information: the decision does not use the index.
     public var correlationFlag: Bool
+    /// The index's p-value adjusted by Benjamini-Hochberg (1995) over every pair of the session with a p-value.
+    public var pAdjusted: Double?
+    /// The decision, its sentence and the rule applied.
+    public var decision: SynkinesisDecision
+    public var decisionReason: String
+    public var decisionRule: DecisionRule?
+    /// The follower's own activity, affected ÷ healthy: crosstalk removed on each side, the affected side's
+    /// activity above rest corrected for paresis, both over the larger rest level (geometric mean over
+    /// repetitions; see docs/synkinesis-decision.md). The decision compares its interval with the cut-off.
+    public var followerOwnRatio: Double?
+    /// t-interval (confidence level of the parameters) of ``followerOwnRatio`` over repetitions.
+    public var followerOwnRatioCi95: [Double]?
+    /// The same ratio without crosstalk removal, and its interval: above the cut-off while the own ratio is not
+    /// means the excess is crosstalk.
+    public var followerTotalRatio: Double?
+    public var followerTotalRatioCi95: [Double]?
+    /// Repetitions the intervals rest on.
+    public var repetitions: Int?
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
         case task, driver, follower, pattern, affected, healthy
         case synkineticCorrelation = "synkinetic_correlation", ci95, p
         case amplitudeRatio = "amplitude_ratio", amplitudeCutoff = "amplitude_cutoff", flag
-        case flagReason = "flag_reason", correlationFlag = "correlation_flag", notes
+        case flagReason = "flag_reason", correlationFlag = "correlation_flag", pAdjusted = "p_bh"
+        case decision, decisionReason = "decision_reason", decisionRule = "decision_rule"
+        case followerOwnRatio = "follower_own_ratio", followerOwnRatioCi95 = "follower_own_ratio_ci95"
+        case followerTotalRatio = "follower_total_ratio", followerTotalRatioCi95 = "follower_total_ratio_ci95"
+        case repetitions, notes
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -171,6 +299,15 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
         try c.encode(flag, forKey: .flag)
         try c.encode(flagReason, forKey: .flagReason)
         try c.encode(correlationFlag, forKey: .correlationFlag)
+        try c.encode(pAdjusted, forKey: .pAdjusted)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(decisionReason, forKey: .decisionReason)
+        try c.encode(decisionRule, forKey: .decisionRule)
+        try c.encode(followerOwnRatio, forKey: .followerOwnRatio)
+        try c.encode(followerOwnRatioCi95, forKey: .followerOwnRatioCi95)
+        try c.encode(followerTotalRatio, forKey: .followerTotalRatio)
+        try c.encode(followerTotalRatioCi95, forKey: .followerTotalRatioCi95)
+        try c.encode(repetitions, forKey: .repetitions)
         try c.encode(notes, forKey: .notes)
     }
 }
@@ -182,12 +319,27 @@ public struct SideComparison: Sendable, Hashable, Codable {
     public var affectedSlot: Side
     public var healthySlot: Side
     /// `stated` (affected side known), `healthy_control_left_vs_right`, `unknown_left_vs_right`.
-    public var basis: String
+    public var basis: ComparisonBasis
     public var reason: String?
 
     enum CodingKeys: String, CodingKey {
         case possible, affectedSlot = "affected_slot", healthySlot = "healthy_slot", basis, reason
     }
+}
+
+/// On what grounds the two slots are compared (JSON `basis`).
+public enum ComparisonBasis: String, Sendable, Hashable, Codable {
+    /// The affected side is stated.
+    case stated
+    /// A healthy control (affected side `none`): left in the `affected` slot, right in `healthy`.
+    case healthyControl = "healthy_control_left_vs_right"
+    /// Nobody said which side is affected: left in the `affected` slot, right in `healthy`.
+    case unknown = "unknown_left_vs_right"
+}
+
+/// Where the tasks came from (JSON `tasks_source`).
+public enum TasksOrigin: String, Sendable, Hashable, Codable {
+    case events, segments, detected
 }
 
 /// One analysed task.
@@ -198,10 +350,30 @@ public struct TaskSummary: Sendable, Hashable, Codable {
     public var durationS: Double
     /// Repetition spans in seconds, `[onset, end]`.
     public var spansS: [[Double]]
+    /// Where the driver came from: `event`, `override`, `catalogue`, `fallback`, `detected`, `given`.
+    public var driverSource: DriverSource
+    /// Why the driver is not the catalogue's, when it is not.
+    public var driverNote: String?
 
     enum CodingKeys: String, CodingKey {
-        case task, driver, repetitions, durationS = "duration_s", spansS = "spans_s"
+        case task, driver, repetitions, durationS = "duration_s", spansS = "spans_s", driverSource = "driver_source"
+        case driverNote = "driver_note"
     }
+}
+
+/// How much weaker the affected side's voluntary activity is than the healthy side's, from the tasks whose driver
+/// is recorded on both sides: for each such muscle, (own-task power − rest power) affected ÷ healthy, crosstalk
+/// removed; the median of them is the side's factor.
+public struct ParesisEstimate: Sendable, Hashable, Codable {
+    /// Per muscle: affected ÷ healthy voluntary power above rest.
+    public var muscles: [String: Double]
+    /// The median, clipped to [``SynkinesisParameters/paresisFloor``, 1]; 1 without any muscle.
+    public var factor: Double
+    /// Whether the decision used it (the parameters allow it and the affected side is stated).
+    public var applied: Bool
+    public var note: String?
+
+    enum CodingKeys: String, CodingKey { case muscles, factor, applied, note }
 }
 
 /// The result of a synkinesis analysis (the lead adds `input` and `quality`).
@@ -211,8 +383,8 @@ public struct SynkinesisResult: Sendable, Hashable, Codable {
     /// `left`, `right`, `none` (healthy control) or `unknown`.
     public var affectedSide: String
     public var sideComparison: SideComparison
-    /// `events` or `detected`.
-    public var tasksSource: String
+    /// `events`, `segments` or `detected`.
+    public var tasksSource: TasksOrigin
     public var tasks: [TaskSummary]
     public var montage: [MontageChannel]
     public var montageGaps: [MontageGap]
@@ -224,12 +396,14 @@ public struct SynkinesisResult: Sendable, Hashable, Codable {
     public var quality: [ChannelQuality]?
     /// How the envelopes were made from the recording: filters, envelope, decimation.
     public var conditioning: ConditioningDescription?
+    /// The affected side's voluntary activity relative to the healthy side's (used to correct the decision).
+    public var paresis: ParesisEstimate?
 
     enum CodingKeys: String, CodingKey {
         case synkVersion = "synk_version", parameters, affectedSide = "affected_side"
         case sideComparison = "side_comparison", tasksSource = "tasks_source", tasks, montage
         case montageGaps = "montage_gaps", taskGaps = "task_gaps", pairs
-        case input, quality, conditioning
+        case input, quality, conditioning, paresis
     }
 }
 
