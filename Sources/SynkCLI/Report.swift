@@ -29,7 +29,17 @@ extension SynkCommand {
             """
         )
 
-        enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case html, md, pdf }
+        enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+            case html, md, pdf
+
+            var kind: OutputNaming.Kind {
+                switch self {
+                case .html: .html
+                case .md: .markdown
+                case .pdf: .pdf
+                }
+            }
+        }
         enum Paper: String, ExpressibleByArgument, CaseIterable { case a4, letter }
 
         @Argument(help: "Recordings of one patient (synkinesis sessions, nerve-conduction and blink-reflex studies).")
@@ -38,8 +48,8 @@ extension SynkCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "OUT"))
         var output: String?
 
-        @Option(help: "Output format: html, md or pdf (pdf needs -o and a headless Chromium).")
-        var format: ReportFormat = .html
+        @Option(help: "Output format: html, md or pdf (pdf needs -o and a headless Chromium; default: the one -o's extension names, else html; an extension that names another format is refused).")
+        var format: ReportFormat?
 
         @Option(help: "Paper the page is laid out for when printed: a4 or letter.")
         var paper: Paper = .a4
@@ -85,6 +95,8 @@ extension SynkCommand {
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
+            let format = try OutputNaming.format(explicit: self.format, output: output, fallback: ReportFormat.html, formats: ReportFormat.allCases,
+                                                 name: \.rawValue, kind: \.kind)
             try SynkCommand.checkFiles(recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context],
                                        outputs: [output], force: overwrite.force)
             var browser: String?

@@ -28,6 +28,7 @@ struct SynkCommand: ParsableCommand {
     static func main() {
         do {
             try refuseNonUTF8Arguments()
+            try refuseUnknownCommand(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             if !(command is CheckHDF5) { isolateHDF5Parsing() }
             try command.run()
@@ -56,6 +57,26 @@ struct SynkCommand: ParsableCommand {
             throw .input(shown, "the name is not valid UTF-8 (argument \(index))",
                          hint: "synk opens files whose names are UTF-8; rename the file")
         }
+    }
+
+    /// A first word that is no command (`synk synkinesys rec.h5`) is a usage error that names the nearest command,
+    /// instead of the argument parser's "2 unexpected arguments". The same for `synk batch merg`.
+    static func refuseUnknownCommand(_ arguments: [String]) throws(SynkError) {
+        guard let word = arguments.first, !word.hasPrefix("-") else { return }
+        let commands = configuration.subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName }
+        if word == "batch", arguments.count > 1, !arguments[1].hasPrefix("-"), ResolvedPath(arguments[1]).kind == .missing,
+           !["run", "merge", "help"].contains(arguments[1]), let meant = Spelling.suggestion(for: arguments[1], among: ["merge"]) {
+            throw .usage("'\(arguments[1])' is neither a dataset nor a batch command", hint: "did you mean 'synk batch \(meant)'?")
+        }
+        guard !configuration.subcommands.contains(where: { $0._commandName == word }), word != "help" else { return }
+        let list = "commands: " + commands.joined(separator: ", ")
+        if let meant = Spelling.suggestion(for: word, among: commands) {
+            throw .usage("'\(word)' is not a synk command", hint: "did you mean '\(meant)'? \(list)")
+        }
+        if ResolvedPath(word).kind != .missing {
+            throw .usage("'\(word)' is not a synk command", hint: "to describe the file: synk info \(word); \(list)")
+        }
+        throw .usage("'\(word)' is not a synk command", hint: list)
     }
 
     /// The file rules of every command, before any work (``FileSafety``): each input (the recordings with
@@ -98,4 +119,29 @@ struct InputOptions: ParsableArguments {
 struct ForceOption: ParsableArguments {
     @Flag(help: "Replace an existing output file even when it is read-only (never an input, a device or a folder).")
     var force = false
+}
+
+/// What a command wrote, said in one line on standard error when standard error is a terminal (someone is
+/// watching); scripts, pipes and batch logs get nothing.
+enum Announcement {
+    static var toTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// `synk: wrote out.wav: 14 channels, 2000 Hz, 1 min 30.0 s (with out_truth.json)`.
+    static func written(_ path: String, sampleRate: Double, channels: Int, seconds: Double, also: [String] = []) {
+        guard toTerminal else { return }
+        var line = "synk: wrote \(path): \(channels) channel\(channels == 1 ? "" : "s"), \(TextFormat.number(sampleRate)) Hz, \(TextFormat.duration(seconds))"
+        if !also.isEmpty {
+            line += " (with " + also.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") + ")"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+extension Announcement {
+    /// The overrides of what the recording states, in one line on standard error, when the output the user sees
+    /// does not show them already (JSON or CSV, or any output written to a file).
+    static func overrides(_ input: InputDescription?, shownInOutput: Bool) {
+        guard !shownInOutput, let summary = input?.overrideSummary else { return }
+        FileHandle.standardError.write(Data("synk: note: \(summary)\n".utf8))
+    }
 }

@@ -5,6 +5,22 @@ import Synk
 /// Output formats of the analysis commands.
 enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, csv
+
+    var kind: OutputNaming.Kind {
+        switch self {
+        case .text: .text
+        case .json: .json
+        case .csv: .csv
+        }
+    }
+
+    /// The format to write: `--format` when given, else the one `-o`'s extension names (`-o result.json` → JSON),
+    /// else text; an extension that contradicts the format is a usage error (``OutputNaming``).
+    static func chosen(_ explicit: ResultFormat?, output: String?) throws(SynkError) -> ResultFormat {
+        try OutputNaming.format(explicit: explicit, output: output, fallback: .text, formats: allCases, name: \.rawValue, kind: \.kind)
+    }
+
+    static let help = ArgumentHelp("Output format: text, json or csv (default: the one -o's extension names, else text; an extension that names another format is refused).")
 }
 
 extension SynkCommand {
@@ -38,8 +54,8 @@ extension SynkCommand {
         @OptionGroup(title: "Montage, tasks and side") var study: SynkinesisStudyOptions
         @OptionGroup(title: "Signal and analysis settings") var analysis: SynkinesisOptions
 
-        @Option(help: "Output format: text, json or csv.")
-        var format: ResultFormat = .text
+        @Option(help: ResultFormat.help)
+        var format: ResultFormat?
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
         var output: String?
@@ -49,10 +65,12 @@ extension SynkCommand {
 
         func run() throws {
             let settings = try analysis.settings(reading: input.reading, study: study)
+            let format = try ResultFormat.chosen(self.format, output: output)
             try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [study.montage, study.events], outputs: [output],
                                        force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            Announcement.overrides(result.input, shownInOutput: format == .text && output == nil)
             if result.qualityFailed { throw ExitCode(1) }
         }
     }
