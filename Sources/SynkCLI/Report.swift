@@ -97,6 +97,8 @@ extension SynkCommand {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
             let format = try OutputNaming.format(explicit: self.format, output: output, fallback: ReportFormat.html, formats: ReportFormat.allCases,
                                                  name: \.rawValue, kind: \.kind)
+            // Usage first: settings that cannot work are refused before any file is looked at.
+            let settings = try settings()
             try SynkCommand.checkFiles(recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context],
                                        outputs: [output], force: overwrite.force)
             var browser: String?
@@ -116,7 +118,6 @@ extension SynkCommand {
             }
             if let examiner { clinicalContext.examiner = examiner }
             if let indication { clinicalContext.indication = indication }
-            let settings = try settings()
             var studies: [ClinicalStudy] = []
             for file in files {
                 let measured = try Study.measure(file: InputFile(file), settings: settings)
