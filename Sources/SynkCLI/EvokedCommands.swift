@@ -36,7 +36,8 @@ struct EvokedOptions: ParsableArguments {
 
     /// The file rules (``SynkCommand/checkFiles(recordings:input:otherInputs:outputs:force:)``), before any work.
     func checkFiles(_ file: String, input: InputOptions) throws(SynkError) {
-        _ = try ResultFormat.chosen(format, output: output)
+        _ = try SynkCommand.outputFormat({ () throws(SynkError) in try ResultFormat.chosen(format, output: output) },
+                                         recordings: [file], input: input, otherInputs: [stimuli, norms], output: output)
         try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [stimuli, norms], outputs: [output], force: force)
     }
 

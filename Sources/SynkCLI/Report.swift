@@ -95,8 +95,10 @@ extension SynkCommand {
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
-            let format = try OutputNaming.format(explicit: self.format, output: output, fallback: ReportFormat.html, formats: ReportFormat.allCases,
-                                                 name: \.rawValue, kind: \.kind)
+            let format = try SynkCommand.outputFormat({ () throws(SynkError) in
+                try OutputNaming.format(explicit: self.format, output: output, fallback: ReportFormat.html, formats: ReportFormat.allCases,
+                                        name: \.rawValue, kind: \.kind)
+            }, recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context], output: output)
             // Usage first: settings that cannot work are refused before any file is looked at.
             let settings = try settings()
             try SynkCommand.checkFiles(recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context],

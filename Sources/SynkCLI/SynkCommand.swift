@@ -94,6 +94,24 @@ struct SynkCommand: ParsableCommand {
         try FileSafety.check(inputs: inputs, outputs: outputs.compactMap { $0 }, force: force)
     }
 
+    /// The output format `choose` picks (``OutputNaming``), before any work. When it refuses the output's name and
+    /// that output is also one of the inputs, the user is told the graver mistake: that synk never writes over an
+    /// input.
+    static func outputFormat<Format>(
+        _ choose: () throws(SynkError) -> Format, recordings: [String], input: InputOptions?, otherInputs: [String?], output: String?
+    ) throws(SynkError) -> Format {
+        do { return try choose() } catch {
+            if let output {
+                var inputs = otherInputs.compactMap { $0 }
+                for recording in recordings {
+                    inputs += (try? RecordingReader.inputFiles(of: recording, options: input?.reading ?? ReadOptions())) ?? [recording]
+                }
+                try FileSafety.refuseClashes(outputs: [output], inputs: inputs)
+            }
+            throw error
+        }
+    }
+
     static func fail(_ error: SynkError) -> Never {
         FileHandle.standardError.write(Data("synk: \(error.description)\n".utf8))
         Foundation.exit(error.exitCode)

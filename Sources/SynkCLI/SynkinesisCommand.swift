@@ -65,7 +65,8 @@ extension SynkCommand {
 
         func run() throws {
             let settings = try analysis.settings(reading: input.reading, study: study)
-            let format = try ResultFormat.chosen(self.format, output: output)
+            let format = try SynkCommand.outputFormat({ () throws(SynkError) in try ResultFormat.chosen(self.format, output: output) },
+                                                      recordings: [file], input: input, otherInputs: [study.montage, study.events], output: output)
             try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [study.montage, study.events], outputs: [output],
                                        force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)

@@ -96,7 +96,9 @@ public enum Synkinesis {
         try settings.validate()
         let source = RecordingSource(recording)
         var (result, _) = try measure(source, reportedPath: recording.header.source?.path ?? "(memory)", settings: settings)
+        let overrides = result.input?.overrides ?? []
         result.input = InputDescription(memory: recording)
+        result.input?.overrides = overrides
         return result
     }
 
