@@ -376,6 +376,15 @@ extension BatchRunner {
         }
     }
 
+    /// Removes what ``prepare()`` created when nothing was written into it (each folder only if empty): for a run that
+    /// stopped before its first analysis (an unreadable manifest) in a results folder it created itself.
+    public func removeEmptyResultsFolder() {
+        for folder in ["/results", "/records", "/errors"] { rmdir(resultsDirectory + folder) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: resultsDirectory)) ?? []
+        if names == [DatasetScanner.resultsMarker] { unlink(resultsDirectory + "/" + DatasetScanner.resultsMarker) }
+        rmdir(resultsDirectory)
+    }
+
     /// Records and error files with sorted keys: the same outcome is written as the same bytes in every run.
     static func sortedKeysEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()

@@ -107,8 +107,14 @@ extension SynkCommand.Batch {
             }
             var runner = BatchRunner(analyses: selected, resultsDirectory: output,
                                      jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume)
+            let resultsExisted = ResolvedPath(output).kind != .missing
             try runner.prepare()
-            let scan = try DatasetScanner.scanDataset(dataset, excluding: output)
+            let scan: DatasetScan
+            do { scan = try DatasetScanner.scanDataset(dataset, excluding: output) } catch {
+                // A dataset or manifest that cannot be read leaves no empty results folder behind.
+                if !resultsExisted { runner.removeEmptyResultsFolder() }
+                throw error
+            }
             let all = scan.items
             let items = (chosenShard ?? .whole).select(all)
             try BatchMerger.writeSkipped(scan.skipped, resultsDirectory: output)

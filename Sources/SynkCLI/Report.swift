@@ -120,15 +120,21 @@ extension SynkCommand {
             }
             if let examiner { clinicalContext.examiner = examiner }
             if let indication { clinicalContext.indication = indication }
+            // One patient per report, known from the recordings' headers before any analysis runs.
+            if patient == nil, clinicalContext.patientID == nil {
+                var subjects = Set<String>()
+                for file in files {
+                    if let subject = try RecordingReader.open(file, options: input.reading).header.subject { subjects.insert(subject) }
+                }
+                if subjects.count > 1 {
+                    throw SynkError.usage("the recordings belong to different subjects (\(subjects.sorted().joined(separator: ", ")))",
+                                          hint: "report one patient at a time, or name the patient with --patient")
+                }
+            }
             var studies: [ClinicalStudy] = []
             for file in files {
                 let measured = try Study.measure(file: InputFile(file), settings: settings)
                 studies.append(ClinicalStudy(measured, norms: settings.nerveConduction.norms))
-            }
-            let subjects = Set(studies.compactMap(\.header.subject))
-            if patient == nil, clinicalContext.patientID == nil, subjects.count > 1 {
-                throw SynkError.usage("the recordings belong to different subjects (\(subjects.sorted().joined(separator: ", ")))",
-                                      hint: "report one patient at a time, or name the patient with --patient")
             }
             let report = ClinicalReport(studies: studies, patient: patient, affectedSide: settings.synkinesis.affectedSide, context: clinicalContext)
             // A context file usually covers every session of the patient; grades of sessions not reported are left out.

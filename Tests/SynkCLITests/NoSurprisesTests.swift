@@ -395,6 +395,53 @@ struct NoSurprisesTests {
         #expect(wavInfo.stdout.contains("not mapped: ch1, ch2: their labels name no facial muscle and no side synk knows"), "\(wavInfo.stdout)")
     }
 
+    // MARK: the audit: later validation steps
+
+    @Test("a merge that cannot write one table writes none (the previous tables stay as they were); an unreadable manifest leaves no results folder; a report of two patients is refused before any analysis")
+    func laterValidation() throws {
+        let root = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dataset = root.appendingPathComponent("dataset")
+        _ = try BatchCLITests.makeDataset(dataset, count: 2, broken: false)
+        let results = root.appendingPathComponent("results").path
+        #expect(try BatchCLITests.synk(["batch", dataset.path, "-o", results]).status == 0)
+        let pairs = results + "/synkinesis_pairs.csv"
+        let errors = results + "/errors.csv"
+        let notApplicable = results + "/not_applicable.csv"
+        let tableBefore = try Data(contentsOf: URL(fileURLWithPath: notApplicable))
+        try FileManager.default.removeItem(atPath: pairs)
+        // A damaged error file is found before anything is written (as since issue 21) …
+        try "{ damaged".write(toFile: results + "/errors/sub-09.synkinesis.json", atomically: true, encoding: .utf8)
+        let merge = try BatchCLITests.synk(["batch", "merge", results])
+        #expect(merge.status == 3 && merge.stderr.contains("damaged"), "\(merge.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: pairs), "a failed merge wrote a table")
+        try FileManager.default.removeItem(atPath: results + "/errors/sub-09.synkinesis.json")
+        // … and a table that cannot be written (a folder in place of errors.csv) stops the merge before any table
+        // is replaced: the tables appear together or not at all.
+        try FileManager.default.removeItem(atPath: errors)
+        try FileManager.default.createDirectory(atPath: errors, withIntermediateDirectories: false)
+        let blocked = try BatchCLITests.synk(["batch", "merge", results])
+        #expect(blocked.status == 4 && blocked.stderr.contains("errors.csv"), "\(blocked.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: pairs), "a failed merge wrote a table")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notApplicable)) == tableBefore)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: results).allSatisfy { !$0.hasPrefix(".synk-staged") })
+
+        let manifest = root.appendingPathComponent("manifest.csv").path
+        try "file,affected\na.h5,left\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        let fresh = root.appendingPathComponent("fresh").path
+        let bad = try BatchCLITests.synk(["batch", manifest, "-o", fresh])
+        #expect(bad.status == 3 && bad.stderr.contains("no 'path' column"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh), "an unreadable manifest left a results folder")
+
+        // Two patients: refused before the analyses, so a montage that would fail the analysis is never read.
+        let other = root.appendingPathComponent("other.h5").path
+        #expect(try CLI.run(["simulate", "blink", "-o", other, "--subject", "02", "--sample-rate", "5000"]).status == 0)
+        let montage = root.appendingPathComponent("wrong.json").path
+        try #"{"channels":[{"label":"nothing","muscle":"OOc","side":"left"}]}"#.write(toFile: montage, atomically: true, encoding: .utf8)
+        let report = try CLI.run(["report", Self.sunnybrook, other, "--montage", montage, "-o", root.appendingPathComponent("r.html").path])
+        #expect(report.status == 2 && report.stderr.contains("different subjects (01, 02)"), "\(report.stderr)")
+    }
+
     // MARK: done by others, checked here
 
     @Test("--envelope hilbert or tkeo is refused by synkinesis, report and batch before any file is read (exit 2); synk filter still takes them")
