@@ -362,20 +362,6 @@ public struct BatchRunner: Sendable {
 }
 
 extension BatchRunner {
-    /// Removes the temporary files this process left in the results folders (``AtomicOutput`` names them
-    /// `.NAME.PID-N.tmp`): for a run stopped at once, between an analysis and its rename. Records are written last,
-    /// so what stays is a consistent state `--resume` continues from.
-    public func removeTemporaryFiles() {
-        let marker = ".\(ProcessInfo.processInfo.processIdentifier)-"
-        for folder in ["", "/results", "/records", "/errors"] {
-            let path = resultsDirectory + folder
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            where name.hasPrefix(".") && name.hasSuffix(".tmp") && name.contains(marker) {
-                unlink(path + "/" + name)
-            }
-        }
-    }
-
     /// Removes what ``prepare()`` created when nothing was written into it (each folder only if empty): for a run that
     /// stopped before its first analysis (an unreadable manifest) in a results folder it created itself.
     public func removeEmptyResultsFolder() {

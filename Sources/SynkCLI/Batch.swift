@@ -126,7 +126,7 @@ extension SynkCommand.Batch {
             if !scan.skipped.isEmpty {
                 reporter.line("synk batch: \(scan.skipped.count) other files were not analysed (each listed with the reason in \(output)/skipped.csv)")
             }
-            let interruption = BatchInterruption(runner: runner, reporter: reporter, resume: SynkCommand.Batch.resumeCommand(CommandLine.arguments))
+            let interruption = BatchInterruption(reporter: reporter, resume: SynkCommand.Batch.resumeCommand(CommandLine.arguments))
             runner.stop = interruption.stop
             let summary = try runner.run(items) { reporter.report($0) }
             reporter.finish()
@@ -190,7 +190,7 @@ final class BatchInterruption: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "synk.batch.signals")
 
-    init(runner: BatchRunner, reporter: ProgressReporter, resume: String) {
+    init(reporter: ProgressReporter, resume: String) {
         self.resume = resume
         for number in [SIGINT, SIGTERM] {
             // The signal is delivered to the dispatch source, not to the default action (ending the process).
@@ -203,7 +203,7 @@ final class BatchInterruption: @unchecked Sendable {
                     stop.request()
                     FileHandle.standardError.write(Data((line + "synk batch: stopping: the analyses in progress finish and are kept (Ctrl-C again to stop at once)\n").utf8))
                 } else {
-                    runner.removeTemporaryFiles()
+                    AtomicOutput.removeUnfinishedFiles()
                     FileHandle.standardError.write(Data((line + "synk batch: stopped at once; every finished result is kept and nothing was merged. To continue: \(resume)\n").utf8))
                     _exit(128 + number)
                 }

@@ -31,6 +31,9 @@ struct SynkCommand: ParsableCommand {
             try refuseUnknownCommand(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             if !(command is CheckHDF5) { isolateHDF5Parsing() }
+            // `synk batch` stops gracefully on its own (BatchInterruption); every other command that may be writing
+            // removes its unfinished files first.
+            if !(command is CheckHDF5) && !(command is Batch.Run) { Interruption.removeUnfinishedFilesOnSignal() }
             try command.run()
         } catch let error as SynkError {
             fail(error)
@@ -64,7 +67,9 @@ struct SynkCommand: ParsableCommand {
     static func refuseUnknownCommand(_ arguments: [String]) throws(SynkError) {
         guard let word = arguments.first, !word.hasPrefix("-") else { return }
         let commands = configuration.subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName }
-        if word == "batch", arguments.count > 1, !arguments[1].hasPrefix("-"), ResolvedPath(arguments[1]).kind == .missing,
+        // `synk batch merg results/`: a missing dataset spelled like a word, not a path, close to a batch command.
+        if word == "batch", arguments.count > 1, !arguments[1].hasPrefix("-"), !arguments[1].contains("/"), !arguments[1].contains("."),
+           ResolvedPath(arguments[1]).kind == .missing,
            !["run", "merge", "help"].contains(arguments[1]), let meant = Spelling.suggestion(for: arguments[1], among: ["merge"]) {
             throw .usage("'\(arguments[1])' is neither a dataset nor a batch command", hint: "did you mean 'synk batch \(meant)'?")
         }
@@ -161,5 +166,27 @@ extension Announcement {
     static func overrides(_ input: InputDescription?, shownInOutput: Bool) {
         guard !shownInOutput, let summary = input?.overrideSummary else { return }
         FileHandle.standardError.write(Data("synk: note: \(summary)\n".utf8))
+    }
+}
+
+/// Ctrl-C or SIGTERM during a command: the unfinished temporary files (``AtomicOutput``, ``OutputSet``) are removed
+/// before the process ends with the conventional status (130, 143), so no partial file stays behind, not even a
+/// hidden one.
+enum Interruption {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    private static let queue = DispatchQueue(label: "synk.signals")
+
+    static func removeUnfinishedFilesOnSignal() {
+        for number in [SIGINT, SIGTERM] {
+            // The signal goes to the dispatch source instead of ending the process at once.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                AtomicOutput.removeUnfinishedFiles()
+                _exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
     }
 }

@@ -31,6 +31,7 @@ public final class AtomicOutput {
         let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000)"
         temporaryPath = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(unique).tmp").path
+        Self.unfinished.insert(temporaryPath)
     }
 
     /// Moves the finished temporary file into place (an atomic rename).
@@ -47,6 +48,7 @@ public final class AtomicOutput {
             abandon()
             throw .output(destination, "could not move the finished file into place: \(reason)")
         }
+        Self.unfinished.remove(temporaryPath)
         done = true
     }
 
@@ -54,7 +56,18 @@ public final class AtomicOutput {
     public func abandon() {
         guard !done else { return }
         unlink(temporaryPath)
+        Self.unfinished.remove(temporaryPath)
         done = true
+    }
+
+    /// The temporary and staged files of this process not yet moved into place or removed.
+    static let unfinished = PathRegistry()
+
+    /// Removes every temporary file this process has not finished (``AtomicOutput`` and ``OutputSet``), for a
+    /// process that is about to end on Ctrl-C or SIGTERM: no partial file stays behind, not even a hidden one.
+    /// Destinations are untouched.
+    public static func removeUnfinishedFiles() {
+        for path in unfinished.all() { unlink(path) }
     }
 
     deinit { abandon() }
@@ -126,6 +139,7 @@ public final class OutputSet {
         let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000)"
         let staging = url.deletingLastPathComponent().appendingPathComponent(".synk-staged-\(unique).\(url.lastPathComponent)").path
         staged.append((destination, staging))
+        AtomicOutput.unfinished.insert(staging)
         return staging
     }
 
@@ -171,15 +185,44 @@ public final class OutputSet {
             moved.append((destination, backup))
         }
         for case let (_, backup?) in moved { unlink(backup) }
+        for (_, staging) in staged { AtomicOutput.unfinished.remove(staging) }
         finished = true
     }
 
     /// Removes every staged file; no destination is touched.
     public func abandon() {
         guard !finished else { return }
-        for (_, staging) in staged { unlink(staging) }
+        for (_, staging) in staged {
+            unlink(staging)
+            AtomicOutput.unfinished.remove(staging)
+        }
         finished = true
     }
 
     deinit { abandon() }
+}
+
+/// A set of paths behind a lock (the unfinished outputs of this process).
+final class PathRegistry: @unchecked Sendable {
+    // @unchecked: `paths` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    func insert(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    func remove(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+
+    func all() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(paths)
+    }
 }

@@ -322,6 +322,31 @@ struct NoSurprisesTests {
         #expect(FileManager.default.fileExists(atPath: results + "/synkinesis_pairs.csv"))
     }
 
+    @Test("Ctrl-C during synk filter: exit 130 and no file left behind, not even the hidden temporary one")
+    func interruptedFilter() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("long.wav").path
+        #expect(try CLI.run(["simulate", "synkinesis", "-o", input, "--sample-rate", "8000"], timeout: 300).status == 0)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["filter", input, "-o", dir.appendingPathComponent("out.wav").path, "--envelope", "rms:100ms"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Signalled once the output's temporary file exists: the writing has begun.
+        var seen = false
+        let deadline = Date().addingTimeInterval(60)
+        while !seen, process.isRunning, Date() < deadline {
+            seen = try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix(".out.wav.") }
+            if !seen { usleep(5_000) }
+        }
+        #expect(seen, "the filter finished before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130)
+        #expect(try Self.files(in: dir) == ["long.wav", "long_truth.json"])
+    }
+
     // MARK: what was written
 
     @Test("synk filter and synk simulate say what they wrote (path, channels, rate, duration) on standard error when it is a terminal, and nothing otherwise")
