@@ -7,7 +7,7 @@ struct EvokedOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stimuli table: time_s (or onset) and optionally intensity_ma, site, side, branch columns. Without it: the file's stimuli, a trigger channel, or detected stimulus artefacts.", valueName: "FILE"))
     var stimuli: String?
 
-    @Option(help: ArgumentHelp("The affected side: left, right or none.", valueName: "SIDE"))
+    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides what the recording states; the output says so).", valueName: "SIDE"))
     var affected: String?
 
     @Option(help: ArgumentHelp("A clinic's own normative table (JSON) instead of the shipped one.", valueName: "FILE"))

@@ -13,7 +13,13 @@ struct SynkCommand: ParsableCommand {
         CSV/TSV/BIOPAC/OpenSignals text exports, with EMG-BIDS sidecars when present.
 
         Exit codes: 0 success; 1 analysis ran but a quality check failed (output still written);
-        2 usage error; 3 unreadable or invalid input; 4 output could not be written.
+        2 usage error; 3 unreadable or invalid input; 4 output could not be written; 130 (143) stopped by \
+        Ctrl-C (SIGTERM), with no unfinished file left behind.
+
+        The format of -o follows its extension unless --format is given; a --format that contradicts the \
+        extension is refused (write to standard output and redirect it to use any name). A setting that \
+        overrides what the recording states (--affected, --montage, --events, --stimuli) is shown in the output \
+        and recorded in the JSON (input.overrides).
 
         Before any work every command checks its files: inputs (with the BIDS sidecars that apply) must be \
         regular files, never a FIFO, device or folder (exit 3); no output may be an input, however its path \

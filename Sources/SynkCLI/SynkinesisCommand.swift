@@ -79,13 +79,13 @@ extension SynkCommand {
 
 /// Where the montage, the tasks and the affected side come from when the files do not say (or say wrong).
 struct SynkinesisStudyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv (by name; by position when the recording has no labels of its own, as a sidecar).", valueName: "FILE"))
     var montage: String?
 
     @Option(help: ArgumentHelp("Task events: onset, duration, trial_type columns (TSV or CSV), seconds from the first sample.", valueName: "FILE"))
     var events: String?
 
-    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage).", valueName: "SIDE"))
+    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage; the output says so).", valueName: "SIDE"))
     var affected: String?
 }
 
