@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target for FUZZ_SECONDS (default 60) in turn, seeded from SampleData and the
-# test fixtures; the growing corpora live in Fuzz/.build/corpus/<target>, crashes go to Fuzz/findings/.
+# Runs each libFuzzer target for FUZZ_SECONDS (default 60) in turn, seeded from the committed, minimised corpus
+# Fuzz/corpus/<target> (what earlier runs found), SampleData and the test fixtures; the growing corpora live in
+# Fuzz/.build/corpus/<target>, crashes go to Fuzz/findings/. Fuzz/minimise.sh folds a run's corpus back into
+# Fuzz/corpus/<target>.
 #   FUZZ_SECONDS=600 Fuzz/run.sh [target...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,7 @@ for t in "${targets[@]}"; do
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
   mkdir -p "$OUT/corpus/$t"
+  [ -d "Fuzz/corpus/$t" ] && seeds=("Fuzz/corpus/$t" "${seeds[@]}")
   echo "== fuzz-$t for $EACH s"
   ASAN_OPTIONS="detect_leaks=0$asan_extra" "$OUT/fuzz-$t" "$OUT/corpus/$t" "${seeds[@]}" -max_total_time="$EACH" -max_len=$max -timeout=10 \
     -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="Fuzz/findings/$t-" ${extra[@]+"${extra[@]}"} \

@@ -18,6 +18,9 @@ public enum BatchMerger {
     @discardableResult
     public static func merge(resultsDirectory: String) throws(SynkError) -> [String] {
         let records = try loadRecords(resultsDirectory)
+        // Every check runs (damaged records, errors, results) before anything is written, and the tables replace the
+        // old ones together: a merge that fails leaves the previous tables as they were, never half of each.
+        let tables = OutputSet()
         var columns: [String: [String]] = [:]
         for record in records {
             for (name, table) in record.tables {
@@ -36,17 +39,18 @@ public enum BatchMerger {
                     lines.append(CSVText.line(prefix + tableColumns.map { byName[$0] ?? "" }))
                 }
             }
-            try AtomicOutput.write(text: lines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/\(name).csv")
+            try tables.stage(Data((lines.joined(separator: "\n") + "\n").utf8), as: "\(resultsDirectory)/\(name).csv")
         }
         let failures = try loadFailures(resultsDirectory, records: Dictionary(uniqueKeysWithValues: records.map {
             ("\($0.file)\u{1F}\($0.analysis)", $0.storedName)
         }))
         var errorLines = [CSVText.line(["file", "analysis", "exit_code", "message"])]
         for f in failures { errorLines.append(CSVText.line([f.file, f.analysis, String(f.exitCode), f.message])) }
-        try AtomicOutput.write(text: errorLines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/errors.csv")
+        try tables.stage(Data((errorLines.joined(separator: "\n") + "\n").utf8), as: "\(resultsDirectory)/errors.csv")
         var skippedLines = [CSVText.line(["file", "analysis", "reason"])]
         for record in records { if let reason = record.notApplicable { skippedLines.append(CSVText.line([record.file, record.analysis, reason])) } }
-        try AtomicOutput.write(text: skippedLines.joined(separator: "\n") + "\n", to: "\(resultsDirectory)/not_applicable.csv")
+        try tables.stage(Data((skippedLines.joined(separator: "\n") + "\n").utf8), as: "\(resultsDirectory)/not_applicable.csv")
+        try tables.commit()
         return columns.keys.sorted()
     }
 

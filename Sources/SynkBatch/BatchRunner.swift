@@ -163,6 +163,32 @@ public struct BatchSummary: Sendable, Codable {
     }
     /// Failures of kind `.quality` (included in both ``failed`` and ``qualityFailed``).
     public var qualityFailures: Int = 0
+    /// (file, analysis) pairs not started because the run was stopped (``BatchStop``); 0 for a complete run.
+    public var notStarted: Int = 0
+    /// Whether the run was stopped before every (file, analysis) was started.
+    public var stopped: Bool { notStarted > 0 }
+}
+
+/// A request to stop a running batch (Ctrl-C, SIGTERM from Slurm): no (file, analysis) starts after it; those in
+/// progress finish and are recorded, so that `--resume` continues exactly where the run stopped.
+public final class BatchStop: @unchecked Sendable {
+    // @unchecked: `requested` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var requested = false
+
+    public init() {}
+
+    public func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    public var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
 }
 
 /// Runs analyses over a dataset in parallel, resumably: every result is written atomically, and a file
@@ -181,6 +207,8 @@ public struct BatchRunner: Sendable {
     public var tracePath: String?
     /// Sleep after each analysis; only for tests that must interrupt a run mid-way.
     public var delayPerAnalysis: Double = 0
+    /// Checked before each (file, analysis) starts: once requested, nothing more starts.
+    public var stop: BatchStop?
 
     public init(analyses: [any BatchAnalysis], resultsDirectory: String, jobs: Int, resume: Bool) {
         self.analyses = analyses
@@ -229,6 +257,7 @@ public struct BatchRunner: Sendable {
         let workers = min(jobs, max(1, work.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
+                if stop?.isRequested == true { return }
                 let index: Int = next.withLock { value in defer { value += 1 }; return value }
                 guard index < work.count else { return }
                 let (item, analysis) = work[index]
@@ -251,9 +280,11 @@ public struct BatchRunner: Sendable {
             }
         }
         let counts = state.withLock { $0 }
-        return BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, notApplicable: counts.notApplicable,
-                            failed: counts.failed, qualityFailed: counts.qualityFailed, qualityFailures: counts.qualityFailures,
-                            seconds: Date().timeIntervalSince(start))
+        var summary = BatchSummary(files: items.count, done: counts.done, skipped: counts.skipped, notApplicable: counts.notApplicable,
+                                   failed: counts.failed, qualityFailed: counts.qualityFailed, qualityFailures: counts.qualityFailures,
+                                   seconds: Date().timeIntervalSince(start))
+        summary.notStarted = work.count - counts.completed
+        return summary
     }
 
     struct Counts { var completed = 0, done = 0, skipped = 0, notApplicable = 0, failed = 0, qualityFailed = 0, qualityFailures = 0 }
@@ -331,6 +362,15 @@ public struct BatchRunner: Sendable {
 }
 
 extension BatchRunner {
+    /// Removes what ``prepare()`` created when nothing was written into it (each folder only if empty): for a run that
+    /// stopped before its first analysis (an unreadable manifest) in a results folder it created itself.
+    public func removeEmptyResultsFolder() {
+        for folder in ["/results", "/records", "/errors"] { rmdir(resultsDirectory + folder) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: resultsDirectory)) ?? []
+        if names == [DatasetScanner.resultsMarker] { unlink(resultsDirectory + "/" + DatasetScanner.resultsMarker) }
+        rmdir(resultsDirectory)
+    }
+
     /// Records and error files with sorted keys: the same outcome is written as the same bytes in every run.
     static func sortedKeysEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()

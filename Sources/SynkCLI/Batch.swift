@@ -33,9 +33,12 @@ extension SynkCommand {
             --shard I/N (or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT) takes every N-th file; a sharded run \
             does not merge: run `synk batch merge RESULTS/` once all shards are done. An unsharded run merges.
 
+            Ctrl-C (or SIGTERM, as Slurm sends) stops the run after the analyses in progress, which are kept; a \
+            second Ctrl-C stops at once. Either way synk prints the command that continues the run (--resume).
+
             Exit codes: 0 every file analysed (or not applicable); 1 some results have quality flags or failed \
             on quality alone; 3 some (file, analysis) failed otherwise (listed in errors.csv); 2 usage; \
-            4 results not writable.
+            4 results not writable; 130 stopped by Ctrl-C (143 by SIGTERM).
 
             Examples:
               synk batch bids/ -o results/ --jobs 2
@@ -104,8 +107,14 @@ extension SynkCommand.Batch {
             }
             var runner = BatchRunner(analyses: selected, resultsDirectory: output,
                                      jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, resume: resume)
+            let resultsExisted = ResolvedPath(output).kind != .missing
             try runner.prepare()
-            let scan = try DatasetScanner.scanDataset(dataset, excluding: output)
+            let scan: DatasetScan
+            do { scan = try DatasetScanner.scanDataset(dataset, excluding: output) } catch {
+                // A dataset or manifest that cannot be read leaves no empty results folder behind.
+                if !resultsExisted { runner.removeEmptyResultsFolder() }
+                throw error
+            }
             let all = scan.items
             let items = (chosenShard ?? .whole).select(all)
             try BatchMerger.writeSkipped(scan.skipped, resultsDirectory: output)
@@ -117,10 +126,17 @@ extension SynkCommand.Batch {
             if !scan.skipped.isEmpty {
                 reporter.line("synk batch: \(scan.skipped.count) other files were not analysed (each listed with the reason in \(output)/skipped.csv)")
             }
+            let interruption = BatchInterruption(reporter: reporter, resume: SynkCommand.Batch.resumeCommand(CommandLine.arguments))
+            runner.stop = interruption.stop
             let summary = try runner.run(items) { reporter.report($0) }
             reporter.finish()
             reporter.line(String(format: "synk batch: %d done, %d resumed, %d not applicable, %d failed, %d with quality flags in %.1f s",
                                  summary.done, summary.skipped, summary.notApplicable, summary.failed, summary.qualityFailed, summary.seconds))
+            if summary.stopped {
+                // Nothing is merged: tables of part of the dataset would look complete.
+                reporter.line("synk batch: stopped with \(summary.notStarted) of \(items.count * selected.count) analyses not started; every finished result is kept and nothing was merged. To continue: \(interruption.resume)")
+                throw ExitCode(128 + interruption.signal)
+            }
             if chosenShard == nil || chosenShard?.count == 1 {
                 if !noMerge {
                     let tables = try BatchMerger.merge(resultsDirectory: output)
@@ -131,6 +147,16 @@ extension SynkCommand.Batch {
             }
             if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
         }
+    }
+
+    /// The command line that continues an interrupted run: the same arguments with `--resume`.
+    static func resumeCommand(_ arguments: [String]) -> String {
+        var words = Array(arguments.dropFirst())
+        if !words.contains("--resume") { words.append("--resume") }
+        let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-")
+        return (["synk"] + words.map { word in
+            word.unicodeScalars.allSatisfy(plain.contains) && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }).joined(separator: " ")
     }
 
     struct Merge: ParsableCommand {
@@ -149,6 +175,41 @@ extension SynkCommand.Batch {
             // As for a run: 3 when anything failed for another reason than quality, else 1 for quality failures.
             if failures.contains(where: { $0.exitCode != 1 }) { throw ExitCode(3) }
             if !failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM (Slurm's `scancel`, a time limit) during `synk batch`: the first stops the run after
+/// the analyses in progress, which finish and are recorded; a second Ctrl-C stops at once, removing this process's
+/// temporary files. Either way the results folder is a state `--resume` continues from, and the user is told how.
+final class BatchInterruption: @unchecked Sendable {
+    // @unchecked: `signal` and `sources` are written before any handler can run, or by the one handler queue.
+    let stop = BatchStop()
+    let resume: String
+    private(set) var signal: Int32 = SIGINT
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "synk.batch.signals")
+
+    init(reporter: ProgressReporter, resume: String) {
+        self.resume = resume
+        for number in [SIGINT, SIGTERM] {
+            // The signal is delivered to the dispatch source, not to the default action (ending the process).
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [self] in
+                let line = reporter.terminal ? "\r\u{1B}[K" : ""
+                if !stop.isRequested {
+                    signal = number
+                    stop.request()
+                    FileHandle.standardError.write(Data((line + "synk batch: stopping: the analyses in progress finish and are kept (Ctrl-C again to stop at once)\n").utf8))
+                } else {
+                    AtomicOutput.removeUnfinishedFiles()
+                    FileHandle.standardError.write(Data((line + "synk batch: stopped at once; every finished result is kept and nothing was merged. To continue: \(resume)\n").utf8))
+                    _exit(128 + number)
+                }
+            }
+            source.resume()
+            sources.append(source)
         }
     }
 }

@@ -16,9 +16,12 @@ extension SynkCommand {
         @Option var dataset: String?
         @Option var rate: Double?
         @Option(name: .customLong("memory-limit-mib")) var memoryLimit: Int?
+        @Option(name: .customLong("time-limit-s")) var timeLimit: UInt32?
 
         func run() throws {
             if let memoryLimit { HDF5Isolation.limitAddressSpace(mebibytes: memoryLimit) }
+            // SIGALRM ends the process: a check whose parent was stopped cannot outlive it by more than this.
+            if let timeLimit, timeLimit > 0 { alarm(timeLimit) }
             do {
                 try HDF5Isolation.parseEverything(file, dataset: dataset, sampleRate: rate)
             } catch {

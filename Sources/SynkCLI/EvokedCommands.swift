@@ -7,7 +7,7 @@ struct EvokedOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stimuli table: time_s (or onset) and optionally intensity_ma, site, side, branch columns. Without it: the file's stimuli, a trigger channel, or detected stimulus artefacts.", valueName: "FILE"))
     var stimuli: String?
 
-    @Option(help: ArgumentHelp("The affected side: left, right or none.", valueName: "SIDE"))
+    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides what the recording states; the output says so).", valueName: "SIDE"))
     var affected: String?
 
     @Option(help: ArgumentHelp("A clinic's own normative table (JSON) instead of the shipped one.", valueName: "FILE"))
@@ -25,8 +25,8 @@ struct EvokedOptions: ParsableArguments {
     @Option(name: .customLong("stimulus-times"), help: ArgumentHelp("What stimulus times count from: recording (the file's own time base, e.g. its time column; default) or first-sample.", valueName: "BASE"))
     var stimulusTimes: String?
 
-    @Option(help: "Output format: text, json or csv.")
-    var format: ResultFormat = .text
+    @Option(help: ResultFormat.help)
+    var format: ResultFormat?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
     var output: String?
@@ -36,6 +36,8 @@ struct EvokedOptions: ParsableArguments {
 
     /// The file rules (``SynkCommand/checkFiles(recordings:input:otherInputs:outputs:force:)``), before any work.
     func checkFiles(_ file: String, input: InputOptions) throws(SynkError) {
+        _ = try SynkCommand.outputFormat({ () throws(SynkError) in try ResultFormat.chosen(format, output: output) },
+                                         recordings: [file], input: input, otherInputs: [stimuli, norms], output: output)
         try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [stimuli, norms], outputs: [output], force: force)
     }
 
@@ -88,12 +90,17 @@ struct EvokedOptions: ParsableArguments {
     /// Renders a result in the chosen format and writes it (atomically with `-o`).
     func emit<Result: Encodable>(_ result: Result, text: (Result) -> String, csv: (Result) -> String) throws(SynkError) {
         let rendered: String
-        switch format {
+        switch try ResultFormat.chosen(format, output: output) {
         case .text: rendered = text(result)
         case .csv: rendered = csv(result)
         case .json: rendered = try JSONOutput.encoded(result)
         }
         try Output.emit(rendered, to: output)
+    }
+
+    /// Says on standard error which settings overrode what the recording states, unless the output shown says it.
+    func announceOverrides(_ input: InputDescription?) throws(SynkError) {
+        Announcement.overrides(input, shownInOutput: try ResultFormat.chosen(format, output: output) == .text && output == nil)
     }
 }
 
@@ -136,6 +143,7 @@ extension SynkCommand {
             try evoked.checkFiles(file, input: input)
             let result = try SynkMeasure.NerveConduction.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.text, csv: NerveConductionRendering.csv)
+            try evoked.announceOverrides(result.input)
             // As for synkinesis: the result is written, and exit 1 says a channel was left out or a number is not
             // to be trusted as it stands (unit, artefact, window).
             if result.qualityFailed { throw ExitCode(1) }
@@ -167,6 +175,7 @@ extension SynkCommand {
             try evoked.checkFiles(file, input: input)
             let result = try SynkMeasure.BlinkReflex.measure(file: InputFile(file), settings: settings)
             try evoked.emit(result, text: NerveConductionRendering.blinkText, csv: NerveConductionRendering.blinkCSV)
+            try evoked.announceOverrides(result.input)
             if result.qualityFailed { throw ExitCode(1) }
         }
     }

@@ -9,7 +9,8 @@ extension SynkCommand {
             discussion: """
             Every filter is applied forward and backward (zero phase, |H|²), implemented as streaming FFT \
             convolution, so recordings of any length are processed block by block in bounded memory. Only EMG \
-            channels are written; the processing is recorded in the output's metadata.
+            channels are written; the processing is recorded in the output's metadata. On a terminal, one line \
+            on standard error says what was written (path, channels, rate, duration).
 
             Defaults: 4th-order Butterworth 20-450 Hz; no notch (facial EMG has real power near 50-64 Hz, so \
             a notch is opt-in); no envelope.
@@ -59,7 +60,8 @@ extension SynkCommand {
             let description = try conditioning()
             _ = try OutputFormat(forPath: output)
             try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [output], force: overwrite.force)
-            try RecordingFilter.filter(file: InputFile(file), to: output, conditioning: description, reading: input.reading)
+            let written = try RecordingFilter.filter(file: InputFile(file), to: output, conditioning: description, reading: input.reading)
+            Announcement.written(written.path, sampleRate: written.sampleRateHz, channels: written.channels, seconds: written.durationS)
         }
     }
 }

@@ -29,7 +29,17 @@ extension SynkCommand {
             """
         )
 
-        enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case html, md, pdf }
+        enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+            case html, md, pdf
+
+            var kind: OutputNaming.Kind {
+                switch self {
+                case .html: .html
+                case .md: .markdown
+                case .pdf: .pdf
+                }
+            }
+        }
         enum Paper: String, ExpressibleByArgument, CaseIterable { case a4, letter }
 
         @Argument(help: "Recordings of one patient (synkinesis sessions, nerve-conduction and blink-reflex studies).")
@@ -38,8 +48,8 @@ extension SynkCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file (atomically) instead of standard output.", valueName: "OUT"))
         var output: String?
 
-        @Option(help: "Output format: html, md or pdf (pdf needs -o and a headless Chromium).")
-        var format: ReportFormat = .html
+        @Option(help: "Output format: html, md or pdf (pdf needs -o and a headless Chromium; default: the one -o's extension names, else html; an extension that names another format is refused).")
+        var format: ReportFormat?
 
         @Option(help: "Paper the page is laid out for when printed: a4 or letter.")
         var paper: Paper = .a4
@@ -85,6 +95,12 @@ extension SynkCommand {
 
         func run() throws {
             guard !files.isEmpty else { throw SynkError.usage("give at least one recording") }
+            let format = try SynkCommand.outputFormat({ () throws(SynkError) in
+                try OutputNaming.format(explicit: self.format, output: output, fallback: ReportFormat.html, formats: ReportFormat.allCases,
+                                        name: \.rawValue, kind: \.kind)
+            }, recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context], output: output)
+            // Usage first: settings that cannot work are refused before any file is looked at.
+            let settings = try settings()
             try SynkCommand.checkFiles(recordings: files, input: input, otherInputs: [study.montage, study.events, stimuli, norms, context],
                                        outputs: [output], force: overwrite.force)
             var browser: String?
@@ -104,16 +120,21 @@ extension SynkCommand {
             }
             if let examiner { clinicalContext.examiner = examiner }
             if let indication { clinicalContext.indication = indication }
-            let settings = try settings()
+            // One patient per report, known from the recordings' headers before any analysis runs.
+            if patient == nil, clinicalContext.patientID == nil {
+                var subjects = Set<String>()
+                for file in files {
+                    if let subject = try RecordingReader.open(file, options: input.reading).header.subject { subjects.insert(subject) }
+                }
+                if subjects.count > 1 {
+                    throw SynkError.usage("the recordings belong to different subjects (\(subjects.sorted().joined(separator: ", ")))",
+                                          hint: "report one patient at a time, or name the patient with --patient")
+                }
+            }
             var studies: [ClinicalStudy] = []
             for file in files {
                 let measured = try Study.measure(file: InputFile(file), settings: settings)
                 studies.append(ClinicalStudy(measured, norms: settings.nerveConduction.norms))
-            }
-            let subjects = Set(studies.compactMap(\.header.subject))
-            if patient == nil, clinicalContext.patientID == nil, subjects.count > 1 {
-                throw SynkError.usage("the recordings belong to different subjects (\(subjects.sorted().joined(separator: ", ")))",
-                                      hint: "report one patient at a time, or name the patient with --patient")
             }
             let report = ClinicalReport(studies: studies, patient: patient, affectedSide: settings.synkinesis.affectedSide, context: clinicalContext)
             // A context file usually covers every session of the patient; grades of sessions not reported are left out.

@@ -10,9 +10,10 @@ extension SynkCommand {
             Kinds: synkinesis (facial sEMG during expression tasks, synkinetic coupling on the affected side), \
             ncs (CMAPs per branch and side after stylomastoid stimulation, with an intensity series), blink \
             (supraorbital stimulation, R1/R2 on both orbicularis oculi).
-            The output format follows the extension: .h5 (synk HDF5), .wav (float WAV with EMG-BIDS sidecars \
-            when the name ends in _emg.wav), .edf, .bdf, .csv. The ground truth goes to <name>_truth.json. \
-            The same seed gives byte-identical files.
+            The output format follows the extension: .h5 (synk HDF5), .wav (float WAV; labels and events are \
+            stored inside, and a BIDS name such as sub-01_task-smile_emg.wav also gets its EMG-BIDS sidecars), \
+            .edf, .bdf, .csv. The ground truth goes to <name>_truth.json. Every name is checked before anything \
+            is written, and the files appear together or not at all. The same seed gives byte-identical files.
 
             Examples:
               synk simulate synkinesis -o sub-01_ses-1_task-sunnybrook_emg.wav --preset patient-left-session1
@@ -59,7 +60,14 @@ extension SynkCommand {
         @OptionGroup var overwrite: ForceOption
 
         func run() throws {
+            // Every name and option is checked before anything is simulated or written.
             let format = try OutputFormat(forPath: output)
+            let recordedDate = try recordedAt.map { text throws(SynkError) -> Date in
+                guard let date = ISO8601DateFormatter().date(from: text) else {
+                    throw .usage("--recorded-at takes an ISO 8601 time such as 2026-03-01T09:30:00Z, not '\(text)'")
+                }
+                return date
+            }
             try SynkCommand.checkFiles(recordings: [], input: nil, otherInputs: [parameters], outputs: Self.outputs(of: output, format: format),
                                 force: overwrite.force)
             var recording: Recording
@@ -96,32 +104,30 @@ extension SynkCommand {
             }
             if let subject { recording.header.subject = subject }
             if let session { recording.header.session = session }
-            if let recordedAt {
-                guard let date = ISO8601DateFormatter().date(from: recordedAt) else {
-                    throw SynkError.usage("--recorded-at takes an ISO 8601 time such as 2026-03-01T09:30:00Z, not '\(recordedAt)'")
-                }
-                recording.header.startTime = date
-            }
+            if let recordedDate { recording.header.startTime = recordedDate }
             recording.header.metadata["synk_simulated"] = "\(kind.rawValue) seed \(seed) synk \(SynkVersion.current)"
-            try RecordingWriter.write(recording, to: output, format: format)
-            // A WAV named the BIDS way gets its EMG-BIDS sidecars; any WAV carries labels and events inside.
-            if format == .wavFloat, BIDSSidecars.parseName(URL(fileURLWithPath: output).lastPathComponent) != nil {
-                try BIDSSidecars.write(for: output, header: recording.header)
+            // The recording, its ground truth and its sidecars appear together or not at all.
+            let files = OutputSet()
+            try RecordingWriter.write(recording, to: files.stage(output), format: format)
+            try files.stage(truth, as: Self.truthPath(for: output))
+            if Self.writesSidecars(output, format: format) {
+                for (path, data) in try BIDSSidecars.files(for: output, header: recording.header) { try files.stage(data, as: path) }
             }
-            try AtomicOutput.write(truth, to: Self.truthPath(for: output))
+            try files.commit()
+            Announcement.written(output, sampleRate: recording.sampleRate, channels: recording.channels.count,
+                                 seconds: recording.header.duration, also: Self.outputs(of: output, format: format).dropFirst().map { $0 })
+        }
+
+        /// A float WAV with a BIDS name (`sub-01_task-smile_emg.wav`) gets its EMG-BIDS sidecars; any other name
+        /// (`long.wav`) carries its labels and events inside the file only.
+        static func writesSidecars(_ output: String, format: OutputFormat) -> Bool {
+            format == .wavFloat && BIDSSidecars.sidecarPaths(for: output) != nil
         }
 
         /// Every file a simulation writes: the recording, its ground truth, and for a BIDS-named WAV its sidecars.
         static func outputs(of output: String, format: OutputFormat) -> [String] {
             var files = [output, truthPath(for: output)]
-            let url = URL(fileURLWithPath: output)
-            if format == .wavFloat, let (entities, suffix) = BIDSSidecars.parseName(url.lastPathComponent), !entities.isEmpty {
-                let prefix = entities.map { "\($0.key)-\($0.value)" }.joined(separator: "_")
-                let folder = (output as NSString).deletingLastPathComponent
-                files += ["\(prefix)_channels.tsv", "\(prefix)_\(suffix).json", "\(prefix)_events.tsv"].map {
-                    folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0)
-                }
-            }
+            if writesSidecars(output, format: format) { files += BIDSSidecars.sidecarPaths(for: output) ?? [] }
             return files
         }
 

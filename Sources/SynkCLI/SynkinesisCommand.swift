@@ -5,6 +5,22 @@ import Synk
 /// Output formats of the analysis commands.
 enum ResultFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, csv
+
+    var kind: OutputNaming.Kind {
+        switch self {
+        case .text: .text
+        case .json: .json
+        case .csv: .csv
+        }
+    }
+
+    /// The format to write: `--format` when given, else the one `-o`'s extension names (`-o result.json` → JSON),
+    /// else text; an extension that contradicts the format is a usage error (``OutputNaming``).
+    static func chosen(_ explicit: ResultFormat?, output: String?) throws(SynkError) -> ResultFormat {
+        try OutputNaming.format(explicit: explicit, output: output, fallback: .text, formats: allCases, name: \.rawValue, kind: \.kind)
+    }
+
+    static let help = ArgumentHelp("Output format: text, json or csv (default: the one -o's extension names, else text; an extension that names another format is refused).")
 }
 
 extension SynkCommand {
@@ -46,8 +62,8 @@ extension SynkCommand {
         @OptionGroup(title: "Montage, tasks and side") var study: SynkinesisStudyOptions
         @OptionGroup(title: "Signal and analysis settings") var analysis: SynkinesisOptions
 
-        @Option(help: "Output format: text, json or csv.")
-        var format: ResultFormat = .text
+        @Option(help: ResultFormat.help)
+        var format: ResultFormat?
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "OUT"))
         var output: String?
@@ -57,10 +73,13 @@ extension SynkCommand {
 
         func run() throws {
             let settings = try analysis.settings(reading: input.reading, study: study)
+            let format = try SynkCommand.outputFormat({ () throws(SynkError) in try ResultFormat.chosen(self.format, output: output) },
+                                                      recordings: [file], input: input, otherInputs: [study.montage, study.events], output: output)
             try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [study.montage, study.events], outputs: [output],
                                        force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            Announcement.overrides(result.input, shownInOutput: format == .text && output == nil)
             if result.qualityFailed { throw ExitCode(1) }
         }
     }
@@ -68,13 +87,13 @@ extension SynkCommand {
 
 /// Where the montage, the tasks and the affected side come from when the files do not say (or say wrong).
 struct SynkinesisStudyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Montage: JSON ({\"affected_side\":…,\"channels\":[{\"label\",\"muscle\",\"side\"}]}) or a BIDS channels.tsv (by name; by position when the recording has no labels of its own, as a sidecar).", valueName: "FILE"))
     var montage: String?
 
     @Option(help: ArgumentHelp("Task events: onset, duration, trial_type columns (TSV or CSV), seconds from the first sample.", valueName: "FILE"))
     var events: String?
 
-    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage).", valueName: "SIDE"))
+    @Option(help: ArgumentHelp("The affected side: left, right or none (overrides the file and montage; the output says so).", valueName: "SIDE"))
     var affected: String?
 }
 

@@ -183,6 +183,25 @@ public struct ChannelPlacement: Sendable, Hashable, Codable {
     }
 }
 
+extension ChannelInfo {
+    /// Why this EMG channel cannot be given a muscle and a side (its metadata, else its label, names neither or only
+    /// one of them); nil when it can, and for channels that are not EMG. The analyses leave such a channel out and
+    /// list it with this reason, and `synk info` shows it.
+    public var unmappedReason: String? {
+        guard kind == .emg else { return nil }
+        let placement = ChannelPlacement(label: label)
+        switch (muscle ?? placement.muscle, side ?? placement.side) {
+        case (nil, nil): return "its label names no facial muscle and no side synk knows"
+        case (nil, _?): return "its label names no facial muscle synk knows"
+        case (let muscle?, nil): return "its label names \(muscle.rawValue) but no side (left or right)"
+        case (_?, _?): return nil
+        }
+    }
+
+    /// What the user can do about an unmapped channel.
+    public static let mappingHint = "name muscle and side in a BIDS channels.tsv (target_muscle), or label the channel like OOc-L, ZYG_R, \"nasalis left\""
+}
+
 /// The muscle codes synk uses, with their anatomical names and nerve branches, for help texts and reports.
 public enum MuscleGlossary {
     /// One line per code: `OOc  orbicularis oculi (zygomatic branch)`.

@@ -11,6 +11,9 @@ public struct InputDescription: Sendable, Codable, Hashable {
     public var frames: Int
     /// The EMG-BIDS sidecar files applied to the recording, each with what it supplied (JSON `sidecars`).
     public var sidecars: [AppliedSidecar]
+    /// Settings that replaced what the recording or its sidecars state (`--affected right` on a recording that
+    /// states left, a montage or events file over the file's own): JSON `overrides`, empty when none.
+    public var overrides: [AppliedOverride] = []
 
     /// The input block for `header`, reported under `path`.
     ///
@@ -41,6 +44,11 @@ public struct InputDescription: Sendable, Codable, Hashable {
         sidecars.isEmpty ? nil : sidecars.map(\.summary).joined(separator: "; ")
     }
 
+    /// The overrides, one sentence each, for text outputs; nil when there is none.
+    public var overrideSummary: String? {
+        overrides.isEmpty ? nil : overrides.map(\.note).joined(separator: "; ")
+    }
+
     enum CodingKeys: String, CodingKey {
         case path, sha256, format
         case sampleRateHz = "sample_rate_hz"
@@ -48,6 +56,7 @@ public struct InputDescription: Sendable, Codable, Hashable {
         case durationS = "duration_s"
         case frames
         case sidecars
+        case overrides
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +70,45 @@ public struct InputDescription: Sendable, Codable, Hashable {
         frames = try c.decode(Int.self, forKey: .frames)
         // Results written before sidecars were recorded have no such key.
         sidecars = try c.decodeIfPresent([AppliedSidecar].self, forKey: .sidecars) ?? []
+        overrides = try c.decodeIfPresent([AppliedOverride].self, forKey: .overrides) ?? []
+    }
+}
+
+/// A setting that replaced what a recording (or its sidecars, or its montage file) states: recorded in every result,
+/// so that a result made with `--affected right` on a recording that says left says so itself.
+public struct AppliedOverride: Sendable, Hashable, Codable {
+    /// What was overridden.
+    public enum Setting: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The affected side (`--affected`, a manifest's `affected` column).
+        case affectedSide = "affected_side"
+        /// Which channel is which muscle and side (`--montage`).
+        case montage
+        /// The task events (`--events`).
+        case events
+        /// The stimuli of an evoked study (`--stimuli`).
+        case stimuli
+    }
+
+    public var setting: Setting
+    /// What the files state, in a few words (`left`, `15 events`, `OOc-L = OOc left, …`).
+    public var stated: String
+    /// Which file states it: the recording or the sidecar, as its path is reported.
+    public var statedBy: String
+    /// What was used instead (`right`, `12 events from tasks.tsv`).
+    public var used: String
+    /// One sentence for people, as text outputs print it.
+    public var note: String
+
+    public init(setting: Setting, stated: String, statedBy: String, used: String, note: String) {
+        self.setting = setting
+        self.stated = stated
+        self.statedBy = statedBy
+        self.used = used
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case setting, stated, statedBy = "stated_by", used, note
     }
 }
 

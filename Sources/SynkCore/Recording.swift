@@ -155,6 +155,13 @@ public struct RecordingHeader: Sendable, Hashable, Codable {
     /// Duration in seconds.
     public var duration: Double { sampleRate > 0 ? Double(frameCount) / sampleRate : 0 }
 
+    /// Whether the channels carry labels of their own: false when every label is the placeholder a reader gives a
+    /// channel the file does not name (`ch1`, `ch2`, … in order: a plain WAV, a CSV without a header row). A BIDS
+    /// `*_channels.tsv` then describes the channels by position, whether it is a sidecar or a `--montage`.
+    public var hasOwnChannelLabels: Bool {
+        !channels.enumerated().allSatisfy { $0.element.label == "ch\($0.offset + 1)" }
+    }
+
     /// Checks what every analysis relies on: a finite positive rate, at least one channel, a
     /// non-negative length. Throws a ``SynkError`` of kind `.input` naming the file.
     public func validate() throws(SynkError) {

@@ -68,3 +68,57 @@ public struct ChannelsTSV: Sendable, Hashable {
         return ChannelsTSV(path: path, rows: rows)
     }
 }
+
+extension ChannelsTSV {
+    /// Applies the table to `header` as BIDS defines a `*_channels.tsv`: row *k* describes the recording's channel
+    /// *k* (names, kinds, units where the recording's are unknown, muscles and sides from `target_muscle` or the
+    /// names, bad channels). The one implementation for a BIDS sidecar and for a `--montage` channels.tsv given for a
+    /// recording whose channels have no labels of their own.
+    ///
+    /// Errors (kind `.input`, naming the table): a row count that differs from the recording's channel count, a unit
+    /// that contradicts a known unit.
+    public func apply(to header: inout RecordingHeader, recordingPath: String) throws(SynkError) -> AppliedSidecar {
+        guard rows.count == header.channels.count else {
+            throw .input(path, "lists \(rows.count) channels; the recording \(recordingPath) has \(header.channels.count)",
+                         hint: "channels.tsv needs one row per channel, in the recording's order")
+        }
+        var bad: [String] = []
+        var relabelled: [String] = []
+        var supplied: [AppliedSidecar.Supplied] = [.channels]
+        for (index, row) in rows.enumerated() {
+            var channel = header.channels[index]
+            if let units = row.units {
+                let stated = PhysicalUnit(parsing: units)
+                if channel.unit == .unknown {
+                    channel.unit = stated
+                    relabelled.append(row.name)
+                } else if !BIDSSidecars.compatible(channel.unit, stated) {
+                    throw .input(path, "channel \(row.name): units \(SynkError.quoted(units)) contradict the recording's '\(channel.unit.symbol)'",
+                                 place: "line \(row.line)")
+                }
+            }
+            let placement = row.placement
+            channel.label = row.name
+            channel.kind = row.kind
+            channel.muscle = placement.muscle
+            channel.side = placement.side
+            channel.branch = placement.muscle?.branch
+            header.channels[index] = channel
+            if placement.muscle != nil { supplied.append(.muscles) }
+            if placement.side != nil { supplied.append(.side) }
+            if row.isBad { bad.append(row.statusDescription.map { "\(row.name) (\($0))" } ?? row.name) }
+            let standard: Set<String> = ["name", "type", "units", "target_muscle", "status", "status_description"]
+            for (column, value) in row.columns where !standard.contains(column) {
+                header.metadata["bids.channel.\(row.name).\(column)"] = value
+            }
+        }
+        header.metadata["bids.channels"] = path
+        if !bad.isEmpty { header.metadata["bids.badChannels"] = bad.joined(separator: "; ") }
+        if !relabelled.isEmpty {
+            header.metadata["bids.unitsFromSidecar"] = relabelled.joined(separator: ", ")
+            supplied.append(.units)
+        }
+        return AppliedSidecar(path: path, supplied: supplied)
+    }
+}
+

@@ -252,47 +252,7 @@ public struct BIDSSidecars: Sendable {
     public func apply(to header: inout RecordingHeader) throws(SynkError) {
         var applied: [AppliedSidecar] = []
         if let channels {
-            guard channels.rows.count == header.channels.count else {
-                throw .input(channels.path, "lists \(channels.rows.count) channels; the recording \(recordingPath) has \(header.channels.count)",
-                             hint: "channels.tsv needs one row per channel, in the recording's order")
-            }
-            var bad: [String] = []
-            var relabelled: [String] = []
-            var supplied: [AppliedSidecar.Supplied] = [.channels]
-            for (index, row) in channels.rows.enumerated() {
-                var channel = header.channels[index]
-                if let units = row.units {
-                    let stated = PhysicalUnit(parsing: units)
-                    if channel.unit == .unknown {
-                        channel.unit = stated
-                        relabelled.append(row.name)
-                    } else if !BIDSSidecars.compatible(channel.unit, stated) {
-                        throw .input(channels.path, "channel \(row.name): units \(SynkError.quoted(units)) contradict the recording's '\(channel.unit.symbol)'",
-                                     place: "line \(row.line)")
-                    }
-                }
-                let placement = row.placement
-                channel.label = row.name
-                channel.kind = row.kind
-                channel.muscle = placement.muscle
-                channel.side = placement.side
-                channel.branch = placement.muscle?.branch
-                header.channels[index] = channel
-                if placement.muscle != nil { supplied.append(.muscles) }
-                if placement.side != nil { supplied.append(.side) }
-                if row.isBad { bad.append(row.statusDescription.map { "\(row.name) (\($0))" } ?? row.name) }
-                let standard: Set<String> = ["name", "type", "units", "target_muscle", "status", "status_description"]
-                for (column, value) in row.columns where !standard.contains(column) {
-                    header.metadata["bids.channel.\(row.name).\(column)"] = value
-                }
-            }
-            header.metadata["bids.channels"] = channels.path
-            if !bad.isEmpty { header.metadata["bids.badChannels"] = bad.joined(separator: "; ") }
-            if !relabelled.isEmpty {
-                header.metadata["bids.unitsFromSidecar"] = relabelled.joined(separator: ", ")
-                supplied.append(.units)
-            }
-            applied.append(AppliedSidecar(path: channels.path, supplied: supplied))
+            applied.append(try channels.apply(to: &header, recordingPath: recordingPath))
         }
         if let jsonPath {
             if let samplingFrequency {
@@ -329,15 +289,29 @@ public struct BIDSSidecars: Sendable {
         return recording.symbol.lowercased() == stated.symbol.lowercased()
     }
 
-    /// Writes `<prefix>_channels.tsv`, `<prefix>_<suffix>.json` and `<prefix>_events.tsv` next to
-    /// `recordingPath` (a BIDS name such as `sub-01_task-smile_emg.edf`), each atomically.
+    /// The sidecar paths written for a recording at `recordingPath`, in the order ``files(for:header:)`` gives them
+    /// (`<prefix>_channels.tsv`, `<prefix>_<suffix>.json`, `<prefix>_events.tsv`, spelled from `recordingPath`); nil
+    /// when its name is not a BIDS name with entities (`long.wav`), which gets no sidecars.
+    public static func sidecarPaths(for recordingPath: String) -> [String]? {
+        guard let (entities, suffix) = parseName(lastComponent(recordingPath)), !entities.isEmpty else { return nil }
+        let prefix = entities.map { "\($0.key)-\($0.value)" }.joined(separator: "_")
+        let folder = folderOf(recordingPath)
+        return ["\(prefix)_channels.tsv", "\(prefix)_\(suffix).json", "\(prefix)_events.tsv"].map { join(folder, $0) }
+    }
+
+    /// Writes the sidecars of ``files(for:header:)``, each atomically.
     public static func write(for recordingPath: String, header: RecordingHeader) throws(SynkError) {
+        for (path, data) in try files(for: recordingPath, header: header) { try AtomicOutput.write(data, to: path) }
+    }
+
+    /// The contents of `<prefix>_channels.tsv`, `<prefix>_<suffix>.json` and `<prefix>_events.tsv` for a recording
+    /// at `recordingPath` (a BIDS name such as `sub-01_task-smile_emg.edf`), without writing them. A name that is
+    /// not a BIDS name is a usage error.
+    public static func files(for recordingPath: String, header: RecordingHeader) throws(SynkError) -> [(path: String, data: Data)] {
         let url = URL(fileURLWithPath: recordingPath)
-        guard let (entities, suffix) = parseName(url.lastPathComponent), !entities.isEmpty else {
+        guard let paths = sidecarPaths(for: recordingPath), let (entities, _) = parseName(url.lastPathComponent) else {
             throw .usage("'\(url.lastPathComponent)' is not a BIDS file name", hint: "name it like sub-01_task-smile_emg.edf")
         }
-        let prefix = entities.map { "\($0.key)-\($0.value)" }.joined(separator: "_")
-        let folder = url.deletingLastPathComponent()
         func clean(_ text: String) -> String {
             text.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
         }
@@ -370,7 +344,7 @@ public struct BIDSSidecars: Sendable {
         do {
             jsonData = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         } catch {
-            throw .output(folder.appendingPathComponent("\(prefix)_\(suffix).json").path, "cannot encode JSON: \(error.localizedDescription)")
+            throw .output(paths[1], "cannot encode JSON: \(error.localizedDescription)")
         }
 
         // The optional driver column only when an event names its driver (sidecars stay as they were otherwise).
@@ -381,8 +355,6 @@ public struct BIDSSidecars: Sendable {
             events += withDriver ? "\t\(event.driver?.rawValue ?? "n/a")\n" : "\n"
         }
 
-        try AtomicOutput.write(text: channels, to: folder.appendingPathComponent("\(prefix)_channels.tsv").path)
-        try AtomicOutput.write(jsonData + Data("\n".utf8), to: folder.appendingPathComponent("\(prefix)_\(suffix).json").path)
-        try AtomicOutput.write(text: events, to: folder.appendingPathComponent("\(prefix)_events.tsv").path)
+        return [(paths[0], Data(channels.utf8)), (paths[1], jsonData + Data("\n".utf8)), (paths[2], Data(events.utf8))]
     }
 }

@@ -22,9 +22,15 @@ public enum FormatSniffer {
         }
         guard !head.isEmpty else { throw .input(path, "empty file") }
         if let found = family(ofHead: [UInt8](head)) { return found }
-        throw .input(path, "unrecognised file format",
-                     hint: "synk reads WAV/W64/RF64/FLAC/CAF, HDF5 (synk, NWB, OpenSignals), EDF/BDF and CSV/TSV/BIOPAC/OpenSignals text")
+        throw .input(path, notARecording + " (unknown file format)", hint: formatsRead)
     }
+
+    /// The problem stated for a file that is no recording synk knows (notes, a README, a document).
+    public static let notARecording = "not a recognised recording"
+
+    /// The formats synk reads, as the hint of ``notARecording``.
+    public static let formatsRead = "synk reads WAV/W64/RF64/FLAC/CAF, HDF5 (synk, NWB, OpenSignals), EDF/BDF and CSV/TSV/BIOPAC/OpenSignals text"
+
 
     /// Names the family of a file from its first bytes (up to 4 KiB), or `nil` if unknown.
     public static func family(ofHead bytes: [UInt8]) -> (Family, FileFormat)? {

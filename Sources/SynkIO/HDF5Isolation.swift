@@ -151,7 +151,11 @@ public enum HDF5Isolation {
     /// installed `synk` (or ``isolateUsingInstalledSynk()``).
     public static func isolate(usingSynkExecutable synkExecutable: String) {
         install(childProcessCheck(executable: synkExecutable) { path, dataset, rate in
-            var arguments = ["__check-hdf5", "--memory-limit-mib", "\(childAddressSpaceLimitMiB)"]
+            // The child ends itself a little after the parent would kill it: it runs in a process group of its own
+            // (Ctrl-C does not reach it), so a parent stopped meanwhile must not leave it parsing a hostile file forever.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            var arguments = ["__check-hdf5", "--memory-limit-mib", "\(childAddressSpaceLimitMiB)",
+                             "--time-limit-s", "\(Int(defaultTimeout(size).rounded(.up)) + 5)"]
             if let dataset { arguments += ["--dataset", dataset] }
             if let rate { arguments += ["--rate", "\(rate)"] }
             // After `--` a path that starts with a dash is still a path.
@@ -267,9 +271,27 @@ enum ChildProcess {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // A process group of its own: Ctrl-C at the terminal (sent to the whole foreground group) stops synk, which
+        // decides what happens (`synk batch` finishes the files in progress), instead of killing the check and
+        // making a sound file look like a crashing one.
+        #if canImport(Darwin)
+        var attributes: posix_spawnattr_t? = nil
+        #else
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        // The parent may ignore SIGINT and SIGTERM (to clean up first): the child takes them as usual.
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         spawnLock.lock()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(writeEnd)
         spawnLock.unlock()
         guard spawned == 0 else {

@@ -102,8 +102,14 @@ public enum RecordingReader {
         }
         try header.validate()
         try ReadLimits.check(header, path: path)
-        // Sidecars may name a voltage unit (V, mV) for samples a reader could not calibrate; synk keeps
-        // every voltage in µV, so such channels are scaled on the way through.
+        return described(source, as: header)
+    }
+
+    /// `source` with its header replaced by `header` (the same channels, described further: by BIDS sidecars, or by
+    /// a montage channels.tsv). A channels.tsv may name a voltage unit (V, mV) for samples the reader could not
+    /// calibrate; synk keeps every voltage in µV, so such channels are scaled on the way through.
+    public static func described(_ source: any SampleSource, as described: RecordingHeader) -> any SampleSource {
+        var header = described
         var scales = [Float](repeating: 1, count: header.channels.count)
         for c in header.channels.indices {
             if let factor = header.channels[c].unit.microvoltsPerUnit, factor != 1 {

@@ -314,21 +314,28 @@ enum TextHeaderParser {
         if cells.count > 1, cells.last == "" { cells.removeLast() }
         let hasHeader = cells.contains { cell in !cell.isEmpty && !isNumber(cell, decimalComma: delimiter != UInt8(ascii: ",")) && !["nan", "na", "n/a"].contains(cell.lowercased()) }
         var metadata: [String: String] = [:]
+        // The first data row: the first line itself when it holds no labels, else the next one.
+        var sample: String? = hasHeader ? nil : firstLine
+        var sampleLineNumber = firstLineNumber
+        if sample == nil {
+            while let line = try lines.nextLine() {
+                if TextCells.isBlankLine(line) || TextCells.isComment(line) { continue }
+                sample = String(decoding: line, as: UTF8.self)
+                sampleLineNumber = lines.lineNumber
+                break
+            }
+        }
         // With semicolons or tabs a comma in a number is a decimal comma (European spreadsheets).
         var decimalComma = false
-        if delimiter != UInt8(ascii: ",") {
-            var sample: String? = hasHeader ? nil : firstLine
-            if sample == nil {
-                while let line = try lines.nextLine() {
-                    if TextCells.isBlankLine(line) || TextCells.isComment(line) { continue }
-                    sample = String(decoding: line, as: UTF8.self)
-                    break
-                }
-            }
-            if let sample, sample.contains(","), !sample.contains(".") {
-                decimalComma = true
-                metadata["text.decimalComma"] = "true"
-            }
+        if delimiter != UInt8(ascii: ","), let sample, sample.contains(","), !sample.contains(".") {
+            decimalComma = true
+            metadata["text.decimalComma"] = "true"
+        }
+        // Prose with commas (a README, notes, source code) is not a table of samples: its first "data row" holds
+        // words. Such a file is refused as what it is, before any rate or channel is asked for.
+        if let sample, !isDataRow(sample, delimiter: Character(UnicodeScalar(delimiter)), decimalComma: decimalComma) {
+            throw .input(path, "\(FormatSniffer.notARecording): line \(sampleLineNumber) holds words where a recording has numbers",
+                         hint: FormatSniffer.formatsRead)
         }
         let columnCount = cells.count
         // One column may be the time: more columns than that are more channels than synk reads.
@@ -384,6 +391,15 @@ enum TextHeaderParser {
         layout.timeLabel = timeLabel
         if !hasHeader { layout.metadata["text.unitNote"] = "no header row: channels are unnamed and their unit unknown" }
         return layout
+    }
+
+    /// Whether a line is a row of samples: at least one cell is a number and at least half of the cells that hold
+    /// anything besides a missing-value token (`NaN`, `NA`, `n/a`, `NULL`, `None`, `-`) are numbers.
+    static func isDataRow(_ line: String, delimiter: Character, decimalComma: Bool) -> Bool {
+        let missing: Set<String> = ["nan", "na", "n/a", "null", "none", "-"]
+        let cells = splitQuoted(line, delimiter: delimiter).filter { !$0.isEmpty && !missing.contains($0.lowercased()) }
+        let numbers = cells.filter { isNumber($0, decimalComma: decimalComma) }.count
+        return numbers > 0 && 2 * numbers >= cells.count
     }
 
     static func isNumber(_ text: String, decimalComma: Bool) -> Bool {

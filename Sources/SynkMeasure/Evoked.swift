@@ -83,10 +83,28 @@ struct EvokedInput {
         let source = try RecordingReader.open(file.path, options: reading)
         let digest = file.startDigest()
         var recording = try digest.around { () throws(SynkError) in try source.readAll() }
-        if let stimuli { recording.header.stimuli = stimuli }
-        if let affectedSide { recording.header.affectedSide = affectedSide }
-        return EvokedInput(recording: recording,
-                           description: InputDescription(path: file.reportedPath, sha256: try digest.value(), header: recording.header))
+        let overrides = apply(stimuli: stimuli, from: stimuliFile, affectedSide: affectedSide, to: &recording.header, recording: file.reportedPath)
+        var description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: recording.header)
+        description.overrides = overrides
+        return EvokedInput(recording: recording, description: description)
+    }
+
+    /// Puts the settings' stimuli and side into `header`, returning the overrides that makes of what the recording
+    /// states (``SettingOverrides``).
+    static func apply(stimuli: [Stimulus]?, from stimuliFile: String?, affectedSide: AffectedSide?, to header: inout RecordingHeader,
+                      recording: String) -> [AppliedOverride] {
+        var overrides: [AppliedOverride] = []
+        if let stimuli {
+            if let stimuliFile, let override = SettingOverrides.stimuli(stimuli, file: stimuliFile, stated: header.stimuli, statedBy: recording) {
+                overrides.append(override)
+            }
+            header.stimuli = stimuli
+        }
+        if let affectedSide {
+            if let override = SettingOverrides.affectedSide(affectedSide, stated: header.affectedSide, statedBy: recording) { overrides.append(override) }
+            header.affectedSide = affectedSide
+        }
+        return overrides
     }
 }
 
@@ -116,10 +134,12 @@ public enum NerveConduction {
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).
     public static func measure(recording: Recording, settings: NerveConductionSettings = NerveConductionSettings()) throws(SynkError) -> NerveConductionResult {
         var recording = recording
-        if let path = settings.stimuliFile { recording.header.stimuli = try StimuliFile.read(path) }
-        if let side = settings.affectedSide { recording.header.affectedSide = side }
+        let stimuli = try settings.stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
+        let overrides = EvokedInput.apply(stimuli: stimuli, from: settings.stimuliFile, affectedSide: settings.affectedSide, to: &recording.header,
+                                          recording: recording.header.source?.path ?? "(memory)")
         var result = try NerveConductionAnalysis.analyze(recording, parameters: settings.parameters, norms: settings.norms)
         result.input = InputDescription(memory: recording)
+        result.input?.overrides = overrides
         return result
     }
 
@@ -151,10 +171,12 @@ public enum BlinkReflex {
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).
     public static func measure(recording: Recording, settings: BlinkReflexSettings = BlinkReflexSettings()) throws(SynkError) -> BlinkReflexResult {
         var recording = recording
-        if let path = settings.stimuliFile { recording.header.stimuli = try StimuliFile.read(path) }
-        if let side = settings.affectedSide { recording.header.affectedSide = side }
+        let stimuli = try settings.stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
+        let overrides = EvokedInput.apply(stimuli: stimuli, from: settings.stimuliFile, affectedSide: settings.affectedSide, to: &recording.header,
+                                          recording: recording.header.source?.path ?? "(memory)")
         var result = try BlinkReflexAnalysis.analyze(recording, parameters: settings.parameters, norms: settings.norms)
         result.input = InputDescription(memory: recording)
+        result.input?.overrides = overrides
         return result
     }
 

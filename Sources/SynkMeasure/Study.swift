@@ -82,8 +82,9 @@ public enum Study {
         let stimuli = try settings.nerveConduction.stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
         let source = try RecordingReader.open(file.path, options: settings.synkinesis.reading)
         var header = source.header
-        if let stimuli, header.sampleRate >= StudyClassifier.evokedMinimumSampleRateHz { header.stimuli = stimuli }
-        if let affected = settings.synkinesis.affectedSide { header.affectedSide = affected }
+        let evokedRate = header.sampleRate >= StudyClassifier.evokedMinimumSampleRateHz
+        let evokedOverrides = EvokedInput.apply(stimuli: evokedRate ? stimuli : nil, from: settings.nerveConduction.stimuliFile,
+                                                affectedSide: settings.synkinesis.affectedSide, to: &header, recording: file.reportedPath)
         let kind = StudyClassifier.classify(header)
         let digest = file.startDigest()
         switch kind {
@@ -98,10 +99,11 @@ public enum Study {
                 if error.kind == .usage || (error.kind == .input && namesOptionFile) { digest.cancel(); throw error }
                 outcome = .failure(error.withFile(file.path))
             }
-            let description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: header)
+            var description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: header)
             switch outcome {
             case .success(let (measured, conditioned)):
                 var result = measured
+                description.overrides = result.input?.overrides ?? []
                 result.input = description
                 return MeasuredStudy(input: description, header: header, kind: kind, measurement: .synkinesis(result, conditioned))
             case .failure(let error):
@@ -111,7 +113,8 @@ public enum Study {
             var recording = try digest.around { () throws(SynkError) in try source.readAll() }
             recording.header.stimuli = header.stimuli
             recording.header.affectedSide = header.affectedSide
-            let description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: recording.header)
+            var description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: recording.header)
+            description.overrides = evokedOverrides
             let quality = QualityAccumulator.assess(recording)
             let measurement: MeasuredStudy.Measurement
             do {

@@ -96,7 +96,9 @@ public enum Synkinesis {
         try settings.validate()
         let source = RecordingSource(recording)
         var (result, _) = try measure(source, reportedPath: recording.header.source?.path ?? "(memory)", settings: settings)
+        let overrides = result.input?.overrides ?? []
         result.input = InputDescription(memory: recording)
+        result.input?.overrides = overrides
         return result
     }
 
@@ -104,27 +106,40 @@ public enum Synkinesis {
         _ source: any SampleSource, reportedPath: String, settings: SynkinesisSettings
     ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
         let header = source.header
-        let montage = try montage(for: header, settings: settings)
-        let tasks = try tasks(for: header, settings: settings)
+        let (montage, montageOverrides, described) = try resolvedMontage(for: header, settings: settings, recording: reportedPath)
+        let (tasks, taskOverrides) = try resolvedTasks(for: header, settings: settings, recording: reportedPath)
+        var input = InputDescription(path: reportedPath, sha256: "", header: header)
+        input.overrides = montageOverrides + taskOverrides
+        // A channels.tsv that described unlabelled channels by position names them everywhere, as a sidecar does.
+        let labelled = described.map { RecordingReader.described(source, as: $0) } ?? source
         return try SynkinesisPipeline.runKeepingEnvelopes(
-            source, montage: montage, tasks: tasks, input: InputDescription(path: reportedPath, sha256: "", header: header),
+            labelled, montage: montage, tasks: tasks, input: input,
             conditioning: settings.conditioning, parameters: settings.parameters, criteria: settings.quality)
     }
 
     /// The montage by precedence: the montage file, else the channel metadata and labels of the recording
     /// (BIDS sidecars were applied to those when the file was opened). The settings' affected side overrides
     /// what the montage or the file states.
+    ///
+    /// A montage `*_channels.tsv` describes the channels by name; for a recording whose channels have no labels of
+    /// their own (`ch1…chN`: a plain WAV, a CSV without a header row) it describes them by position, exactly as the
+    /// same file does as a BIDS sidecar (``SynkIO/ChannelsTSV/apply(to:recordingPath:)``). EMG channels a montage
+    /// file leaves out are listed as unmapped, with the reason.
     public static func montage(for header: RecordingHeader, settings: SynkinesisSettings) throws(SynkError) -> Montage {
-        let labels = header.channels.map(\.label)
+        try resolvedMontage(for: header, settings: settings, recording: header.source?.path ?? "the recording").montage
+    }
+
+    /// ``montage(for:settings:)`` with the overrides it makes of what the files state.
+    static func resolvedMontage(
+        for header: RecordingHeader, settings: SynkinesisSettings, recording: String
+    ) throws(SynkError) -> (montage: Montage, overrides: [AppliedOverride], described: RecordingHeader?) {
         var montage: Montage
+        var overrides: [AppliedOverride] = []
+        var described: RecordingHeader?
         if let path = settings.montageFile {
-            guard let data = FileManager.default.contents(atPath: path) else { throw .input(path, "cannot read the montage file") }
-            let text = String(decoding: data, as: UTF8.self)
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-                montage = try Montage(json: data, file: path, recordingLabels: labels)
-            } else {
-                montage = try Montage(channelsTSV: text, file: path, recordingLabels: labels, affectedSide: nil)
-            }
+            (montage, described) = try montageFile(path, header: header, recording: recording)
+            let statedBy = SettingOverrides.statedBy(header, .channels, recording: recording)
+            if let override = SettingOverrides.montage(montage, file: path, header: header, statedBy: statedBy) { overrides.append(override) }
         } else {
             montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
             // A one-sided recording whose labels name muscles but no side (e.g. BIOPAC "Zyg Raw"): measure it
@@ -141,17 +156,61 @@ public enum Synkinesis {
                 }
             }
         }
+        // The side a montage file states overrides the recording's; the settings' side overrides both.
+        if let path = settings.montageFile, let fromMontage = montage.affectedSide,
+           let override = SettingOverrides.affectedSide(fromMontage, stated: header.affectedSide, statedBy: recording, usedFrom: path) {
+            overrides.append(override)
+        }
+        let stated = montage.affectedSide ?? header.affectedSide
+        let statedBy = montage.affectedSide != nil ? settings.montageFile ?? recording : recording
         if let affected = settings.affectedSide {
             montage.affectedSide = affected
+            if let override = SettingOverrides.affectedSide(affected, stated: stated, statedBy: statedBy) { overrides.append(override) }
         } else if montage.affectedSide == nil {
             montage.affectedSide = header.affectedSide
         }
-        return montage
+        return (montage, overrides, described)
+    }
+
+    /// A montage file (JSON, or a BIDS channels.tsv by name, or by position when the recording has no labels of its
+    /// own), with every EMG channel it leaves out listed as unmapped; for a channels.tsv read by position, also the
+    /// header it describes (labels, kinds, units, muscles and sides, as the same file applied as a sidecar gives).
+    static func montageFile(_ path: String, header: RecordingHeader, recording: String) throws(SynkError) -> (Montage, RecordingHeader?) {
+        let data = try RegularFile.contents(of: path, role: "montage", maximumBytes: InputLimits.maximumTableBytes)
+        let text = String(decoding: data, as: UTF8.self)
+        var montage: Montage
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+            montage = try Montage(json: data, file: path, recordingLabels: header.channels.map(\.label))
+        } else if !header.hasOwnChannelLabels {
+            var described = header
+            _ = try ChannelsTSV.read(path: path).apply(to: &described, recordingPath: recording)
+            return (try Montage(channels: described.channels, affectedSide: nil), described)
+        } else {
+            montage = try Montage(channelsTSV: text, file: path, recordingLabels: header.channels.map(\.label), affectedSide: nil)
+        }
+        let mapped = Set(montage.channels.map(\.channelIndex))
+        let unlisted = header.channels.enumerated().filter { $0.element.kind == .emg && !mapped.contains($0.offset) }.map { index, info in
+            MontageGap(kind: .unmapped, muscle: nil, missingSide: nil, label: info.label,
+                       reason: "channel \(info.label): not in the montage \(path), not analysed")
+        }
+        montage.gaps.insert(contentsOf: unlisted, at: 0)
+        return (montage, nil)
     }
 
     /// The tasks: the events file when given, else the recording's own events, else detected from bursts.
     public static func tasks(for header: RecordingHeader, settings: SynkinesisSettings) throws(SynkError) -> TaskSource {
-        if let path = settings.eventsFile { return .events(try BIDSSidecars.readEvents(path)) }
-        return header.events.isEmpty ? .detect : .events(header.events)
+        try resolvedTasks(for: header, settings: settings, recording: header.source?.path ?? "the recording").tasks
+    }
+
+    /// ``tasks(for:settings:)`` with the override an events file makes of the recording's own events.
+    static func resolvedTasks(
+        for header: RecordingHeader, settings: SynkinesisSettings, recording: String
+    ) throws(SynkError) -> (tasks: TaskSource, overrides: [AppliedOverride]) {
+        if let path = settings.eventsFile {
+            let events = try BIDSSidecars.readEvents(path)
+            let statedBy = SettingOverrides.statedBy(header, .events, recording: recording)
+            return (.events(events), [SettingOverrides.events(events, file: path, stated: header.events, statedBy: statedBy)].compactMap { $0 })
+        }
+        return (header.events.isEmpty ? .detect : .events(header.events), [])
     }
 }

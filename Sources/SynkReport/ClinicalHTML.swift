@@ -875,6 +875,9 @@ public enum ClinicalHTML {
         // What BIDS sidecars supplied to each recording (channels, side, events, rate): part of how it was read.
         let sidecars = report.studies.compactMap { study in study.input.sidecarSummary.map { "\(fileName(study.input.path)): \($0)" } }
         if !sidecars.isEmpty { doc.paragraph("BIDS sidecars applied: " + sidecars.joined(separator: "; ") + ".", className: "meta") }
+        // Settings that replaced what a recording states (side, montage, events, stimuli): never silent.
+        let overrides = report.studies.compactMap { study in study.input.overrideSummary.map { "\(fileName(study.input.path)): \($0)" } }
+        if !overrides.isEmpty { doc.paragraph("Overrides of what the recordings state: " + overrides.joined(separator: "; ") + ".", className: "meta") }
         for kind in StudyKind.allCases {
             let studies = report.studies.filter { $0.kind == kind }
             var flattened: [(String, [(String, String)])] = []

@@ -44,6 +44,7 @@ public enum ClinicalMarkdown {
                 lines.append("")
                 lines.append("Quality: \(study.qualityLine)")
                 if let sidecars = study.input.sidecarSummary { lines += ["", "BIDS sidecars applied: \(sidecars)"] }
+                if let overrides = study.input.overrideSummary { lines += ["", "Overrides of what the recording states: \(overrides)"] }
                 switch study.finding {
                 case .synkinesis(let result, _): synkinesis(result, into: &lines)
                 case .nerveConduction(let result, _): nerveConduction(result, into: &lines)

@@ -14,6 +14,29 @@ public struct InfoReport: Sendable, Codable {
         public var rms: Double?
         public var flags: [String]
         public var explanations: [String]
+        /// Why an EMG channel has no muscle or no side (the analyses leave it out); nil when it has both, and for
+        /// channels that are not EMG.
+        public var unmappedReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case label, kind, muscle, side, branch, unit, rms, flags, explanations
+            case unmappedReason = "unmapped_reason"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(label, forKey: .label)
+            try c.encode(kind, forKey: .kind)
+            try c.encodeIfPresent(muscle, forKey: .muscle)
+            try c.encodeIfPresent(side, forKey: .side)
+            try c.encodeIfPresent(branch, forKey: .branch)
+            try c.encode(unit, forKey: .unit)
+            try c.encodeIfPresent(rms, forKey: .rms)
+            try c.encode(flags, forKey: .flags)
+            try c.encode(explanations, forKey: .explanations)
+            // Explicit null: the key says the channel was checked and is mapped (or is not EMG).
+            try c.encode(unmappedReason, forKey: .unmappedReason)
+        }
     }
 
     public var synkVersion: String
@@ -48,7 +71,7 @@ public struct InfoReport: Sendable, Codable {
         channels = zip(header.channels, quality).map { info, q in
             ChannelEntry(label: info.label, kind: info.kind.rawValue, muscle: info.muscle?.rawValue,
                          side: info.side?.rawValue, branch: info.branch?.rawValue, unit: info.unit.symbol,
-                         rms: q.rms, flags: q.flags.map(\.rawValue), explanations: q.explanations)
+                         rms: q.rms, flags: q.flags.map(\.rawValue), explanations: q.explanations, unmappedReason: info.unmappedReason)
         }
     }
 
@@ -84,6 +107,21 @@ public struct InfoReport: Sendable, Codable {
         if !notes.isEmpty {
             lines.append("")
             lines.append(contentsOf: notes)
+        }
+        // EMG channels no analysis can use as they stand, grouped by reason (a plain WAV: every channel, one line).
+        var unmapped: [(reason: String, labels: [String])] = []
+        for c in channels {
+            guard let reason = c.unmappedReason else { continue }
+            if let k = unmapped.firstIndex(where: { $0.reason == reason }) { unmapped[k].labels.append(c.label) } else { unmapped.append((reason, [c.label])) }
+        }
+        if !unmapped.isEmpty {
+            lines.append("")
+            for (reason, labels) in unmapped {
+                let shown = labels.count > 8 ? labels.prefix(3).joined(separator: ", ") + " … " + labels.last! : labels.joined(separator: ", ")
+                let one = labels.count == 1
+                lines.append("  not mapped: \(shown): \(one ? reason : reason.replacingOccurrences(of: "its label names", with: "their labels name")); the analyses leave \(one ? "it" : "them") out")
+            }
+            lines.append("    (\(ChannelInfo.mappingHint))")
         }
         if !metadata.isEmpty && !verbose {
             lines.append("")

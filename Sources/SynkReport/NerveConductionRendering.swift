@@ -43,6 +43,7 @@ public enum NerveConductionRendering {
             lines.append("synk ncs — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
             if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
+            for override in input.overrides { lines.append("  OVERRIDE: \(override.note)") }
         }
         lines.append("  stimuli: \(result.stimulusCount) (\(result.stimulusSource.rawValue))   affected side: \(result.affectedSide?.rawValue ?? "not stated")   norms: \(result.normativeTable)")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }
@@ -105,6 +106,7 @@ public enum NerveConductionRendering {
             lines.append("synk blink — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, sha256 \(input.sha256.prefix(16))…")
             if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
+            for override in input.overrides { lines.append("  OVERRIDE: \(override.note)") }
         }
         lines.append("  stimuli: \(result.stimulusSource.rawValue)   affected side: \(result.affectedSide?.rawValue ?? "not stated")")
         if !result.flags.isEmpty { lines.append("  flags: \(result.flags.joined(separator: ", "))") }

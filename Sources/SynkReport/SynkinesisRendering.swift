@@ -95,6 +95,7 @@ public enum SynkinesisRendering {
             lines.append("synk synkinesis — \(input.path)")
             lines.append("  \(input.format), \(TextFormat.number(input.sampleRateHz)) Hz, \(TextFormat.duration(input.durationS)), sha256 \(input.sha256.prefix(16))…")
             if let sidecars = input.sidecarSummary { lines.append("  sidecars: \(sidecars)") }
+            for override in input.overrides { lines.append("  OVERRIDE: \(override.note)") }
         }
         let comparison = result.sideComparison
         lines.append("  affected side: \(result.affectedSide)   tasks: \(result.tasksSource == .detected ? "detected from activation bursts (no events given)" : "from events")")

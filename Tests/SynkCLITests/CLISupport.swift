@@ -62,7 +62,56 @@ enum CLI {
                       stderr: String(decoding: stderrData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
     }
 
-    enum CLIError: Error { case timedOut([String]) }
+    enum CLIError: Error { case timedOut([String]), noTerminal }
+
+    /// Runs synk with standard error attached to a pseudo-terminal (as when a person runs it), standard output
+    /// to a pipe; returns what was written to each.
+    static func runWithTerminalStderr(_ arguments: [String], timeout: Double = 120) throws -> Result {
+        // glibc's pseudo-terminal calls, which the Swift Glibc module does not show (they need _XOPEN_SOURCE).
+        typealias Open = @convention(c) (Int32) -> Int32
+        typealias Name = @convention(c) (Int32) -> UnsafeMutablePointer<CChar>?
+        guard let openSymbol = dlsym(nil, "posix_openpt"), let grantSymbol = dlsym(nil, "grantpt"), let unlockSymbol = dlsym(nil, "unlockpt"),
+              let nameSymbol = dlsym(nil, "ptsname") else { throw CLIError.noTerminal }
+        let (posixOpenpt, grantpt, unlockpt, ptsname) = (unsafeBitCast(openSymbol, to: Open.self), unsafeBitCast(grantSymbol, to: Open.self),
+                                                          unsafeBitCast(unlockSymbol, to: Open.self), unsafeBitCast(nameSymbol, to: Name.self))
+        let master = posixOpenpt(O_RDWR | O_NOCTTY)
+        guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else { throw CLIError.noTerminal }
+        let terminal = open(String(cString: name), O_RDWR | O_NOCTTY)
+        guard terminal >= 0 else { close(master); throw CLIError.noTerminal }
+        defer { close(master) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
+        let start = Date()
+        try process.run()
+        close(terminal)
+        nonisolated(unsafe) var o = Data(), e = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async {
+            // The terminal's reading end reports EIO once every writer has closed it.
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(master, &buffer, buffer.count)
+                if count <= 0 { break }
+                e.append(contentsOf: buffer[0..<count])
+            }
+            group.leave()
+        }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            throw CLIError.timedOut(arguments)
+        }
+        process.waitUntilExit()
+        // A terminal turns "\n" into "\r\n".
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"), seconds: Date().timeIntervalSince(start))
+    }
 
     /// A fresh temporary directory for one test.
     static func temporaryDirectory() throws -> URL {

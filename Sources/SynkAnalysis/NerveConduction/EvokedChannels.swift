@@ -7,7 +7,7 @@ struct EvokedChannelPlan {
     var measured: [(index: Int, mains: MainsRemoval?)]
     /// Channels left out, by channel index, with the reason.
     var excluded: [Int: ExcludedChannel]
-    /// EMG channels whose label names no muscle.
+    /// EMG channels whose label names no muscle, or no side.
     var unrecognised: [Int]
 
     /// Flags that exclude an evoked channel outright: numbers from a flat, clipped, saturated or gapped trace are
@@ -17,11 +17,14 @@ struct EvokedChannelPlan {
         let quality = QualityAccumulator.assess(recording)
         var plan = EvokedChannelPlan(measured: [], excluded: [:], unrecognised: [])
         for (c, info) in recording.channels.enumerated() where info.kind == .emg {
-            guard info.muscle != nil else {
+            // A muscle without a side (or a side without a muscle) is as unusable as neither: which response, on which
+            // side, would it be? Listed with the reason, never dropped silently.
+            guard info.muscle != nil, info.side != nil else {
                 plan.unrecognised.append(c)
+                let reason = info.unmappedReason ?? "its muscle or side is not stated"
                 plan.excluded[c] = ExcludedChannel(
-                    channel: info.label, muscle: nil, side: info.side, flags: [],
-                    reason: "channel \(info.label) excluded: its label names no facial muscle synk knows (give a montage, or labels such as NAS-L, OOc-R, \"nasalis left\")")
+                    channel: info.label, muscle: info.muscle, side: info.side, flags: [],
+                    reason: "channel \(info.label) excluded: \(reason) (\(ChannelInfo.mappingHint))")
                 continue
             }
             let flags = quality[c].flags

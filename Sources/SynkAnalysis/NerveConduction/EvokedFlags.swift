@@ -135,7 +135,7 @@ public enum EvokedFlag: Hashable, Sendable {
         case .mainsRemoved: "mains interference was removed from every sweep (sinusoid fit)"
         case .stimulusSideUnknown: "some stimuli have no side: they were applied to both sides' channels"
         case .channelsExcludedByQuality: "some channels were not measured (see excluded_channels)"
-        case .channelsUnrecognised: "some EMG channels have labels that name no muscle (see excluded_channels)"
+        case .channelsUnrecognised: "some EMG channels have labels that name no muscle or no side (see excluded_channels)"
         case .affectedSideUnknown: "the affected side is not stated"
         case .affectedSideAssumedSmallerResponse: "the affected side was assumed to be the side with the smaller response"
         case .degenerationAboveThreshold: "degeneration above the threshold"
