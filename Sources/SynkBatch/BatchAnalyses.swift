@@ -101,7 +101,7 @@ public struct SynkinesisBatchAnalysis: BatchAnalysis {
          "quality": canonicalJSON(settings.quality), "sidecars": String(settings.reading.applyBIDSSidecars)]
     }
 
-    public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+    public func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
         var settings = self.settings
         settings.reading = try item.readOptions(base: settings.reading)
         settings.montageFile = item.optionPath(BatchOption.montage) ?? settings.montageFile
@@ -137,7 +137,7 @@ public struct NerveConductionBatchAnalysis: BatchAnalysis {
          "sidecars": String(settings.reading.applyBIDSSidecars)]
     }
 
-    public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+    public func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
         let settings = try item.evokedSettings(self.settings)
         if let reason = NerveConduction.inapplicability(try settings.header(of: item.absolutePath), settings: settings) {
             return .notApplicable(reason)
@@ -168,7 +168,7 @@ public struct BlinkReflexBatchAnalysis: BatchAnalysis {
          "sidecars": String(settings.reading.applyBIDSSidecars)]
     }
 
-    public func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+    public func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
         let settings = try item.evokedSettings(self.settings)
         if let reason = BlinkReflex.inapplicability(try settings.header(of: item.absolutePath), settings: settings) {
             return .notApplicable(reason)

@@ -45,7 +45,7 @@ public protocol BatchAnalysis: Sendable {
     /// Every setting that changes the result; part of the resume fingerprint.
     var parameters: [String: String] { get }
     /// Analyses one file whose content hash is `sha256`.
-    func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput
+    func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput
 }
 
 /// The provenance record stored for each completed (file, analysis): resume compares it, merge reads it.
@@ -326,7 +326,7 @@ public struct BatchRunner: Sendable {
             }
             trace(item, analysis)
             let began = Date()
-            let output = try analysis.analyse(item, sha256: sha)
+            let output = try analysis.analyze(item, sha256: sha)
             if delayPerAnalysis > 0 { Thread.sleep(forTimeInterval: delayPerAnalysis) }
             // An earlier record goes first: were the run killed next, no record would vouch for a new result.
             unlink(recordPath)

@@ -2,7 +2,7 @@ import Dispatch
 
 /// Runs one job per channel on all cores with `DispatchQueue.concurrentPerform`, which never starts more
 /// worker threads than there are active CPUs (no oversubscription on a 2-core machine).
-public enum ChannelParallel {
+package enum ChannelParallel {
     /// One slot per channel, each written by exactly one iteration.
     ///
     /// `@unchecked Sendable`: iterations write disjoint slots, and `concurrentPerform` returns only after all

@@ -17,7 +17,7 @@ public struct FFTPlan: @unchecked Sendable {
 ///
 /// Plans are made for out-of-place transforms on SIMD-aligned buffers; callers execute them on their own
 /// buffers from ``FFTBuffer`` (or `fftwf_malloc`), never in place.
-public enum FFTPlans {
+package enum FFTPlans {
     /// The kinds of transform synk uses.
     public enum Kind: Hashable, Sendable {
         /// Float real → half complex spectrum (n/2+1 points).

@@ -83,8 +83,8 @@ struct EnvelopeStorageTests {
         let onDisk = EnvelopeSet(sampleRate: simulator.sampleRate, storage: try Self.spilled(output.envelopes, window: 400, chunk: 37), kind: kind)
         #expect(onDisk.frameCount > 400 * 5, "the recording crosses several read windows")
         for tasks in [TaskSource.events(output.events), .detect] {
-            let a = try SynkinesisAnalysis.analyse(envelopes: inMemory, montage: montage, tasks: tasks)
-            let b = try SynkinesisAnalysis.analyse(envelopes: onDisk, montage: montage, tasks: tasks)
+            let a = try SynkinesisAnalysis.analyze(envelopes: inMemory, montage: montage, tasks: tasks)
+            let b = try SynkinesisAnalysis.analyze(envelopes: onDisk, montage: montage, tasks: tasks)
             #expect(a.tasks == b.tasks)
             #expect(a.pairs.count == b.pairs.count && !a.pairs.isEmpty)
             for (x, y) in zip(a.pairs, b.pairs) {

@@ -9,7 +9,7 @@ import SynkSim
 /// checked against the simulator's ground truth.
 @Suite("Synkinesis pipeline on simulated facial sEMG")
 struct SimulatedSynkinesisTests {
-    static func analyse(_ parameters: SynkinesisSimulation, seed: UInt64) throws -> (SynkinesisResult, SynkinesisGroundTruth) {
+    static func analyze(_ parameters: SynkinesisSimulation, seed: UInt64) throws -> (SynkinesisResult, SynkinesisGroundTruth) {
         let (recording, truth) = try SynkinesisSimulation.simulate(parameters, seed: seed)
         let montage = try Montage(channels: recording.channels, affectedSide: recording.header.affectedSide)
         let input = InputDescription(path: "simulated", sha256: "", header: recording.header)
@@ -29,7 +29,7 @@ struct SimulatedSynkinesisTests {
 
     @Test("truly coupled pairs: index ≥ 0.3 with a 95 % CI excluding 0, amplitude ratio flagged")
     func coupled() throws {
-        let (result, truth) = try Self.analyse(Self.coupledLeft, seed: 4)
+        let (result, truth) = try Self.analyze(Self.coupledLeft, seed: 4)
         #expect(result.sideComparison.possible)
         for coupling in truth.couplings where coupling.synkinetic {
             let task = try #require(truth.parameters.tasks.first { $0.drivers == [coupling.driver] }?.name)
@@ -52,7 +52,7 @@ struct SimulatedSynkinesisTests {
 
     @Test("a healthy control (mirror co-activation on both sides, crosstalk) flags no pair")
     func healthyControl() throws {
-        let (result, _) = try Self.analyse(.healthyControl, seed: 9)
+        let (result, _) = try Self.analyze(.healthyControl, seed: 9)
         #expect(result.pairs.filter(\.flag).isEmpty)
         #expect(result.affectedSide == "none")
     }
@@ -62,7 +62,7 @@ struct SimulatedSynkinesisTests {
         var parameters = Self.coupledLeft
         parameters.artefacts = [.flat(SynkinesisSimulation.label(.PLA, .left)),
                                 .disconnected(SynkinesisSimulation.label(.MEN, .right), mainsMicrovolts: 40)]
-        let (result, _) = try Self.analyse(parameters, seed: 5)
+        let (result, _) = try Self.analyze(parameters, seed: 5)
         #expect(result.montageGaps.contains { $0.label == "PLA-L" && $0.reason.contains("flat") })
         #expect(result.montageGaps.contains { $0.label == "MEN-R" && $0.reason.contains("disconnected electrode") })
         for pair in result.pairs where pair.follower == .PLA || pair.follower == .MEN {

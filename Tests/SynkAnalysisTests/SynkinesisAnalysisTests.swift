@@ -13,7 +13,7 @@ func analyseSimulated(
     for i in channels.indices where !keepSides.contains(channels[i].side!) { channels[i].kind = .auxiliary }
     let montage = try Montage(channels: channels, affectedSide: affected)
     let envelopes = EnvelopeSet(sampleRate: simulator.sampleRate, envelopes: output.envelopes, kind: .movingRMS(windowSeconds: 0.1))
-    return try SynkinesisAnalysis.analyse(
+    return try SynkinesisAnalysis.analyze(
         envelopes: envelopes, montage: montage, tasks: useEvents ? .events(output.events) : .detect, parameters: parameters)
 }
 

@@ -272,7 +272,7 @@ struct SynkinesisStageTests {
         let channels = [MontageChannel(channelIndex: 0, label: "OOc-L", muscle: .OOc, side: .left),
                         MontageChannel(channelIndex: 1, label: "OOr-L", muscle: .OOr, side: .left)]
         let montage = try Montage(channels: channels, affectedSide: .left)
-        let result = try SynkinesisAnalysis.analyse(
+        let result = try SynkinesisAnalysis.analyze(
             envelopes: Self.envelopes([driver, follower]), montage: montage,
             tasks: .segments([TaskSegment(task: "eye_closure", driver: .OOc, repetitions: [0..<n])]))
         let side = try #require(result.pairs.first?.affected)

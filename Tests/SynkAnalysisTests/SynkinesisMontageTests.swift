@@ -143,11 +143,11 @@ struct SynkinesisTaskTests {
         var parameters = SynkinesisParameters()
         parameters.maxLagSeconds = 1e300
         parameters.minimumActiveSeconds = 1e300
-        let result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
+        let result = try SynkinesisAnalysis.analyze(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
         #expect(result.pairs.allSatisfy { $0.affected?.activeS == 0 })
         parameters.maxLagSeconds = .nan
         #expect(throws: SynkError.self) {
-            try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
+            try SynkinesisAnalysis.analyze(envelopes: envelopes, montage: montage, tasks: .events(output.events), parameters: parameters)
         }
     }
 
@@ -167,7 +167,7 @@ struct SynkinesisTaskTests {
         let output = simulator.make(seed: 11)
         let montage = try Montage(channels: output.channels, affectedSide: .left)
         let envelopes = EnvelopeSet(sampleRate: 100, envelopes: output.envelopes, kind: .linear(lowPassHz: 6))
-        let result = try SynkinesisAnalysis.analyse(
+        let result = try SynkinesisAnalysis.analyze(
             envelopes: envelopes, montage: montage,
             tasks: .events(output.events + [Event(onset: 0.5, duration: 1, label: "Brow raise")]))
         #expect(result.taskGaps.contains { $0.label == "brow_raise" && $0.reason.contains("not in the montage") })
@@ -178,8 +178,8 @@ struct SynkinesisTaskTests {
     func badEnvelopes() throws {
         let montage = try Montage(channels: [ChannelInfo.labelled("OOc-L"), ChannelInfo.labelled("ZYG-L")], affectedSide: .left)
         let nan = EnvelopeSet(sampleRate: 100, envelopes: [[1, 2, .nan], [1, 2, 3]], kind: .movingRMS(windowSeconds: 0.1))
-        #expect(throws: SynkError.self) { try SynkinesisAnalysis.analyse(envelopes: nan, montage: montage, tasks: .detect) }
+        #expect(throws: SynkError.self) { try SynkinesisAnalysis.analyze(envelopes: nan, montage: montage, tasks: .detect) }
         let ragged = EnvelopeSet(sampleRate: 100, envelopes: [[1, 2, 3], [1, 2]], kind: .movingRMS(windowSeconds: 0.1))
-        #expect(throws: SynkError.self) { try SynkinesisAnalysis.analyse(envelopes: ragged, montage: montage, tasks: .detect) }
+        #expect(throws: SynkError.self) { try SynkinesisAnalysis.analyze(envelopes: ragged, montage: montage, tasks: .detect) }
     }
 }

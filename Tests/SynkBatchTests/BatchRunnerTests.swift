@@ -10,7 +10,7 @@ struct ByteSumAnalysis: BatchAnalysis {
     var parameters: [String: String] = ["modulus": "251"]
     let calls: Counter
 
-    func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+    func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
         calls.increment(item.relativePath)
         if item.relativePath.contains("bad") { throw .input(item.absolutePath, "unreadable on purpose") }
         let bytes = FileManager.default.contents(atPath: item.absolutePath) ?? Data()
@@ -165,7 +165,7 @@ struct BatchRunnerTests {
     struct ParityAnalysis: BatchAnalysis {
         var name = "parity"
         var parameters: [String: String] = [:]
-        func analyse(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
+        func analyze(_ item: BatchItem, sha256: String) throws(SynkError) -> BatchOutput {
             if item.relativePath.contains("run-3_") { throw SynkError(.quality, file: item.absolutePath, "every channel excluded") }
             let count = FileManager.default.contents(atPath: item.absolutePath)?.count ?? 0
             if count % 2 == 1 { return .notApplicable("odd size \(count)") }

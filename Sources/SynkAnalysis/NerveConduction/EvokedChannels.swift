@@ -28,7 +28,11 @@ struct EvokedChannelPlan {
                 continue
             }
             let flags = quality[c].flags
-            let mainsOnly = flags.contains(.mainsDominated) && flags.allSatisfy { $0 == .mainsDominated || $0 == .extremeNoise }
+            // A `disconnected` flag is a level of hum, not a missing signal: stimulus-locked averaging with the hum
+            // removed still finds a response of a connected electrode, and a truly disconnected one shows none
+            // after removal and is then excluded with that reason.
+            let mainsOnly = flags.contains(.mainsDominated)
+                && flags.allSatisfy { $0 == .mainsDominated || $0 == .disconnected || $0 == .extremeNoise }
             if !flags.isEmpty && !mainsOnly {
                 var channel = ExcludedChannel(info, quality: quality[c])
                 if flags.contains(.extremeNoise), let rms = quality[c].rms, rms > 10_000 {

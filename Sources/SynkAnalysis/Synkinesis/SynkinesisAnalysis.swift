@@ -49,7 +49,7 @@ public struct CrosstalkInput: Sendable {
 /// within each task, rest powers, crosstalk estimates, the paresis estimate, the side measures, the between-side
 /// measures, and the decision (docs/synkinesis-decision.md).
 public enum SynkinesisAnalysis {
-    public static func analyse(
+    public static func analyze(
         envelopes: EnvelopeSet, montage: Montage, tasks: TaskSource,
         parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil, crosstalk: CrosstalkInput? = nil
     ) throws(SynkError) -> SynkinesisResult {

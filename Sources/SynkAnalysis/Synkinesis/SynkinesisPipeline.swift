@@ -218,7 +218,7 @@ public enum SynkinesisPipeline {
         let crosstalk = conditioned.crosstalk.map {
             CrosstalkInput(products: $0, tapChannel: keptEnvelopes.map { Optional($0) }, tapDescription: conditioned.tapDescription ?? "")
         }
-        var result = try SynkinesisAnalysis.analyse(envelopes: envelopes, montage: usable, tasks: tasks,
+        var result = try SynkinesisAnalysis.analyze(envelopes: envelopes, montage: usable, tasks: tasks,
                                                     parameters: parameters, file: file, crosstalk: crosstalk)
         // The analysis reports montage indices into its envelope array; report recording indices.
         let recordingIndex = Dictionary(montage.channels.map { ($0.label, $0.channelIndex) }, uniquingKeysWith: { a, _ in a })

@@ -114,44 +114,44 @@ public struct SynkinesisMethod: Sendable, Hashable, Codable {
 public struct SideMeasures: Sendable, Hashable, Codable {
     public var side: Side
     /// Pearson r of the driver and follower envelopes over the pooled task segments.
-    public var r: Double?
+    @ExplicitNull public var r: Double?
     /// Peak per-lag Pearson cross-correlation within ±max lag.
-    public var peakXcorr: Double?
+    @ExplicitNull public var peakXcorr: Double?
     /// Lag of that peak in ms; positive: follower trails driver.
-    public var lagMs: Double?
+    @ExplicitNull public var lagMs: Double?
     /// Follower amplitude during the driver's task (see `amplitude_measure`), µV.
-    public var rms: Double?
+    @ExplicitNull public var rms: Double?
     /// Seconds the follower was active during the driver's task segments (the follower's
     /// "duration of contraction effort" in the task).
-    public var activeS: Double?
+    @ExplicitNull public var activeS: Double?
     /// Seconds the follower was active while the driver was active.
-    public var coactiveS: Double?
+    @ExplicitNull public var coactiveS: Double?
     /// Seconds the driver was active during its task segments.
-    public var driverActiveS: Double?
+    @ExplicitNull public var driverActiveS: Double?
     /// Fraction of the driver's active time during which the follower was also active.
-    public var coactivation: Double?
+    @ExplicitNull public var coactivation: Double?
     /// Follower amplitude above rest during the driver's task as % of its amplitude above rest in
     /// its own voluntary task.
-    public var followerPercentOfOwnTask: Double?
+    @ExplicitNull public var followerPercentOfOwnTask: Double?
     /// Bartlett effective sample size behind `r`.
-    public var nEff: Double?
+    @ExplicitNull public var nEff: Double?
     /// Envelope samples behind `r` (pooled over repetitions).
     public var nSamples: Int
     /// Fisher CI of `r`.
-    public var rCi95: [Double]?
+    @ExplicitNull public var rCi95: [Double]?
     /// True when the peak cross-correlation lies at ±max lag: the true peak may lie beyond the search.
     public var lagAtSearchLimit: Bool = false
     /// Share of the follower's power in the task that its side's larger channels' raw signals predict (crosstalk,
     /// ``CrosstalkEstimate``); nil when it could not be estimated (no raw signals, or no power).
-    public var crosstalkFraction: Double?
+    @ExplicitNull public var crosstalkFraction: Double?
     /// Each candidate source alone (muscle code → share), those above 1 %.
-    public var crosstalkSources: [String: Double]?
+    @ExplicitNull public var crosstalkSources: [String: Double]?
     /// The follower's own amplitude in the task, crosstalk removed: √((1 − crosstalk_fraction) · rms²).
-    public var ownRMS: Double?
+    @ExplicitNull public var ownRMS: Double?
     /// The follower's rest amplitude: √(median power of its rest windows), µV.
-    public var restRMS: Double?
+    @ExplicitNull public var restRMS: Double?
     /// The follower's amplitude in each repetition of the task, µV.
-    public var repetitionRMS: [Double]?
+    @ExplicitNull public var repetitionRMS: [Double]?
     /// Why any value above is missing.
     public var notes: [String]
 
@@ -162,31 +162,6 @@ public struct SideMeasures: Sendable, Hashable, Codable {
         case nSamples = "n_samples", rCi95 = "r_ci95", lagAtSearchLimit = "lag_at_search_limit"
         case crosstalkFraction = "crosstalk_fraction", crosstalkSources = "crosstalk_sources", ownRMS = "own_rms"
         case restRMS = "rest_rms", repetitionRMS = "repetition_rms", notes
-    }
-
-    // Explicit nulls keep every key present, so readers see "undefined" rather than a missing field.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(side, forKey: .side)
-        try c.encode(r, forKey: .r)
-        try c.encode(peakXcorr, forKey: .peakXcorr)
-        try c.encode(lagMs, forKey: .lagMs)
-        try c.encode(rms, forKey: .rms)
-        try c.encode(activeS, forKey: .activeS)
-        try c.encode(coactiveS, forKey: .coactiveS)
-        try c.encode(driverActiveS, forKey: .driverActiveS)
-        try c.encode(coactivation, forKey: .coactivation)
-        try c.encode(followerPercentOfOwnTask, forKey: .followerPercentOfOwnTask)
-        try c.encode(nEff, forKey: .nEff)
-        try c.encode(nSamples, forKey: .nSamples)
-        try c.encode(rCi95, forKey: .rCi95)
-        try c.encode(lagAtSearchLimit, forKey: .lagAtSearchLimit)
-        try c.encode(crosstalkFraction, forKey: .crosstalkFraction)
-        try c.encode(crosstalkSources, forKey: .crosstalkSources)
-        try c.encode(ownRMS, forKey: .ownRMS)
-        try c.encode(restRMS, forKey: .restRMS)
-        try c.encode(repetitionRMS, forKey: .repetitionRMS)
-        try c.encode(notes, forKey: .notes)
     }
 }
 
@@ -232,44 +207,44 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
     /// `ocular_to_oral`, `oral_to_ocular`, or `other`.
     public var pattern: SynkinesisPattern
     /// Measures on the affected side (the left side when the affected side is not stated).
-    public var affected: SideMeasures?
+    @ExplicitNull public var affected: SideMeasures?
     /// Measures on the healthy side (the right side when the affected side is not stated).
-    public var healthy: SideMeasures?
+    @ExplicitNull public var healthy: SideMeasures?
     /// r(affected) − r(healthy).
-    public var synkineticCorrelation: Double?
+    @ExplicitNull public var synkineticCorrelation: Double?
     /// Zou (2007) interval of the index from both sides' Fisher intervals with their own n_eff.
-    public var ci95: [Double]?
+    @ExplicitNull public var ci95: [Double]?
     /// Two-sided p of z(affected) = z(healthy).
-    public var p: Double?
+    @ExplicitNull public var p: Double?
     /// Follower amplitude affected ÷ healthy during the driver's task (Bernardes 2018 "IEMG index").
-    public var amplitudeRatio: Double?
+    @ExplicitNull public var amplitudeRatio: Double?
     /// The cut-off of the decision rule that applies to this pattern.
-    public var amplitudeCutoff: Double?
+    @ExplicitNull public var amplitudeCutoff: Double?
     /// True iff ``decision`` is ``SynkinesisDecision/synkinesis``.
     public var flag: Bool
     /// The decision's sentence when the pair is flagged; nil otherwise (``decisionReason`` always has it).
-    public var flagReason: String?
+    @ExplicitNull public var flagReason: String?
     /// True when the index is positive and significant after Benjamini-Hochberg correction over the session's
     /// pairs (``pAdjusted`` below 1 − confidence level). Information: the decision does not use the index.
     public var correlationFlag: Bool
     /// The index's p-value adjusted by Benjamini-Hochberg (1995) over every pair of the session with a p-value.
-    public var pAdjusted: Double?
+    @ExplicitNull public var pAdjusted: Double?
     /// The decision, its sentence and the rule applied.
     public var decision: SynkinesisDecision
     public var decisionReason: String
-    public var decisionRule: DecisionRule?
+    @ExplicitNull public var decisionRule: DecisionRule?
     /// The follower's own activity, affected ÷ healthy: crosstalk removed on each side, the affected side's
     /// activity above rest corrected for paresis, both over the larger rest level (geometric mean over
     /// repetitions; see docs/synkinesis-decision.md). The decision compares its interval with the cut-off.
-    public var followerOwnRatio: Double?
+    @ExplicitNull public var followerOwnRatio: Double?
     /// t-interval (confidence level of the parameters) of ``followerOwnRatio`` over repetitions.
-    public var followerOwnRatioCi95: [Double]?
+    @ExplicitNull public var followerOwnRatioCi95: [Double]?
     /// The same ratio without crosstalk removal, and its interval: above the cut-off while the own ratio is not
     /// means the excess is crosstalk.
-    public var followerTotalRatio: Double?
-    public var followerTotalRatioCi95: [Double]?
+    @ExplicitNull public var followerTotalRatio: Double?
+    @ExplicitNull public var followerTotalRatioCi95: [Double]?
     /// Repetitions the intervals rest on.
-    public var repetitions: Int?
+    @ExplicitNull public var repetitions: Int?
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -281,34 +256,6 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
         case followerOwnRatio = "follower_own_ratio", followerOwnRatioCi95 = "follower_own_ratio_ci95"
         case followerTotalRatio = "follower_total_ratio", followerTotalRatioCi95 = "follower_total_ratio_ci95"
         case repetitions, notes
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(task, forKey: .task)
-        try c.encode(driver, forKey: .driver)
-        try c.encode(follower, forKey: .follower)
-        try c.encode(pattern, forKey: .pattern)
-        try c.encode(affected, forKey: .affected)
-        try c.encode(healthy, forKey: .healthy)
-        try c.encode(synkineticCorrelation, forKey: .synkineticCorrelation)
-        try c.encode(ci95, forKey: .ci95)
-        try c.encode(p, forKey: .p)
-        try c.encode(amplitudeRatio, forKey: .amplitudeRatio)
-        try c.encode(amplitudeCutoff, forKey: .amplitudeCutoff)
-        try c.encode(flag, forKey: .flag)
-        try c.encode(flagReason, forKey: .flagReason)
-        try c.encode(correlationFlag, forKey: .correlationFlag)
-        try c.encode(pAdjusted, forKey: .pAdjusted)
-        try c.encode(decision, forKey: .decision)
-        try c.encode(decisionReason, forKey: .decisionReason)
-        try c.encode(decisionRule, forKey: .decisionRule)
-        try c.encode(followerOwnRatio, forKey: .followerOwnRatio)
-        try c.encode(followerOwnRatioCi95, forKey: .followerOwnRatioCi95)
-        try c.encode(followerTotalRatio, forKey: .followerTotalRatio)
-        try c.encode(followerTotalRatioCi95, forKey: .followerTotalRatioCi95)
-        try c.encode(repetitions, forKey: .repetitions)
-        try c.encode(notes, forKey: .notes)
     }
 }
 
