@@ -19,7 +19,8 @@ public enum Statistics {
         return nil
     }
 
-    private static func cholesky(_ a: [Double], _ b: [Double], size n: Int, ridge: Double) -> [Double]? {
+    /// Solves A·x = b by Cholesky factorisation of A + ridge·I; nil when that is not positive definite.
+    static func cholesky(_ a: [Double], _ b: [Double], size n: Int, ridge: Double) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {

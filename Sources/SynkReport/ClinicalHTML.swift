@@ -69,7 +69,7 @@ public enum ClinicalHTML {
         // One row per session: when, what was recorded, and the grades entered for it.
         let grades = report.sessions.map { context.grades(for: $0) }
         let hasGrades = grades.contains { $0 != nil }
-        var header = ["session", "day since onset", "recorded"]
+        var header = ["session", "days since onset", "recorded"]
         if hasGrades { header += ["House-Brackmann", "Sunnybrook composite · synkinesis", "eFACE total · synkinesis"] }
         var rows: [String] = []
         for (session, g) in zip(report.sessions, grades) {

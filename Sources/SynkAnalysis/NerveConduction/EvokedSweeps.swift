@@ -262,34 +262,9 @@ enum LinearAlgebra {
     /// Solves the symmetric positive (semi-)definite system `a · x = b` (row-major `size × size`) by Cholesky
     /// decomposition with a tiny ridge; `nil` when it is singular.
     static func solveSymmetric(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
         var trace = 0.0
         for i in 0..<n { trace += a[i * n + i] }
-        let ridge = 1e-12 * trace / Double(max(n, 1))
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = a[i * n + j] + (i == j ? ridge : 0)
-                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                } else {
-                    l[i * n + j] = sum / l[j * n + j]
-                }
-            }
-        }
-        var y = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var sum = b[i]
-            for k in 0..<i { sum -= l[i * n + k] * y[k] }
-            y[i] = sum / l[i * n + i]
-        }
-        var x = [Double](repeating: 0, count: n)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var sum = y[i]
-            for k in (i + 1)..<n { sum -= l[k * n + i] * x[k] }
-            x[i] = sum / l[i * n + i]
-        }
+        guard let x = Statistics.cholesky(a, b, size: n, ridge: 1e-12 * trace / Double(max(n, 1))) else { return nil }
         return x.allSatisfy(\.isFinite) ? x : nil
     }
 }
