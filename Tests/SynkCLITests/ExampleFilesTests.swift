@@ -47,23 +47,27 @@ struct ExampleFilesTests {
         #expect(Self.overrides(result).contains("montage"))
     }
 
-    @Test("channels.tsv on the BIDS WAV read without its sidecars (no labels of its own): row k names channel k EMGk+1, with the muscle and side written")
+    @Test("channels.tsv on the BIDS WAV read without its sidecars: each of the 14 channels at its own index in the recording with the muscle and side written in target_muscle")
     func channelsTSV() throws {
-        // As written in docs/examples/channels.tsv, row by row.
-        let written: [(muscle: String, side: String)] = [
-            ("FRO", "left"), ("FRO", "right"), ("OOc", "left"), ("OOc", "right"), ("ZYG", "left"), ("ZYG", "right"),
-            ("LLS", "left"), ("LLS", "right"), ("OOr", "left"), ("OOr", "right"), ("MEN", "left"), ("MEN", "right"),
-            ("PLA", "left"), ("PLA", "right"),
+        // As written in docs/examples/channels.tsv (target_muscle spells muscle and side in words).
+        let written: [String: (muscle: String, side: String)] = [
+            "FRO-L": ("FRO", "left"), "FRO-R": ("FRO", "right"), "OOc-L": ("OOc", "left"), "OOc-R": ("OOc", "right"),
+            "ZYG-L": ("ZYG", "left"), "ZYG-R": ("ZYG", "right"), "LLS-L": ("LLS", "left"), "LLS-R": ("LLS", "right"),
+            "OOr-L": ("OOr", "left"), "OOr-R": ("OOr", "right"), "MEN-L": ("MEN", "left"), "MEN-R": ("MEN", "right"),
+            "PLA-L": ("PLA", "left"), "PLA-R": ("PLA", "right"),
         ]
+        let info = try Self.result(["info", Self.bidsWAV, "--no-sidecars", "--json"])
+        let labels = try #require(info["channels"] as? [[String: Any]]).compactMap { $0["label"] as? String }
         let result = try Self.result(["synkinesis", Self.bidsWAV, "--no-sidecars", "--montage", Self.example("channels.tsv"),
                                       "--affected", "left", "--format", "json"])
+        #expect(((result["input"] as? [String: Any])?["sidecars"] as? [Any])?.isEmpty == true, "read without its sidecars")
         let montage = try #require(result["montage"] as? [[String: Any]])
         #expect(montage.count == written.count)
         for channel in montage {
-            let k = try #require(channel["channel_index"] as? Int)
-            try #require(written.indices.contains(k))
-            #expect(channel["muscle"] as? String == written[k].muscle && channel["side"] as? String == written[k].side, "\(channel)")
-            #expect(channel["label"] as? String == "EMG\(k + 1)")
+            let label = try #require(channel["label"] as? String)
+            let expected = try #require(written[label], "\(label) is not in the example")
+            #expect(channel["muscle"] as? String == expected.muscle && channel["side"] as? String == expected.side, "\(channel)")
+            #expect(channel["channel_index"] as? Int == labels.firstIndex(of: label), "\(label)")
         }
     }
 

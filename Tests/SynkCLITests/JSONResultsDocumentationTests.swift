@@ -202,7 +202,7 @@ struct JSONResultsDocumentationTests {
         let stored = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("results").path).filter { $0.hasSuffix(".json") }
         #expect(stored.count == 3, "\(stored)")
         for name in stored {
-            let command = try #require(Documentation.commands.first { name.hasSuffix(".\($0).json") }, name)
+            let command = try #require(Documentation.commands.first { name.hasSuffix(".\($0).json") }, "\(name)")
             let data = try Data(contentsOf: results.appendingPathComponent("results/\(name)"))
             #expect(documentation.undocumented(in: try JSONSerialization.jsonObject(with: data), command: command) == [], "\(name)")
         }
