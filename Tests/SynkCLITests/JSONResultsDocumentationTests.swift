@@ -56,11 +56,15 @@ struct JSONResultsDocumentationTests {
             text.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
         }
 
-        /// Every key of `value` (a parsed JSON result of `command`) the document does not list, as `path.key`;
-        /// arrays are entered as `path[]`, dictionaries whose keys are data are not entered.
-        func undocumented(in value: Any, command: String, at path: String = "") -> [String] {
+        /// Every key of `value` (a parsed JSON result of `command`) the document does not list, as `path.key`, sorted
+        /// and each once; arrays are entered as `path[]`, dictionaries whose keys are data are not entered.
+        func undocumented(in value: Any, command: String) -> [String] {
+            Set(missingKeys(in: value, command: command, at: "")).sorted()
+        }
+
+        private func missingKeys(in value: Any, command: String, at path: String) -> [String] {
             if let array = value as? [Any] {
-                return array.flatMap { undocumented(in: $0, command: command, at: path + "[]") }
+                return array.flatMap { missingKeys(in: $0, command: command, at: path + "[]") }
             }
             guard let object = value as? [String: Any] else { return [] }
             var missing: [String] = []
@@ -70,7 +74,7 @@ struct JSONResultsDocumentationTests {
                     missing.append(full)
                     continue
                 }
-                if !dataKeyed { missing += undocumented(in: object[key]!, command: command, at: full) }
+                if !dataKeyed { missing += missingKeys(in: object[key]!, command: command, at: full) }
             }
             return missing
         }
