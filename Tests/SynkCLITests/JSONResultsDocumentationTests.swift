@@ -147,13 +147,13 @@ struct JSONResultsDocumentationTests {
         #expect(documentation.undocumented(in: overridden, command: "synkinesis") == [])
     }
 
-    @Test("synk synkinesis and synk info --json on a simulated recording with a NaN gap on one channel: every key is documented (an excluded_by_quality gap, first_non_finite_s)")
+    @Test("synk synkinesis and synk info --json on a simulated recording with a flat channel and a NaN gap in another: every key is documented (an excluded_by_quality gap, first_non_finite_s)")
     func qualityFieldsAreDocumented() throws {
         let documentation = try Self.documentation()
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let parameters = dir.appendingPathComponent("p.json")
-        try #"{"artefacts": [{"channel": "FRO-L", "kind": "nan_gap", "start_s": 2, "end_s": 2.5}]}"#
+        try #"{"artefacts": [{"channel": "OOr-L", "kind": "flat"}, {"channel": "FRO-L", "kind": "nan_gap", "start_s": 2, "end_s": 2.5}]}"#
             .write(to: parameters, atomically: true, encoding: .utf8)
         let recording = dir.appendingPathComponent("r.csv").path  // CSV keeps NaN gaps
         let simulated = try CLI.run(["simulate", "synkinesis", "--parameters", parameters.path, "-o", recording, "--seed", "3",
@@ -161,7 +161,7 @@ struct JSONResultsDocumentationTests {
         try #require(simulated.status == 0, "\(simulated.stderr)")
         let result = try Self.result(["synkinesis", recording, "--format", "json"])
         let gaps = (result as? [String: Any])?["montage_gaps"] as? [[String: Any]] ?? []
-        #expect(gaps.contains { $0["kind"] as? String == "excluded_by_quality" && $0["label"] as? String == "FRO-L" }, "\(gaps)")
+        #expect(gaps.contains { $0["kind"] as? String == "excluded_by_quality" && $0["label"] as? String == "OOr-L" }, "\(gaps)")
         #expect(Self.keys(of: result, at: ["quality"]).contains("first_non_finite_s"))
         #expect(documentation.undocumented(in: result, command: "synkinesis") == [])
         let report = try Self.result(["info", recording, "--json"])
