@@ -89,6 +89,18 @@ struct EvokedInput {
         return EvokedInput(recording: recording, description: description)
     }
 
+    /// A recording already in memory with the settings' stimuli and side applied; its `input.sha256` is the digest
+    /// of its samples.
+    static func memory(_ recording: Recording, stimuliFile: String?, affectedSide: AffectedSide?) throws(SynkError) -> EvokedInput {
+        var recording = recording
+        let stimuli = try stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
+        let overrides = apply(stimuli: stimuli, from: stimuliFile, affectedSide: affectedSide, to: &recording.header,
+                              recording: recording.header.source?.path ?? "(memory)")
+        var description = InputDescription(memory: recording)
+        description.overrides = overrides
+        return EvokedInput(recording: recording, description: description)
+    }
+
     /// Puts the settings' stimuli and side into `header`, returning the overrides that makes of what the recording
     /// states (``SettingOverrides``).
     static func apply(stimuli: [Stimulus]?, from stimuliFile: String?, affectedSide: AffectedSide?, to header: inout RecordingHeader,
@@ -133,13 +145,9 @@ public enum NerveConduction {
 
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).
     public static func measure(recording: Recording, settings: NerveConductionSettings = NerveConductionSettings()) throws(SynkError) -> NerveConductionResult {
-        var recording = recording
-        let stimuli = try settings.stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
-        let overrides = EvokedInput.apply(stimuli: stimuli, from: settings.stimuliFile, affectedSide: settings.affectedSide, to: &recording.header,
-                                          recording: recording.header.source?.path ?? "(memory)")
-        var result = try NerveConductionAnalysis.analyze(recording, parameters: settings.parameters, norms: settings.norms)
-        result.input = InputDescription(memory: recording)
-        result.input?.overrides = overrides
+        let input = try EvokedInput.memory(recording, stimuliFile: settings.stimuliFile, affectedSide: settings.affectedSide)
+        var result = try NerveConductionAnalysis.analyze(input.recording, parameters: settings.parameters, norms: settings.norms)
+        result.input = input.description
         return result
     }
 
@@ -170,13 +178,9 @@ public enum BlinkReflex {
 
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).
     public static func measure(recording: Recording, settings: BlinkReflexSettings = BlinkReflexSettings()) throws(SynkError) -> BlinkReflexResult {
-        var recording = recording
-        let stimuli = try settings.stimuliFile.map { path throws(SynkError) in try StimuliFile.read(path) }
-        let overrides = EvokedInput.apply(stimuli: stimuli, from: settings.stimuliFile, affectedSide: settings.affectedSide, to: &recording.header,
-                                          recording: recording.header.source?.path ?? "(memory)")
-        var result = try BlinkReflexAnalysis.analyze(recording, parameters: settings.parameters, norms: settings.norms)
-        result.input = InputDescription(memory: recording)
-        result.input?.overrides = overrides
+        let input = try EvokedInput.memory(recording, stimuliFile: settings.stimuliFile, affectedSide: settings.affectedSide)
+        var result = try BlinkReflexAnalysis.analyze(input.recording, parameters: settings.parameters, norms: settings.norms)
+        result.input = input.description
         return result
     }
 
