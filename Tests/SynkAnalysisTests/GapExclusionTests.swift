@@ -1,5 +1,7 @@
 import Foundation
 import SynkCore
+import SynkDSP
+import SynkSim
 import Testing
 @testable import SynkAnalysis
 
@@ -118,5 +120,48 @@ struct ContiguousSamplesBox {
             return ActivityDetection.estimateRest(&samples, sampleRate: 200, kind: .movingRMS(windowSeconds: 0.1),
                                                   windowSeconds: 0.5, avoiding: avoiding)
         }
+    }
+}
+
+@Suite("Bridged gaps in the streaming pipeline: found exactly, and the envelope outside the guard is the clean one")
+struct GapBridgePipelineTests {
+    /// A simulated session (2 kHz), ZYG-L with a 300 µV electrode offset (zero filling would step by 300 µV), and
+    /// gaps of 1 sample, 40 ms, 40 samples across a block boundary and 150 ms.
+    static func recordings() throws -> (clean: Recording, gappy: Recording, channel: Int, gaps: [Range<Int>], montage: Montage) {
+        var (clean, _) = try SynkinesisSimulation.simulate(SimulatedSynkinesisTests.coupledLeft, seed: 4)
+        let montage = try Montage(channels: clean.channels, affectedSide: clean.header.affectedSide)
+        let channel = try #require(montage.channels.first { $0.label == "ZYG-L" }?.channelIndex)
+        for i in clean.samples[channel].indices { clean.samples[channel][i] += 300 }
+        let rate = Int(clean.sampleRate)
+        let gaps = [5 * rate + 3..<5 * rate + 4, 9 * rate..<9 * rate + rate / 25,
+                    16_384 - 17..<16_384 + 23, 20 * rate..<20 * rate + 3 * rate / 20].sorted { $0.lowerBound < $1.lowerBound }
+        var gappy = clean
+        for gap in gaps { for i in gap { gappy.samples[channel][i] = .nan } }
+        return (clean, gappy, channel, gaps, montage)
+    }
+
+    @Test("every run is found once, at its place and length, also across a block boundary; the envelope outside gap ± guard differs from the clean one by < 1 % of the channel's median envelope, inside by far more")
+    func bridgedEnvelopeMatchesCleanOutsideTheGuard() throws {
+        let (clean, gappy, channel, gaps, montage) = try Self.recordings()
+        let channels = montage.channels.map(\.channelIndex)
+        let a = try SynkinesisPipeline.condition(RecordingSource(clean), channels: channels, conditioning: .default, blockFrames: 16_384)
+        let b = try SynkinesisPipeline.condition(RecordingSource(gappy), channels: channels, conditioning: .default, blockFrames: 16_384)
+        #expect(a.gaps.isEmpty)
+        #expect(b.gaps.map(\.frames) == gaps && b.gaps.allSatisfy { $0.channel == channel }, "\(b.gaps) vs \(gaps)")
+        let k = try #require(channels.firstIndex(of: channel))
+        let reference = a.envelopes.envelopes[k], bridged = b.envelopes.envelopes[k]
+        let median = Double(reference.sorted()[reference.count / 2])
+        let guardSeconds = ConditioningDescription.default.gapGuardSeconds
+        let excluded = b.gaps.map { GapPlan.frames(of: $0, sampleRate: clean.sampleRate, envelopeRate: b.envelopes.sampleRate,
+                                                   guardSeconds: guardSeconds, limit: bridged.count) }
+        var outside = 0.0, inside = 0.0
+        for i in reference.indices {
+            let difference = Double(abs(reference[i] - bridged[i])) / median
+            if excluded.contains(where: { $0.contains(i) }) { inside = max(inside, difference) } else { outside = max(outside, difference) }
+        }
+        #expect(outside < 0.01, "largest difference outside the guards: \(outside) of the median envelope")
+        #expect(inside > 0.1, "the gaps do change the envelope where they are: \(inside)")
+        // Every other channel is untouched.
+        for c in channels.indices where c != k { #expect(a.envelopes.envelopes[c] == b.envelopes.envelopes[c]) }
     }
 }
