@@ -113,7 +113,7 @@ public enum SynkinesisRendering {
             let emgLabels = Set(result.montage.map(\.label))
             let flagged = quality.filter { !$0.flags.isEmpty }
             let described = flagged.map { q in
-                "\(q.channel) \(q.flags.map(\.rawValue).joined(separator: ","))\(q.isUsable ? " (kept)" : "")"
+                "\(q.channel) \(q.flags.map(\.rawValue).joined(separator: ","))\(q.isUsable || emgLabels.contains(q.channel) ? " (kept)" : "")"
             }
             lines.append("  quality: \(flagged.isEmpty ? "all channels usable" : described.joined(separator: "; "))  (\(emgLabels.count) EMG channels analysed)")
         }
