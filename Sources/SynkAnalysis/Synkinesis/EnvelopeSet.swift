@@ -172,8 +172,12 @@ public enum ActivityDetection {
         var bestStart = 0
         var bestSum = Double.infinity
         var start = 0
+        // The windows move forward, so one pointer into the sorted, merged ranges finds any overlap.
+        let avoided = union(avoiding.filter { !$0.isEmpty })
+        var next = 0
         while start + window <= envelope.count {
-            if avoiding.contains(where: { $0.overlaps(start..<(start + window)) }) { start += step; continue }
+            while next < avoided.count && avoided[next].upperBound <= start { next += 1 }
+            if next < avoided.count && avoided[next].lowerBound < start + window { start += step; continue }
             let e = envelope.samples(start..<(start + window))
             var sum = 0.0
             for i in 0..<window { sum += Double(e[i]) }
