@@ -296,7 +296,7 @@ struct GapPlan {
             let remaining = 1 - Double(lost) / Double(total)
             if remaining < parameters.minimumGapFreeFraction {
                 let missing = runs.reduce(0) { $0 + $1.frameCount }
-                reasons[channel] = String(format: "%d missing samples in %d gap%@: only %.0f %% of the recording remains outside the gaps and their %.0f ms guards (at least %.0f %% needed)",
+                reasons[channel] = String(format: "%d missing samples in %d gap%@: only %.0f %% of the recording remains outside the gaps and their %.0f ms guards (at least %.0f %% needed, since a kept channel's gaps are left out of every channel)",
                                           missing, runs.count, runs.count == 1 ? "" : "s", 100 * max(0, remaining), 1000 * guardSeconds,
                                           100 * parameters.minimumGapFreeFraction)
             }
