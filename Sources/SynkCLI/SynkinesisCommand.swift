@@ -43,8 +43,11 @@ extension SynkCommand {
             NAS); an events file may name each task's driver in a `driver` column.
             Montage (channel → muscle and side), in order: --montage (JSON or BIDS channels.tsv), BIDS sidecars, \
             channel metadata in the file, labels such as OOc-L, ZYG_R, "orbicularis oculi left".
-            Channels failing a quality check (flat, clipped, NaN gaps, saturated, extreme noise, a disconnected \
-            electrode) are excluded, named at the top of the output with the reason; the exit status is then 1. \
+            Channels failing a quality check (flat, clipped, saturated, extreme noise, a disconnected electrode) \
+            are excluded, named at the top of the output with the reason; the exit status is then 1. \
+            Missing samples (NaN, empty cells) cost only their time: a gap up to 50 ms is bridged and its samples \
+            left out of every measure (a note); a longer gap leaves out the task repetitions it overlaps (exit 1); \
+            a channel is excluded when less than 80 % of it remains (sample_gaps in the JSON; docs/gaps.md). \
             Mains dominance alone (a quiet muscle with a few µV of hum) is information: the channel is kept, and a \
             mains notch comb is added when it shows in the first block (--no-automatic-notch to keep it off).
 

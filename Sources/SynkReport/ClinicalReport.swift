@@ -179,6 +179,13 @@ public struct ClinicalStudy: Sendable {
         let quality = Dictionary(channelQuality.map { ($0.channel, $0) }, uniquingKeysWith: { a, _ in a })
         for label in emgChannels {
             guard let q = quality[label], !q.flags.isEmpty else { continue }
+            // Missing samples alone no longer exclude a channel from the synkinesis analysis: say what they cost.
+            if let result = synkinesis, result.montage.contains(where: { $0.label == label }),
+               q.flags.allSatisfy({ $0 == .nanGap || !$0.excludesChannel }), q.flags.contains(.nanGap) {
+                let notes = (result.sampleGaps ?? []).filter { $0.channel == label }.map(\.note)
+                lines.append((label, "kept with gaps: " + (notes.isEmpty ? q.explanations : notes).joined(separator: "; ")))
+                continue
+            }
             let why = q.explanations.isEmpty ? q.flags.map { ClinicalLanguage.flag($0.rawValue) } : q.explanations
             lines.append((label, "not usable: " + why.joined(separator: "; ")))
         }
@@ -193,7 +200,7 @@ public struct ClinicalStudy: Sendable {
     public var qualityLine: String {
         let emg = emgChannels
         let problems = self.problems
-        let bad = Set(problems.compactMap(\.channel))
+        let bad = Set(problems.filter { !$0.sentence.hasPrefix("kept with gaps") }.compactMap(\.channel))
         var parts = [channelQuality.isEmpty ? "\(emg.count) EMG channel\(emg.count == 1 ? "" : "s") (quality not assessed)"
                                             : "\(emg.count - bad.count) of \(emg.count) EMG channels usable"]
         parts += problems.map { ($0.channel.map { "\($0) " } ?? "") + $0.sentence }

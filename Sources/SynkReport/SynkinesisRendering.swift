@@ -113,10 +113,18 @@ public enum SynkinesisRendering {
             let emgLabels = Set(result.montage.map(\.label))
             let flagged = quality.filter { !$0.flags.isEmpty }
             let described = flagged.map { q in
-                "\(q.channel) \(q.flags.map(\.rawValue).joined(separator: ","))\(q.isUsable ? " (kept)" : "")"
+                "\(q.channel) \(q.flags.map(\.rawValue).joined(separator: ","))\(q.isUsable || emgLabels.contains(q.channel) ? " (kept)" : "")"
             }
             lines.append("  quality: \(flagged.isEmpty ? "all channels usable" : described.joined(separator: "; "))  (\(emgLabels.count) EMG channels analysed)")
         }
+        // Missing samples: what each run cost (a bridged gap is a note; a left-out span or channel is a quality flag).
+        // Those that cost data first; a file with many dropped samples lists a few and counts the rest.
+        let sampleGaps = (result.sampleGaps ?? []).sorted { ($0.action == .bridged ? 1 : 0) < ($1.action == .bridged ? 1 : 0) }
+        for gap in sampleGaps.prefix(6) {
+            let costly = gap.action == .channelExcluded || gap.repetitionsExcluded > 0
+            lines.append("  \(costly ? "GAP" : "gap"): \(gap.note)")
+        }
+        if sampleGaps.count > 6 { lines.append("  … and \(sampleGaps.count - 6) more gaps (sample_gaps in the JSON output)") }
         if let automatic = result.conditioning?.automaticNotch { lines.append("  conditioning: \(automatic)") }
         if let paresis = result.paresis, paresis.factor < 1 || paresis.note != nil {
             let muscles = paresis.muscles.keys.sorted().map { "\($0) \(fixed(paresis.muscles[$0]))" }.joined(separator: ", ")

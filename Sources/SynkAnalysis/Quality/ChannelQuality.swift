@@ -10,7 +10,9 @@ public enum QualityFlag: String, Sendable, Codable, Hashable, CaseIterable, Comp
     case flat
     /// Samples pinned at the acquisition's limits.
     case clipped
-    /// Missing or non-finite samples (NaN gaps, empty cells).
+    /// Missing or non-finite samples (NaN gaps, empty cells). ``excludesChannel`` is true (the evoked analyses and
+    /// `synk filter` leave such a channel out); the synkinesis pipeline instead bridges the gaps and leaves out only
+    /// the time they cover (``SynkinesisPipeline``, docs/gaps.md).
     case nanGap = "nan_gap"
     /// Most of the power is mains interference. Information only: a quiet, healthy muscle at rest (1-4 µV of
     /// electrode noise) with a few µV of hum is mains-dominated and still measures well once the hum is notched;

@@ -160,8 +160,11 @@ public enum ActivityDetection {
     }
 
     /// ``estimateRest(_:sampleRate:kind:windowSeconds:)`` of an envelope read through windows.
+    /// Windows overlapping a range of `avoiding` (gaps in the recording, whose bridged envelope is no rest) are
+    /// not candidates; nil when no window is left.
     public static func estimateRest<Envelope: SampleWindows>(
-        _ envelope: inout Envelope, sampleRate: Double, kind: EnvelopeKind, windowSeconds: Double
+        _ envelope: inout Envelope, sampleRate: Double, kind: EnvelopeKind, windowSeconds: Double,
+        avoiding: [Range<Int>] = []
     ) -> RestLevel? {
         let window = max(2, samples(windowSeconds, rate: sampleRate, limit: envelope.count + 1))
         guard envelope.count >= window else { return nil }
@@ -169,7 +172,12 @@ public enum ActivityDetection {
         var bestStart = 0
         var bestSum = Double.infinity
         var start = 0
+        // The windows move forward, so one pointer into the sorted, merged ranges finds any overlap.
+        let avoided = union(avoiding.filter { !$0.isEmpty })
+        var next = 0
         while start + window <= envelope.count {
+            while next < avoided.count && avoided[next].upperBound <= start { next += 1 }
+            if next < avoided.count && avoided[next].lowerBound < start + window { start += step; continue }
             let e = envelope.samples(start..<(start + window))
             var sum = 0.0
             for i in 0..<window { sum += Double(e[i]) }
@@ -179,6 +187,7 @@ public enum ActivityDetection {
             }
             start += step
         }
+        guard bestSum.isFinite || avoiding.isEmpty else { return nil }
         let range = bestStart..<(bestStart + window)
         let mean = bestSum / Double(window)
         let e = envelope.samples(range)

@@ -51,18 +51,21 @@ public struct CrosstalkInput: Sendable {
 public enum SynkinesisAnalysis {
     public static func analyze(
         envelopes: EnvelopeSet, montage: Montage, tasks: TaskSource,
-        parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil, crosstalk: CrosstalkInput? = nil
+        parameters: SynkinesisParameters = SynkinesisParameters(), file: String? = nil, crosstalk: CrosstalkInput? = nil,
+        exclusions: [FrameExclusion] = []
     ) throws(SynkError) -> SynkinesisResult {
         try validate(envelopes, montage: montage, parameters: parameters, file: file)
         let fs = envelopes.sampleRate
         let comparison = sideComparison(for: montage)
-        let (rest, restSource) = restLevels(envelopes, parameters: parameters)
+        let (rest, restSource) = restLevels(envelopes, parameters: parameters, avoiding: exclusions.map(\.frames))
         var (segments, taskGaps, origin) = try taskSegments(tasks, envelopes: envelopes, montage: montage, rest: rest,
                                                             parameters: parameters, file: file)
+        let excludedRepetitions = exclude(exclusions, from: &segments, gaps: &taskGaps, sampleRate: fs)
         let jobs = pairJobs(segments, montage: montage, gaps: &taskGaps)
         let channels = measureChannels(jobs, segments: segments, montage: montage, envelopes: envelopes, rest: rest,
                                        parameters: parameters)
-        let restPower = restPowers(envelopes, segments: segments, parameters: parameters, quietest: rest)
+        let restPower = restPowers(envelopes, segments: segments, parameters: parameters, quietest: rest,
+                                   avoiding: exclusions.map(\.frames))
         let crosstalkTable = crosstalk.map { crosstalkEstimates($0, segments: segments, montage: montage, envelopes: envelopes) }
         let paresis = paresisEstimate(envelopes, segments: segments, montage: montage, comparison: comparison, channels: channels,
                                       restPower: restPower, crosstalk: crosstalkTable, parameters: parameters)
@@ -104,17 +107,83 @@ public enum SynkinesisAnalysis {
                 ?? "not estimated: the analysis was given envelopes only (no raw signals); follower amplitudes include any crosstalk",
             decision: decisionMethod(parameters),
             restPower: "median power of the \(parameters.restWindowSeconds) s windows at least \(parameters.restGuardSeconds) s away from every task segment (the quietest window when there are fewer than 3)",
-            multipleTesting: "p_bh: Benjamini-Hochberg (1995) over every pair of the session with a p-value; correlation_flag = index > 0 and p_bh < \(1 - parameters.confidenceLevel); the decision does not use the index")
+            multipleTesting: "p_bh: Benjamini-Hochberg (1995) over every pair of the session with a p-value; correlation_flag = index > 0 and p_bh < \(1 - parameters.confidenceLevel); the decision does not use the index",
+            gapHandling: gapMethod(parameters))
         let summaries = segments.map { segment in
-            TaskSummary(task: segment.task, driver: segment.driver, repetitions: segment.repetitions.count,
+            TaskSummary(task: segment.task, driver: segment.driver, repetitions: segment.repetitionCount,
                         durationS: Double(segment.sampleCount) / fs,
-                        spansS: segment.repetitions.map { [Double($0.lowerBound) / fs, Double($0.upperBound) / fs] },
+                        spansS: segment.repetitionSpans.map { [Double($0.lowerBound) / fs, Double($0.upperBound) / fs] },
                         driverSource: segment.driverSource, driverNote: segment.driverNote)
         }
-        return SynkinesisResult(
+        var result = SynkinesisResult(
             synkVersion: SynkVersion.current, parameters: method, affectedSide: montage.affectedSide?.rawValue ?? "unknown",
             sideComparison: comparison, tasksSource: origin, tasks: summaries, montage: montage.channels, montageGaps: montage.gaps,
             taskGaps: taskGaps, pairs: pairs, paresis: paresis)
+        result.repetitionsExcludedByExclusion = excludedRepetitions
+        return result
+    }
+
+    /// How runs of missing samples are treated, for the result's method.
+    static func gapMethod(_ parameters: SynkinesisParameters) -> String {
+        String(format: "runs of missing samples are bridged by a straight line before filtering; a run up to %.0f ms leaves out its envelope frames and the conditioning's guard on each side from every statistic of every channel (the repetition keeps the rest; lagged products do not cross it); a longer run leaves out every task repetition it overlaps; a channel with less than %.0f %% of the recording outside its gaps is excluded; rest windows avoid every gap",
+               1000 * parameters.maximumBridgedGapSeconds, 100 * parameters.minimumGapFreeFraction)
+    }
+
+    // MARK: Stage 4b: gaps
+
+    /// Removes excluded frames from the task segments: a repetition overlapping an exclusion that
+    /// ``FrameExclusion/dropsRepetition`` is left out whole (a task gap says so), the frames of the others are cut
+    /// out of the repetitions they fall in (the pieces keep their repetition, ``TaskSegment/repetitionOfPiece``).
+    /// The same frames leave every channel, so that the sides and the pairs are compared over the same moments.
+    /// Tasks left with no repetition are removed. Returns how many repetitions each exclusion left out.
+    static func exclude(_ exclusions: [FrameExclusion], from segments: inout [TaskSegment], gaps: inout [TaskGap],
+                        sampleRate fs: Double) -> [Int] {
+        var dropped = Array(repeating: 0, count: exclusions.count)
+        guard !exclusions.isEmpty else { return dropped }
+        let cuts = ActivityDetection.union(exclusions.filter { !$0.dropsRepetition }.map(\.frames).filter { !$0.isEmpty })
+        for s in segments.indices {
+            let segment = segments[s]
+            let owners = segment.pieceOwners
+            let spans = segment.repetitionSpans
+            var pieces: [Range<Int>] = [], pieceOwner: [Int] = []
+            var kept = 0
+            for (repetition, span) in spans.enumerated() {
+                let ownPieces = zip(segment.repetitions, owners).filter { $0.1 == repetition }.map(\.0)
+                let long = exclusions.indices.filter { e in exclusions[e].dropsRepetition && ownPieces.contains { $0.overlaps(exclusions[e].frames) } }
+                let from = String(format: "%.2f-%.2f s", Double(span.lowerBound) / fs, Double(span.upperBound) / fs)
+                if !long.isEmpty {
+                    for e in long { dropped[e] += 1 }
+                    gaps.append(TaskGap(label: segment.task, onsetSeconds: Double(span.lowerBound) / fs,
+                                        reason: "repetition \(repetition + 1) of \(segment.task) (\(from)) left out: " + long.map { exclusions[$0].reason }.joined(separator: "; ")))
+                    continue
+                }
+                var remaining: [Range<Int>] = []
+                for piece in ownPieces {
+                    var start = piece.lowerBound
+                    for cut in cuts where cut.overlaps(piece) {
+                        if cut.lowerBound > start { remaining.append(start..<cut.lowerBound) }
+                        start = max(start, cut.upperBound)
+                    }
+                    if start < piece.upperBound { remaining.append(start..<piece.upperBound) }
+                }
+                remaining.removeAll { $0.count < 2 }
+                guard !remaining.isEmpty else {
+                    gaps.append(TaskGap(label: segment.task, onsetSeconds: Double(span.lowerBound) / fs,
+                                        reason: "repetition \(repetition + 1) of \(segment.task) (\(from)) left out: it lies within bridged gaps and their guards"))
+                    continue
+                }
+                pieces += remaining
+                pieceOwner += Array(repeating: kept, count: remaining.count)
+                kept += 1
+            }
+            segments[s].repetitions = pieces
+            segments[s].repetitionOfPiece = pieceOwner == Array(pieces.indices) ? nil : pieceOwner
+        }
+        for segment in segments where segment.repetitions.isEmpty {
+            gaps.append(TaskGap(label: segment.task, onsetSeconds: nil, reason: "every repetition of \(segment.task) overlaps a gap in the recording: not analysed"))
+        }
+        segments.removeAll { $0.repetitions.isEmpty }
+        return dropped
     }
 
     // MARK: Stage 1: inputs
@@ -131,9 +200,11 @@ public enum SynkinesisAnalysis {
         let cutoffs = [parameters.cutoffOcularToOral, parameters.cutoffOralToOcular, parameters.cutoffOtherPatterns]
         guard durations.allSatisfy({ $0.isFinite && $0 >= 0 }), parameters.restWindowSeconds.isFinite,
               parameters.restWindowSeconds > 0, parameters.confidenceLevel > 0, parameters.confidenceLevel < 1,
-              cutoffs.allSatisfy({ $0.isFinite && $0 > 0 }), parameters.paresisFloor > 0, parameters.paresisFloor <= 1 else {
+              cutoffs.allSatisfy({ $0.isFinite && $0 > 0 }), parameters.paresisFloor > 0, parameters.paresisFloor <= 1,
+              parameters.maximumBridgedGapSeconds.isFinite, parameters.maximumBridgedGapSeconds >= 0,
+              parameters.minimumGapFreeFraction >= 0, parameters.minimumGapFreeFraction <= 1 else {
             throw .usage("invalid synkinesis parameters",
-                         hint: "max lag and durations must be non-negative, the confidence level in (0, 1), cut-offs positive, the paresis floor in (0, 1]")
+                         hint: "max lag and durations must be non-negative, the confidence level in (0, 1), cut-offs positive, the paresis floor in (0, 1], the gap-free fraction in [0, 1]")
         }
     }
 
@@ -167,13 +238,15 @@ public enum SynkinesisAnalysis {
 
     /// Each channel's rest level for onset thresholds and burst detection: given with the envelopes, or its quietest
     /// window.
-    static func restLevels(_ envelopes: EnvelopeSet, parameters: SynkinesisParameters) -> (levels: [RestLevel?], source: String) {
+    /// Windows overlapping `avoiding` (gaps) are not candidates.
+    static func restLevels(_ envelopes: EnvelopeSet, parameters: SynkinesisParameters,
+                           avoiding: [Range<Int>] = []) -> (levels: [RestLevel?], source: String) {
         if let given = envelopes.rest { return (given.map { Optional($0) }, "given with the envelopes") }
         let storage = envelopes.storage
         let levels = ChannelParallel.map(Array(0..<storage.channelCount)) { channel, _ in
             var envelope = storage.reader(channel)
             return ActivityDetection.estimateRest(&envelope, sampleRate: envelopes.sampleRate, kind: envelopes.kind,
-                                                  windowSeconds: parameters.restWindowSeconds)
+                                                  windowSeconds: parameters.restWindowSeconds, avoiding: avoiding)
         }
         return (levels, "quietest \(parameters.restWindowSeconds) s window of each channel")
     }
@@ -249,6 +322,8 @@ public enum SynkinesisAnalysis {
         /// Σ envelope² and the sample count of each of those repetitions.
         var segmentSquares: [Double]
         var segmentCounts: [Int]
+        /// The repetition each of those ranges belongs to (a gap may split a repetition into pieces).
+        var segmentRepetitions: [Int]
         /// The envelope kind's amplitude over the task.
         var amplitude: Double?
         /// Active runs within the task (`nil` without a rest level).
@@ -256,9 +331,24 @@ public enum SynkinesisAnalysis {
         var autocovariance: Statistics.PooledAutocovariance?
 
         /// The power (amplitude²) of each repetition, in the envelope kind's measure.
+        /// The samples of each repetition (its pieces together), in the order of ``repetitionPowers(squared:)``.
+        var repetitionCounts: [Int] {
+            var counts = Array(repeating: 0, count: (segmentRepetitions.max() ?? -1) + 1)
+            for (k, owner) in segmentRepetitions.enumerated() { counts[owner] += segmentCounts[k] }
+            return counts.filter { $0 > 0 }
+        }
+
+        /// Pieces of one repetition are pooled: the repetition's power over its samples outside the gaps.
         func repetitionPowers(squared: Bool) -> [Double] {
-            zip(segmentCounts, zip(segmentSums, segmentSquares)).map { count, sums in
-                guard count > 0 else { return 0 }
+            let repetitions = (segmentRepetitions.max() ?? -1) + 1
+            var sums = Array(repeating: 0.0, count: repetitions), squares = sums, counts = Array(repeating: 0, count: repetitions)
+            for (k, owner) in segmentRepetitions.enumerated() {
+                sums[owner] += segmentSums[k]
+                squares[owner] += segmentSquares[k]
+                counts[owner] += segmentCounts[k]
+            }
+            return zip(counts, zip(sums, squares)).compactMap { count, sums in
+                guard count > 0 else { return nil }
                 let n = Double(count)
                 return squared ? max(0, sums.1 / n) : (sums.0 / n) * (sums.0 / n)
             }
@@ -292,10 +382,11 @@ public enum SynkinesisAnalysis {
         let measured = ChannelParallel.map(ordered) { key, _ -> ChannelInTask in
             let channel = key % channelCount
             let spans = segments[key / channelCount].repetitions
+            let owners = segments[key / channelCount].pieceOwners
             var envelope = storage.reader(channel)
             let chunk = max(1, envelope.preferredChunk)
-            var sums: [Double] = [], squares: [Double] = [], counts: [Int] = []
-            for segment in spans.map({ $0.clamped(to: 0..<envelope.count) }) where !segment.isEmpty {
+            var sums: [Double] = [], squares: [Double] = [], counts: [Int] = [], repetitionOf: [Int] = []
+            for (segment, owner) in zip(spans.map({ $0.clamped(to: 0..<envelope.count) }), owners) where !segment.isEmpty {
                 var total = 0.0, totalSquares = 0.0
                 for piece in segment.chunks(of: chunk) {
                     let e = envelope.samples(piece)
@@ -306,10 +397,11 @@ public enum SynkinesisAnalysis {
                 sums.append(total)
                 squares.append(totalSquares)
                 counts.append(segment.count)
+                repetitionOf.append(owner)
             }
             let threshold = rest[channel].map { $0.mean + parameters.onsetThresholdSD * $0.standardDeviation }
             let runs = threshold.map { ActivityDetection.activeRuns(&envelope, threshold: $0, minimumRun: minimumRun, segments: spans) }
-            return ChannelInTask(segmentSums: sums, segmentSquares: squares, segmentCounts: counts,
+            return ChannelInTask(segmentSums: sums, segmentSquares: squares, segmentCounts: counts, segmentRepetitions: repetitionOf,
                                  amplitude: envelopes.kind.amplitude(&envelope, segments: spans), activeRuns: runs,
                                  autocovariance: Statistics.pooledAutocovariance(&envelope, segments: spans))
         }
@@ -323,13 +415,13 @@ public enum SynkinesisAnalysis {
     /// task segment. The median of many windows is unbiased for a stationary rest, where the quietest window (used
     /// for onset thresholds) sits below the typical level; with fewer than 3 such windows the quietest window is used.
     static func restPowers(_ envelopes: EnvelopeSet, segments: [TaskSegment], parameters: SynkinesisParameters,
-                           quietest: [RestLevel?]? = nil) -> [Double?] {
+                           quietest: [RestLevel?]? = nil, avoiding: [Range<Int>] = []) -> [Double?] {
         let fs = envelopes.sampleRate, n = envelopes.frameCount
         let guardSamples = ActivityDetection.samples(parameters.restGuardSeconds, rate: fs, limit: n)
         let window = max(2, ActivityDetection.samples(parameters.restWindowSeconds, rate: fs, limit: n + 1))
         let busy = ActivityDetection.union(segments.flatMap(\.repetitions).map {
             max(0, $0.lowerBound - guardSamples)..<min(n, $0.upperBound + guardSamples)
-        })
+        } + avoiding.map { $0.clamped(to: 0..<n) }.filter { !$0.isEmpty })
         var free: [Range<Int>] = []
         var start = 0
         for span in busy {
@@ -420,7 +512,7 @@ public enum SynkinesisAnalysis {
             func above(_ channel: Int) -> Double? {
                 guard let measured = channels[t * channelCount + channel], let rest = restPower[channel] else { return nil }
                 let powers = measured.repetitionPowers(squared: squared)
-                let counts = measured.segmentCounts
+                let counts = measured.repetitionCounts
                 let total = zip(powers, counts).reduce(0) { $0 + $1.0 * Double($1.1) }
                 let samples = counts.reduce(0, +)
                 guard samples > 0 else { return nil }

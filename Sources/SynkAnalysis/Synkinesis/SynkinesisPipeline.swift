@@ -18,6 +18,9 @@ public struct ConditionedRecording: Sendable {
     public var crosstalk: CrosstalkProducts?
     /// What the crosstalk tap holds.
     public var tapDescription: String?
+    /// Every run of missing samples in `channelIndices`' channels (``SampleGap/channel`` is the *recording*
+    /// channel index), bridged by straight lines before filtering (``GapBridge``).
+    public var gaps: [SampleGap] = []
 }
 
 /// The whole synkinesis measurement of a recording: stream → quality + band-pass → envelope → decimate →
@@ -31,8 +34,9 @@ public enum SynkinesisPipeline {
     /// 16 channels at 200 Hz. Smaller ones stay in memory.
     public static let defaultSpillThreshold = 8 << 20
 
-    /// Streams `source` once. Non-finite samples are replaced by 0 before filtering (one NaN would spread
-    /// over a whole FFT block); the channel is flagged `nan_gap` and excluded later anyway.
+    /// Streams `source` once. Runs of non-finite samples are bridged by straight lines before filtering
+    /// (``GapBridge``: one NaN would spread over a whole FFT block, a zero fill would step) and listed in
+    /// ``ConditionedRecording/gaps``; the analysis excludes them, with a guard, from every statistic.
     ///
     /// - Parameter spillThreshold: envelopes expected to take more bytes than this (or of unknown length) are
     ///   written to unlinked temporary files in `TMPDIR` as they are made, so that memory does not grow with the
@@ -99,16 +103,24 @@ public enum SynkinesisPipeline {
             if let spill { return try spill.append(blocks) }
             for k in blocks.indices { envelopes[k].append(contentsOf: blocks[k]) }
         }
+        var bridge = GapBridge(channelCount: channels.count)
+        var framesRead = 0
         while let block = pendingBlock {
             quality.add(block)
-            let selected = channels.map { index -> [Float] in
-                let samples = block.channels[index]
-                return block.allFinite || SampleScan.firstNonFiniteIndex(in: samples) == nil ? samples : samples.map { $0.isFinite ? $0 : 0 }
+            // The next block is the look-ahead that ends a gap running to the end of this one.
+            let next = try reader.next()
+            let selected = channels.enumerated().map { k, index -> [Float] in
+                 bridge.bridge(block.channels[index], channel: k, firstFrame: block.firstFrame,
+                                     next: next?.channels[index], knownFinite: block.allFinite)
             }
+            framesRead = block.firstFrame + block.frameCount
             try append(conditioner.process(selected))
-            pendingBlock = try reader.next()
+            pendingBlock = next
         }
         try append(conditioner.finish())
+        let gaps = bridge.finish(frameCount: framesRead).map {
+            SampleGap(channel: channels[$0.channel], startFrame: $0.startFrame, frameCount: $0.frameCount)
+        }
         let storage = try spill?.finish() ?? EnvelopeStorage(consuming: &envelopes)
         let kind: EnvelopeKind
         switch conditioning.envelope! {
@@ -121,7 +133,7 @@ public enum SynkinesisPipeline {
         return ConditionedRecording(header: header, quality: quality.finish(), channelIndices: channels,
                                     envelopes: EnvelopeSet(sampleRate: rate, storage: storage, kind: kind),
                                     conditioning: conditioning, crosstalk: try accumulator?.finish(),
-                                    tapDescription: tap?.description(sampleRate: header.sampleRate))
+                                    tapDescription: tap?.description(sampleRate: header.sampleRate), gaps: gaps)
     }
 
     /// `conditioning` with a mains comb added when, in the recording's first block, one of `channels` (an EMG
@@ -193,15 +205,20 @@ public enum SynkinesisPipeline {
         var kept: [MontageChannel] = []
         var keptEnvelopes: [Int] = []
         var gaps = montage.gaps
+        let plan = GapPlan(conditioned: conditioned, montage: montage, parameters: parameters)
         for (k, channel) in montage.channels.enumerated() {
             let q = conditioned.quality[channel.channelIndex]
-            if q.isUsable {
+            // Missing samples alone do not exclude a channel: its gaps are bridged and left out (``GapPlan``),
+            // unless too little of it remains.
+            let otherReasons = zip(q.flags, q.explanations).filter { $0.0.excludesChannel && $0.0 != .nanGap }.map(\.1)
+            let gapReason = plan.exclusionReason[channel.channelIndex]
+            if otherReasons.isEmpty && gapReason == nil {
                 var moved = channel
                 moved.channelIndex = kept.count
                 kept.append(moved)
                 keptEnvelopes.append(k)
             } else {
-                let reasons = zip(q.flags, q.explanations).filter { $0.0.excludesChannel }.map(\.1)
+                let reasons = otherReasons + (gapReason.map { [$0] } ?? [])
                 gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: channel.side, label: channel.label,
                                        reason: "channel \(channel.label) excluded: \(reasons.joined(separator: "; "))"))
             }
@@ -218,8 +235,13 @@ public enum SynkinesisPipeline {
         let crosstalk = conditioned.crosstalk.map {
             CrosstalkInput(products: $0, tapChannel: keptEnvelopes.map { Optional($0) }, tapDescription: conditioned.tapDescription ?? "")
         }
+        let keptRecordingChannels = Set(keptEnvelopes.map { montage.channels[$0].channelIndex })
+        let (exclusions, exclusionRecord) = plan.exclusions(keptChannels: keptRecordingChannels)
         var result = try SynkinesisAnalysis.analyze(envelopes: envelopes, montage: usable, tasks: tasks,
-                                                    parameters: parameters, file: file, crosstalk: crosstalk)
+                                                    parameters: parameters, file: file, crosstalk: crosstalk,
+                                                    exclusions: exclusions)
+        result.sampleGaps = plan.records(keptChannels: keptRecordingChannels, exclusionRecord: exclusionRecord,
+                                         repetitionsExcluded: result.repetitionsExcludedByExclusion)
         // The analysis reports montage indices into its envelope array; report recording indices.
         let recordingIndex = Dictionary(montage.channels.map { ($0.label, $0.channelIndex) }, uniquingKeysWith: { a, _ in a })
         result.montage = result.montage.map { channel in
@@ -234,3 +256,110 @@ public enum SynkinesisPipeline {
     }
 }
 
+
+/// What the synkinesis pipeline does with the runs of missing samples of a conditioned recording
+/// (docs/gaps.md): a run up to ``SynkinesisParameters/maximumBridgedGapSeconds`` is bridged and its envelope frames,
+/// with the conditioning's guard (``ConditioningDescription/gapGuardSeconds``) on each side, are left out of every
+/// statistic; a longer run leaves out every task repetition it (with its guard) overlaps; a channel with less than
+/// ``SynkinesisParameters/minimumGapFreeFraction`` of the recording outside its gaps and guards is excluded.
+struct GapPlan {
+    let gaps: [SampleGap]
+    let labels: [String]
+    let sampleRate: Double
+    let envelopeRate: Double
+    let envelopeFrames: Int
+    let guardSeconds: Double
+    let parameters: SynkinesisParameters
+    /// Recording channel → why it is excluded for its gaps.
+    let exclusionReason: [Int: String]
+
+    init(conditioned: ConditionedRecording, montage: Montage, parameters: SynkinesisParameters) {
+        let gaps = conditioned.gaps
+        let sampleRate = conditioned.header.sampleRate
+        let envelopeRate = conditioned.envelopes.sampleRate
+        let envelopeFrames = conditioned.envelopes.frameCount
+        let guardSeconds = conditioned.conditioning.gapGuardSeconds
+        self.gaps = gaps
+        labels = conditioned.header.channels.map(\.label)
+        self.sampleRate = sampleRate
+        self.envelopeRate = envelopeRate
+        self.envelopeFrames = envelopeFrames
+        self.guardSeconds = guardSeconds
+        self.parameters = parameters
+        var reasons: [Int: String] = [:]
+        let byChannel = Dictionary(grouping: gaps, by: \.channel)
+        let total = max(1, envelopeFrames)
+        for (channel, runs) in byChannel {
+            let covered = ActivityDetection.union(runs.map { Self.frames(of: $0, sampleRate: sampleRate, envelopeRate: envelopeRate,
+                                                                          guardSeconds: guardSeconds, limit: envelopeFrames) })
+            let lost = ActivityDetection.sampleCount(covered)
+            let remaining = 1 - Double(lost) / Double(total)
+            if remaining < parameters.minimumGapFreeFraction {
+                let missing = runs.reduce(0) { $0 + $1.frameCount }
+                reasons[channel] = String(format: "%d missing samples in %d gap%@: only %.0f %% of the recording remains outside the gaps and their %.0f ms guards (at least %.0f %% needed, since a kept channel's gaps are left out of every channel)",
+                                          missing, runs.count, runs.count == 1 ? "" : "s", 100 * max(0, remaining), 1000 * guardSeconds,
+                                          100 * parameters.minimumGapFreeFraction)
+            }
+        }
+        exclusionReason = reasons
+    }
+
+    /// The envelope frames a run reaches: the run ± the guard, on the envelope's time base.
+    static func frames(of gap: SampleGap, sampleRate: Double, envelopeRate: Double, guardSeconds: Double, limit: Int) -> Range<Int> {
+        let from = Double(gap.startFrame) / sampleRate - guardSeconds
+        let to = Double(gap.startFrame + gap.frameCount) / sampleRate + guardSeconds
+        let lower = max(0, Int((from * envelopeRate).rounded(.down)))
+        let upper = min(limit, Int((to * envelopeRate).rounded(.up)))
+        return lower..<max(lower, upper)
+    }
+
+    func isShort(_ gap: SampleGap) -> Bool {
+        Double(gap.frameCount) / sampleRate <= parameters.maximumBridgedGapSeconds + 0.5 / sampleRate
+    }
+
+    func describe(_ gap: SampleGap) -> String {
+        String(format: "%@ misses %.3g ms (%d sample%@) from %.3f s", labels[gap.channel], 1000 * Double(gap.frameCount) / sampleRate,
+               gap.frameCount, gap.frameCount == 1 ? "" : "s", Double(gap.startFrame) / sampleRate)
+    }
+
+    /// The frames to leave out for the gaps of `keptChannels`, and for each the index of its gap in ``gaps``.
+    func exclusions(keptChannels: Set<Int>) -> ([FrameExclusion], [Int]) {
+        var exclusions: [FrameExclusion] = [], record: [Int] = []
+        for (index, gap) in gaps.enumerated() where keptChannels.contains(gap.channel) {
+            let frames = Self.frames(of: gap, sampleRate: sampleRate, envelopeRate: envelopeRate, guardSeconds: guardSeconds, limit: envelopeFrames)
+            exclusions.append(FrameExclusion(frames: frames, dropsRepetition: !isShort(gap), reason: describe(gap)))
+            record.append(index)
+        }
+        return (exclusions, record)
+    }
+
+    /// One record per gap, in channel and time order.
+    func records(keptChannels: Set<Int>, exclusionRecord: [Int], repetitionsExcluded: [Int]) -> [SampleGapRecord] {
+        var dropped: [Int: Int] = [:]
+        for (k, index) in exclusionRecord.enumerated() where k < repetitionsExcluded.count { dropped[index] = repetitionsExcluded[k] }
+        let guardMs = String(format: "%.0f ms", 1000 * guardSeconds)
+        return gaps.enumerated().map { index, gap in
+            let start = Double(gap.startFrame) / sampleRate, duration = Double(gap.frameCount) / sampleRate
+            let frames = Self.frames(of: gap, sampleRate: sampleRate, envelopeRate: envelopeRate, guardSeconds: guardSeconds, limit: envelopeFrames)
+            let span = [Double(frames.lowerBound) / envelopeRate, Double(frames.upperBound) / envelopeRate]
+            let what = describe(gap)
+            guard keptChannels.contains(gap.channel) else {
+                return SampleGapRecord(channel: labels[gap.channel], startS: start, durationS: duration, samples: gap.frameCount,
+                                       action: .channelExcluded, excludedS: nil,
+                                       note: "\(what): the channel is excluded (see montage_gaps)")
+            }
+            if isShort(gap) {
+                return SampleGapRecord(channel: labels[gap.channel], startS: start, durationS: duration, samples: gap.frameCount,
+                                       action: .bridged, excludedS: span,
+                                       note: String(format: "%@: bridged for filtering; %.3f-%.3f s (the gap and a %@ guard each side) left out of every statistic",
+                                                    what, span[0], span[1], guardMs))
+            }
+            let count = dropped[index] ?? 0
+            let effect = count == 0 ? "no task repetition overlaps it" : "\(count) task repetition\(count == 1 ? "" : "s") overlapping it left out (task_gaps)"
+            return SampleGapRecord(channel: labels[gap.channel], startS: start, durationS: duration, samples: gap.frameCount,
+                                   action: .spanExcluded, excludedS: span, repetitionsExcluded: count,
+                                   note: String(format: "%@: longer than %.0f ms; %.3f-%.3f s (with a %@ guard each side) left out: %@",
+                                                what, 1000 * parameters.maximumBridgedGapSeconds, span[0], span[1], guardMs, effect))
+        }
+    }
+}

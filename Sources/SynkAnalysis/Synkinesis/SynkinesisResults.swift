@@ -42,6 +42,16 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
     /// Apply a mains notch (comb up to the band's upper edge) when a channel of the montage is mains-dominated in
     /// the recording's first block and no notch was asked for (recorded in the conditioning).
     public var automaticNotch: Bool = true
+    /// Runs of missing samples up to this long, seconds, are bridged (``GapBridge``) and only their samples (with
+    /// the conditioning's guard) are left out of the statistics; longer runs leave out every repetition they
+    /// touch. 50 ms: half the default 100 ms RMS window and far below a task repetition (several seconds), so that
+    /// a bridged gap removes a small fraction of one repetition and cannot hide the rise or plateau of a movement
+    /// (docs/gaps.md).
+    public var maximumBridgedGapSeconds: Double = 0.05
+    /// A channel is excluded when less than this fraction of the recording remains outside its gaps (and their
+    /// guards); below it the electrode or the stream was lost for too long to represent the session, and its gaps
+    /// would take that much from every other channel (gaps are removed from all channels alike).
+    public var minimumGapFreeFraction: Double = 0.8
 
     public init() {}
 
@@ -54,6 +64,7 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case driverOverrides = "driver_overrides", cutoffOtherPatterns = "cutoff_other_patterns"
         case paresisCorrection = "paresis_correction", paresisFloor = "paresis_floor", restGuardSeconds = "rest_guard_s"
         case automaticNotch = "automatic_notch"
+        case maximumBridgedGapSeconds = "max_bridged_gap_s", minimumGapFreeFraction = "min_gap_free_fraction"
     }
 
     /// Any key may be missing (parameters written by an earlier version, or by hand): it takes its default.
@@ -77,6 +88,8 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         paresisFloor = try value(.paresisFloor, d.paresisFloor)
         restGuardSeconds = try value(.restGuardSeconds, d.restGuardSeconds)
         automaticNotch = try value(.automaticNotch, d.automaticNotch)
+        maximumBridgedGapSeconds = try value(.maximumBridgedGapSeconds, d.maximumBridgedGapSeconds)
+        minimumGapFreeFraction = try value(.minimumGapFreeFraction, d.minimumGapFreeFraction)
     }
 }
 
@@ -100,13 +113,15 @@ public struct SynkinesisMethod: Sendable, Hashable, Codable {
     public var restPower: String
     /// Multiple-testing correction of the index's p-values.
     public var multipleTesting: String
+    /// How runs of missing samples were treated (``SampleGapRecord``).
+    public var gapHandling: String?
 
     enum CodingKeys: String, CodingKey {
         case settings, envelopeSampleRateHz = "envelope_sample_rate_hz", envelope
         case amplitudeMeasure = "amplitude_measure", restSource = "rest_source", correlation
         case crossCorrelation = "cross_correlation", effectiveSampleSize = "effective_sample_size"
         case intervals, taskDrivers = "task_drivers", crosstalk, decision, restPower = "rest_power"
-        case multipleTesting = "multiple_testing"
+        case multipleTesting = "multiple_testing", gapHandling = "gap_handling"
     }
 }
 
@@ -345,19 +360,92 @@ public struct SynkinesisResult: Sendable, Hashable, Codable {
     public var conditioning: ConditioningDescription?
     /// The affected side's voluntary activity relative to the healthy side's (used to correct the decision).
     public var paresis: ParesisEstimate?
+    /// Every run of missing samples in a montage channel and what was done with it (set by
+    /// ``SynkinesisPipeline``; absent for envelope-only analyses).
+    public var sampleGaps: [SampleGapRecord]?
+    /// For each ``FrameExclusion`` the analysis was given, how many task repetitions it left out (not written).
+    public var repetitionsExcludedByExclusion: [Int] = []
 
     enum CodingKeys: String, CodingKey {
         case synkVersion = "synk_version", parameters, affectedSide = "affected_side"
         case sideComparison = "side_comparison", tasksSource = "tasks_source", tasks, montage
         case montageGaps = "montage_gaps", taskGaps = "task_gaps", pairs
-        case input, quality, conditioning, paresis
+        case input, quality, conditioning, paresis, sampleGaps = "sample_gaps"
+    }
+}
+
+/// What was done with a run of missing samples.
+public enum SampleGapAction: String, Sendable, Hashable, Codable {
+    /// Short (≤ ``SynkinesisParameters/maximumBridgedGapSeconds``): bridged for filtering, its samples and guard
+    /// left out of every statistic. A note, not a quality failure.
+    case bridged
+    /// Longer: bridged for filtering, and every task repetition that overlaps it (with its guard) left out.
+    case spanExcluded = "span_excluded"
+    /// The channel was left out: too little of it remains outside its gaps, or another quality flag excluded it.
+    case channelExcluded = "channel_excluded"
+}
+
+/// One run of missing samples in a montage channel, as the JSON reports it.
+public struct SampleGapRecord: Sendable, Hashable, Codable {
+    public var channel: String
+    /// The first missing sample, seconds from the first sample of the recording.
+    public var startS: Double
+    /// The missing time, seconds (samples ÷ sample rate).
+    public var durationS: Double
+    public var samples: Int
+    public var action: SampleGapAction
+    /// The time left out of the statistics, `[from, to]` seconds (the gap and the guard on each side, on the
+    /// envelope's time base); null when the whole channel was left out.
+    @ExplicitNull public var excludedS: [Double]?
+    /// Task repetitions left out because they overlap this gap (``SampleGapAction/spanExcluded``; 0 otherwise).
+    public var repetitionsExcluded: Int
+    /// One sentence: what happened and why.
+    public var note: String
+
+    public init(channel: String, startS: Double, durationS: Double, samples: Int, action: SampleGapAction,
+                excludedS: [Double]?, repetitionsExcluded: Int = 0, note: String) {
+        self.channel = channel
+        self.startS = startS
+        self.durationS = durationS
+        self.samples = samples
+        self.action = action
+        self.excludedS = excludedS
+        self.repetitionsExcluded = repetitionsExcluded
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case channel, startS = "start_s", durationS = "duration_s", samples, action, excludedS = "excluded_s"
+        case repetitionsExcluded = "repetitions_excluded", note
+    }
+}
+
+/// Envelope frames the analysis leaves out (a run of missing samples with its guard, ``SynkinesisPipeline``).
+public struct FrameExclusion: Sendable, Hashable {
+    /// Frames of the envelope set.
+    public var frames: Range<Int>
+    /// True: every repetition overlapping ``frames`` is left out whole (a long gap); false: only the frames are
+    /// (a bridged short gap), and the repetition keeps the rest.
+    public var dropsRepetition: Bool
+    /// Why, for the task gap of a repetition left out ("ZYG-L misses 150 ms from 4.200 s").
+    public var reason: String
+
+    public init(frames: Range<Int>, dropsRepetition: Bool, reason: String) {
+        self.frames = frames
+        self.dropsRepetition = dropsRepetition
+        self.reason = reason
     }
 }
 
 extension SynkinesisResult {
     /// True when an EMG channel of the montage failed a quality check and was left out: the result is complete
     /// for the channels kept, and the command exits 1 (documented exit code) so that scripts notice.
-    public var qualityFailed: Bool { montageGaps.contains { $0.kind == .excludedByQuality } }
+    /// A run of missing samples that left out a repetition or a channel counts too; a bridged short gap (or a long
+    /// one outside every task) does not: nothing measured was lost.
+    public var qualityFailed: Bool {
+        montageGaps.contains { $0.kind == .excludedByQuality }
+            || (sampleGaps ?? []).contains { $0.action == .channelExcluded || $0.repetitionsExcluded > 0 }
+    }
 
     /// The montage channels left out for quality, with the reason.
     public var excludedChannels: [MontageGap] { montageGaps.filter { $0.kind == .excludedByQuality } }

@@ -138,6 +138,9 @@ public struct TaskSegment: Sendable, Hashable, Codable {
     public var driverSource: DriverSource = .given
     /// Why the driver is not the catalogue's, when it is not.
     public var driverNote: String?
+    /// When gaps split repetitions into pieces (``repetitions`` then holds the pieces): the repetition (0, 1, …)
+    /// each piece belongs to. nil: every range is a repetition of its own.
+    public var repetitionOfPiece: [Int]?
 
     public init(task: String, driver: Muscle, repetitions: [Range<Int>], driverSource: DriverSource = .given, driverNote: String? = nil) {
         self.task = task
@@ -149,6 +152,21 @@ public struct TaskSegment: Sendable, Hashable, Codable {
 
     /// Total number of samples over all repetitions.
     public var sampleCount: Int { repetitions.reduce(0) { $0 + $1.count } }
+
+    /// The repetition of each range of ``repetitions``.
+    public var pieceOwners: [Int] { repetitionOfPiece ?? Array(repetitions.indices) }
+
+    /// The number of repetitions (pieces of one repetition count once).
+    public var repetitionCount: Int { (pieceOwners.max() ?? -1) + 1 }
+
+    /// Each repetition's span, from its first piece's start to its last piece's end.
+    public var repetitionSpans: [Range<Int>] {
+        var spans: [Range<Int>?] = Array(repeating: nil, count: repetitionCount)
+        for (piece, owner) in zip(repetitions, pieceOwners) {
+            spans[owner] = spans[owner].map { min($0.lowerBound, piece.lowerBound)..<max($0.upperBound, piece.upperBound) } ?? piece
+        }
+        return spans.compactMap { $0 }
+    }
 }
 
 /// An event or task that could not be analysed, and why.
