@@ -62,6 +62,8 @@ public enum FormatSniffer {
 
     /// Text exports: OpenSignals, BIOPAC AcqKnowledge, labelled-channel headers, CSV or TSV.
     static func textFormat(of bytes: [UInt8]) -> FileFormat? {
+        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the text.
+        let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         // Text has no NUL and few control bytes other than tab/CR/LF.
         let control = bytes.filter { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }.count
         guard !bytes.contains(0), control * 100 <= bytes.count else { return nil }

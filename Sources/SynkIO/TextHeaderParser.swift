@@ -312,7 +312,7 @@ enum TextHeaderParser {
         else { delimiter = UInt8(ascii: ",") }
         var cells = splitQuoted(firstLine, delimiter: Character(UnicodeScalar(delimiter)))
         if cells.count > 1, cells.last == "" { cells.removeLast() }
-        let hasHeader = cells.contains { cell in !cell.isEmpty && !isNumber(cell, decimalComma: delimiter != UInt8(ascii: ",")) && !["nan", "na", "n/a"].contains(cell.lowercased()) }
+        let hasHeader = cells.contains { cell in !cell.isEmpty && !isNumber(cell, decimalComma: delimiter != UInt8(ascii: ",")) && !TextCells.missingTokens.contains(cell.lowercased()) }
         var metadata: [String: String] = [:]
         // The first data row: the first line itself when it holds no labels, else the next one.
         var sample: String? = hasHeader ? nil : firstLine
@@ -394,9 +394,9 @@ enum TextHeaderParser {
     }
 
     /// Whether a line is a row of samples: at least one cell is a number and at least half of the cells that hold
-    /// anything besides a missing-value token (`NaN`, `NA`, `n/a`, `NULL`, `None`, `-`) are numbers.
+    /// anything besides a missing-value token (``TextCells/missingTokens``, or `-`) are numbers.
     static func isDataRow(_ line: String, delimiter: Character, decimalComma: Bool) -> Bool {
-        let missing: Set<String> = ["nan", "na", "n/a", "null", "none", "-"]
+        let missing = TextCells.missingTokens.union(["-"])
         let cells = splitQuoted(line, delimiter: delimiter).filter { !$0.isEmpty && !missing.contains($0.lowercased()) }
         let numbers = cells.filter { isNumber($0, decimalComma: decimalComma) }.count
         return numbers > 0 && 2 * numbers >= cells.count

@@ -177,10 +177,12 @@ public enum Synkinesis {
     /// header it describes (labels, kinds, units, muscles and sides, as the same file applied as a sidecar gives).
     static func montageFile(_ path: String, header: RecordingHeader, recording: String) throws(SynkError) -> (Montage, RecordingHeader?) {
         let data = try RegularFile.contents(of: path, role: "montage", maximumBytes: InputLimits.maximumTableBytes)
-        let text = String(decoding: data, as: UTF8.self)
+        var text = String(decoding: data, as: UTF8.self)
+        // A byte-order mark (spreadsheet exports) would become part of the first channel's name.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         var montage: Montage
         if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-            montage = try Montage(json: data, file: path, recordingLabels: header.channels.map(\.label))
+            montage = try Montage(json: Data(text.utf8), file: path, recordingLabels: header.channels.map(\.label))
         } else if !header.hasOwnChannelLabels {
             var described = header
             _ = try ChannelsTSV.read(path: path).apply(to: &described, recordingPath: recording)

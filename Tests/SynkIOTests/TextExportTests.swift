@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import SynkCore
+@testable import SynkIO
+
+/// Text exports as other people's software writes them: a UTF-8 byte-order mark, CRLF line ends and the missing-value
+/// spellings of pandas, R, databases and spreadsheets. Every expected value is the fixture's text read by hand.
+@Suite("Text reader: byte-order marks, CRLF and missing-value tokens of real exports")
+struct TextExportTests {
+    static func fixture(_ name: String) -> String {
+        Bundle.module.url(forResource: "Fixtures/text/\(name)", withExtension: nil)!.path
+    }
+
+    /// A copy of `name` with a UTF-8 byte-order mark in front, in a fresh temporary folder.
+    static func withByteOrderMark(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synk-bom-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let copy = folder.appendingPathComponent(name)
+        try (Data([0xEF, 0xBB, 0xBF]) + Data(contentsOf: URL(fileURLWithPath: fixture(name)))).write(to: copy)
+        return copy.path
+    }
+
+    @Test("BOM, CRLF and NULL/NA/N/A/n/a/NaN/null/empty cells: the time column is found and every token is a NaN gap")
+    func byteOrderMarkAndMissingTokens() throws {
+        let path = Self.fixture("bom_crlf_missing.csv")
+        #expect(try FormatSniffer.family(ofFileAt: path).1 == .csv)
+        let recording = try TextRecordingReader(path: path, format: .csv).readAll()
+        // Seven rows 0.5 ms apart: 2000 Hz from the time column, which the BOM no longer hides.
+        #expect(recording.sampleRate == 2000)
+        #expect(recording.header.metadata["text.sampleRateSource"] == "time column 'Time'")
+        #expect(recording.channels.map(\.label) == ["EMG_zyg", "EMG_cor"])
+        let zyg = recording.samples[0], cor = recording.samples[1]
+        #expect(zyg.count == 7 && cor.count == 7)
+        // EMG_zyg: 1.5, NULL, 2.5, N/A, NaN, null, -1.
+        #expect(zyg[0] == 1.5 && zyg[2] == 2.5 && zyg[6] == -1)
+        #expect([1, 3, 4, 5].allSatisfy { zyg[$0].isNaN })
+        // EMG_cor: -2, 3, NA, n/a, (empty), 4, na.
+        #expect(cor[0] == -2 && cor[1] == 3 && cor[5] == 4)
+        #expect([2, 3, 4, 6].allSatisfy { cor[$0].isNaN })
+    }
+
+    @Test("A BOM in front of a rate-less CSV does not make a channel of the time label")
+    func byteOrderMarkWithGivenRate() throws {
+        let recording = try TextRecordingReader(path: Self.fixture("bom_crlf_missing.csv"), format: .csv, sampleRate: 2000).readAll()
+        #expect(recording.channels.map(\.label) == ["EMG_zyg", "EMG_cor"])
+        #expect(!recording.channels.contains { $0.label.unicodeScalars.contains("\u{FEFF}") })
+    }
+
+    @Test("Each missing-value spelling, in any case, parses as missing; words and infinities stay invalid", arguments: [
+        ("NULL", true), ("null", true), ("Null", true), ("NA", true), ("na", true), ("N/A", true), ("n/a", true),
+        ("NaN", true), ("nan", true), ("-nan", true), ("#N/A", true), ("None", true), ("", true), ("  ", true),
+        ("inf", false), ("-inf", false), ("abc", false), ("NULLS", false), ("1.5x", false),
+    ])
+    func missingToken(text: String, missing: Bool) {
+        let bytes = Array(text.utf8)
+        let value = bytes.withUnsafeBufferPointer { TextCells.parse($0, 0..<bytes.count) }
+        if missing {
+            guard case .missing = value else { Issue.record("'\(text)' should be missing, is \(value)"); return }
+        } else {
+            guard case .invalid = value else { Issue.record("'\(text)' should be invalid, is \(value)"); return }
+        }
+    }
+
+    @Test("A BOM in front of BIOPAC, OpenSignals and labelled headers: the format is still recognised and read",
+          arguments: [("biopac_time_tabs.txt", FileFormat.biopacText), ("opensignals_json.txt", .openSignalsText),
+                      ("time_ms.csv", .csv)])
+    func byteOrderMarkBeforeHeaders(name: String, format: FileFormat) throws {
+        let plain = try TextRecordingReader(path: Self.fixture(name), format: format).readAll()
+        let path = try Self.withByteOrderMark(name)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        #expect(try FormatSniffer.family(ofFileAt: path).1 == format)
+        let marked = try TextRecordingReader(path: path, format: format).readAll()
+        #expect(marked.channels == plain.channels)
+        #expect(marked.sampleRate == plain.sampleRate)
+        #expect(marked.samples == plain.samples)
+    }
+}
