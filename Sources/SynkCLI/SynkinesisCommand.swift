@@ -79,6 +79,7 @@ extension SynkCommand {
                                        force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            Announcement.warnings(result.input?.warnings ?? [], file: file)
             Announcement.overrides(result.input, shownInOutput: format == .text && output == nil)
             if result.qualityFailed { throw ExitCode(1) }
         }

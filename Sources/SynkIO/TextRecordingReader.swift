@@ -72,6 +72,9 @@ public final class TextRecordingReader: SampleSource {
         guard frameCount > 0 else {
             throw .input(path, "no data rows", place: "after line \(layout.headerLineCount)")
         }
+        if let warning = Self.declaredCountWarning(layout.metadata["biopac.declaredSampleCounts"], rows: frameCount) {
+            metadata["\(RecordingHeader.warningPrefix)rowCount"] = warning
+        }
 
         var rate = layout.sampleRate
         var timeColumnStart: Double?
@@ -202,6 +205,17 @@ public final class TextRecordingReader: SampleSource {
         let block = SignalBlock(firstFrame: delivered, channels: channels)
         delivered += produced
         return block
+    }
+
+    /// The warning for a header whose per-channel sample counts (a BIOPAC export's count line) differ from the rows the
+    /// file holds, with both numbers; `nil` when they agree. A partial export ("selected area" in AcqKnowledge) keeps
+    /// the whole acquisition's counts: the rows are what was exported, and they are what synk reads.
+    static func declaredCountWarning(_ declared: String?, rows: Int) -> String? {
+        guard let declared else { return nil }
+        let counts = Set(declared.split(separator: ",").compactMap { Int($0) })
+        guard !counts.isEmpty, counts != [rows] else { return nil }
+        let stated = counts.count == 1 ? "\(counts.first!) samples per channel" : "between \(counts.min()!) and \(counts.max()!) samples per channel"
+        return "the header declares \(stated) but the file holds \(rows) rows; synk reads the \(rows) rows (\(String(format: "%.3f", Double(rows) / Double(counts.max()!) * 100)) % of the declared length; a partial export?)"
     }
 
     /// Half a unit in the last printed decimal place of a number such as `0.0005` (0.00005).

@@ -12,6 +12,8 @@ public struct FilteredRecording: Sendable, Hashable {
     /// The EMG channels written (other channels are left out).
     public var channels: Int
     public var frames: Int
+    /// The warnings the reader raised about the source (``RecordingHeader/warnings``).
+    public var warnings: [String] = []
     public var durationS: Double { sampleRateHz > 0 ? Double(frames) / sampleRateHz : 0 }
 }
 
@@ -55,6 +57,10 @@ public enum RecordingFilter {
         outHeader.metadata["synk_version"] = SynkVersion.current
         outHeader.metadata["synk_conditioning"] = conditioningJSON
         outHeader.metadata["synk_source"] = input.reportedPath
+        // The source's warnings describe the source (its header's sample counts), not the file written: recorded as
+        // the source's, never raised again when the output is read.
+        for key in header.metadata.keys where key.hasPrefix(RecordingHeader.warningPrefix) { outHeader.metadata[key] = nil }
+        if !header.warnings.isEmpty { outHeader.metadata["synk_source_warnings"] = header.warnings.joined(separator: "; ") }
         if !header.sidecars.isEmpty {
             outHeader.metadata["synk_sidecars"] = header.sidecars.map(\.summary).joined(separator: "; ")
         }
@@ -103,6 +109,7 @@ public enum RecordingFilter {
             digest.cancel()
             throw error
         }
-        return FilteredRecording(path: output, sampleRateHz: outHeader.sampleRate, channels: outHeader.channels.count, frames: written)
+        return FilteredRecording(path: output, sampleRateHz: outHeader.sampleRate, channels: outHeader.channels.count, frames: written,
+                                 warnings: header.warnings)
     }
 }

@@ -26,3 +26,18 @@ struct RealExportTests {
         #expect(!result.stderr.contains("is not a number"))
     }
 }
+
+extension RealExportTests {
+    @Test("The BIOPAC export's declared 2,054,992 samples against its 13,150 rows: a warning on stderr naming the file, and in input.warnings")
+    func biopacDeclaredLengthWarning() throws {
+        let path = CLI.realFile("biopac_facial_femg_sub_f_005.txt")
+        let result = try CLI.run(["synkinesis", path, "--format", "json"])
+        #expect([0, 1].contains(result.status), "\(result.stderr)")
+        let warningLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("synk: warning: \(path): ") }
+        #expect(warningLines.count == 1)
+        #expect(warningLines.first.map { $0.contains("2054992") && $0.contains("13150") } == true)
+        let input = try #require(try Self.json(result.stdout)["input"] as? [String: Any])
+        let warnings = try #require(input["warnings"] as? [String])
+        #expect(warnings.count == 1 && warnings[0].contains("2054992") && warnings[0].contains("13150"))
+    }
+}

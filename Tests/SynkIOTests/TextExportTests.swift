@@ -75,3 +75,35 @@ struct TextExportTests {
         #expect(marked.samples == plain.samples)
     }
 }
+
+/// A header that declares another length than the file holds is said, with both numbers (issue 22).
+@Suite("Text reader: declared length against the rows held")
+struct DeclaredLengthTests {
+    @Test("The real BIOPAC export declares 2,054,992 samples per channel and holds 13,150 rows: one warning with both numbers")
+    func biopacPartialExport() throws {
+        let path = TextRealRecordingsTests.path("biopac_facial_femg_sub_f_005.txt")
+        let header = try TextRecordingReader(path: path, format: .biopacText).header
+        #expect(header.frameCount == 13_150)
+        #expect(header.warnings.count == 1)
+        let warning = try #require(header.warnings.first)
+        #expect(warning.contains("2054992") && warning.contains("13150"))
+        // 13150 / 2054992 = 0.640 % (by hand).
+        #expect(warning.contains("0.640 %"))
+        #expect(InputDescription(path: path, sha256: "", header: header).warnings == header.warnings)
+    }
+
+    @Test("A BIOPAC export whose count line matches its rows raises no warning")
+    func biopacMatchingCounts() throws {
+        let header = try TextRecordingReader(path: TextExportTests.fixture("biopac_time_tabs.txt"), format: .biopacText).header
+        #expect(header.frameCount == 4)
+        #expect(header.warnings.isEmpty)
+    }
+
+    @Test("Declared counts: equal → none; one other count → both numbers; several → their range")
+    func declaredCountSentence() {
+        #expect(TextRecordingReader.declaredCountWarning("4,4,4", rows: 4) == nil)
+        #expect(TextRecordingReader.declaredCountWarning(nil, rows: 4) == nil)
+        #expect(TextRecordingReader.declaredCountWarning("8,8", rows: 4)?.hasPrefix("the header declares 8 samples per channel but the file holds 4 rows") == true)
+        #expect(TextRecordingReader.declaredCountWarning("8,16", rows: 4)?.contains("between 8 and 16 samples per channel") == true)
+    }
+}
