@@ -41,3 +41,53 @@ extension RealExportTests {
         #expect(warnings.count == 1 && warnings[0].contains("2054992") && warnings[0].contains("13150"))
     }
 }
+
+/// Writers never invent metadata: a channel whose unit nobody stated comes back without a unit from every format
+/// synk writes (issue 22: the HDF5 writer stored µV, and `synk info` then called the channels flat).
+@Suite("Unknown units survive every writer")
+struct UnknownUnitRoundTripTests {
+    /// A headerless two-column CSV (unit unknown) of 2 s at 1 kHz: two sines of 37 and 83 Hz, amplitude 50 and 20
+    /// (whatever unit they are in).
+    static func unitlessCSV(in folder: URL) throws -> String {
+        var text = ""
+        for n in 0..<2000 {
+            let t = Double(n) / 1000
+            text += String(format: "%.6f,%.6f\n", 50 * sin(2 * .pi * 37 * t), 20 * sin(2 * .pi * 83 * t))
+        }
+        let path = folder.appendingPathComponent("unitless.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("unknown unit in → unknown unit out", arguments: ["wav", "flac", "csv", "edf", "h5"])
+    func roundTrip(extension ext: String) throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = try Self.unitlessCSV(in: folder)
+        let before = try CLI.run(["info", "--json", "--rate", "1000", source])
+        #expect(before.status == 0, "\(before.stderr)")
+        let output = folder.appendingPathComponent("out.\(ext)").path
+        let filtered = try CLI.run(["filter", source, "--rate", "1000", "--band", "none", "-o", output])
+        #expect(filtered.status == 0, "\(filtered.stderr)")
+        // A CSV output has a time column: its rate needs no --rate.
+        let after = try CLI.run(["info", "--json", output])
+        #expect(after.status == 0, "\(after.stderr)")
+        func channels(_ json: String) throws -> [[String: Any]] {
+            try #require(try RealExportTests.json(json)["channels"] as? [[String: Any]])
+        }
+        let units = try channels(after.stdout).map { $0["unit"] as? String }
+        #expect(try channels(before.stdout).map { $0["unit"] as? String } == ["", ""])
+        #expect(units == ["", ""], "\(ext): \(units)")
+        // Neither channel is called flat: 50 and 20 units of sine are what they were (RMS 35.4 and 14.1).
+        for channel in try channels(after.stdout) {
+            #expect(!((channel["flags"] as? [String]) ?? []).contains("flat"), "\(ext): \(channel)")
+        }
+        let rms = try channels(after.stdout).compactMap { $0["rms"] as? Double }
+        #expect(rms.count == 2)
+        if rms.count == 2 {
+            // 50/√2 = 35.36 and 20/√2 = 14.14; 24-bit FLAC and 16-bit EDF keep them to 1e-3 of full scale.
+            #expect(abs(rms[0] - 50 / 2.0.squareRoot()) < 0.05, "\(ext): \(rms)")
+            #expect(abs(rms[1] - 20 / 2.0.squareRoot()) < 0.05, "\(ext): \(rms)")
+        }
+    }
+}
