@@ -25,17 +25,18 @@ enum TextHeaderParser {
         guard intervalParts.count == 2, let interval = Double(intervalParts[0]) else {
             throw .input(path, "expected 'N msec/sample', found '\(intervalLine)'", place: place(lines))
         }
-        let secondsPerUnit: Double
+        // Units per second, exact integers: 1000 / 0.1 is 10000 Hz, where 1 / (0.1 × 0.001) would be 9999.999999999998.
+        let unitsPerSecond: Double
         switch intervalParts[1].lowercased() {
-        case "msec/sample", "ms/sample": secondsPerUnit = 1e-3
-        case "sec/sample", "s/sample": secondsPerUnit = 1
-        case "usec/sample", "µsec/sample", "μsec/sample": secondsPerUnit = 1e-6
+        case "msec/sample", "ms/sample": unitsPerSecond = 1e3
+        case "sec/sample", "s/sample": unitsPerSecond = 1
+        case "usec/sample", "µsec/sample", "μsec/sample": unitsPerSecond = 1e6
         default: throw .input(path, "unknown sample interval unit in '\(intervalLine)'", place: place(lines))
         }
         guard interval > 0 else {
             throw .input(path, "invalid sample interval '\(intervalLine)'", place: place(lines), hint: "the rate must be a positive number")
         }
-        let rate = 1 / (interval * secondsPerUnit)
+        let rate = unitsPerSecond / interval
         metadata["biopac.sampleInterval"] = intervalLine
         guard let countLine = try nextText(lines),
               let countText = countLine.split(separator: " ").first, let channelCount = Int(countText),

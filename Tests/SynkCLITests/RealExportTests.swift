@@ -91,3 +91,39 @@ struct UnknownUnitRoundTripTests {
         }
     }
 }
+
+extension RealExportTests {
+    /// 2,500 rows of a 100 Hz recording starting at 0.02 s, times printed to 0.01 s (their plain quotient is
+    /// 99.99999999999999 Hz): the same samples with the time column, and without it for `--rate 100`.
+    static func hundredHertzPair(in folder: URL) throws -> (timed: String, untimed: String) {
+        var timed = "time,ZYG\n", untimed = "ZYG\n"
+        var state: UInt64 = 12345
+        for n in 0..<2500 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let noise = Double(state >> 33) / Double(1 << 31) - 0.5
+            let value = String(format: "%.4f", 30 * sin(2 * .pi * 3 * Double(n) / 100) + 10 * noise)
+            timed += String(format: "%.2f", 0.02 + Double(n) / 100) + ",\(value)\n"
+            untimed += "\(value)\n"
+        }
+        let timedPath = folder.appendingPathComponent("timed.csv").path, untimedPath = folder.appendingPathComponent("untimed.csv").path
+        try timed.write(toFile: timedPath, atomically: true, encoding: .utf8)
+        try untimed.write(toFile: untimedPath, atomically: true, encoding: .utf8)
+        return (timedPath, untimedPath)
+    }
+
+    @Test("A rate from a time column is rounded (100 Hz, not 99.99999999999999) and gives the quality figures --rate 100 gives")
+    func timeColumnRateEqualsGivenRate() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (timed, untimed) = try Self.hundredHertzPair(in: folder)
+        let fromTime = try CLI.run(["info", "--json", timed])
+        let given = try CLI.run(["info", "--json", "--rate", "100", untimed])
+        #expect(fromTime.status == 0 && given.status == 0, "\(fromTime.stderr) \(given.stderr)")
+        let timeInfo = try Self.json(fromTime.stdout), givenInfo = try Self.json(given.stdout)
+        #expect((timeInfo["input"] as? [String: Any])?["sample_rate_hz"] as? Double == 100)
+        #expect(fromTime.stdout.contains("\"sample_rate_hz\" : 100,"))
+        let timeChannels = try #require(timeInfo["channels"] as? [[String: Any]])
+        let givenChannels = try #require(givenInfo["channels"] as? [[String: Any]])
+        #expect(NSArray(array: timeChannels).isEqual(to: givenChannels), "\(timeChannels) vs \(givenChannels)")
+    }
+}

@@ -107,3 +107,42 @@ struct DeclaredLengthTests {
         #expect(TextRecordingReader.declaredCountWarning("8,16", rows: 4)?.contains("between 8 and 16 samples per channel") == true)
     }
 }
+
+/// A rate derived from a time column is rounded to the decimal places the printed times support (issue 22:
+/// 99.99999999999999 Hz and 2000.0000000000002 Hz appeared in results, and quality windows differed from `--rate`).
+@Suite("Text reader: the rate of a time column")
+struct TimeColumnRateTests {
+    /// A CSV of `rows` rows starting at `start` s, `step` s apart, times printed with `decimals` places.
+    static func csv(rows: Int, start: Double, step: Double, decimals: Int) throws -> String {
+        var text = "time,EMG\n"
+        for n in 0..<rows { text += String(format: "%.\(decimals)f,%d\n", start + Double(n) * step, n % 7 - 3) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("synk-rate-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("Printed times whose plain quotient is not the rate give the rate exactly", arguments: [
+        // (rows, start, step, decimals, rate): the plain (rows − 1) / span is, by Python,
+        // 2000.0000000000002, 99.99999999999999, 100.00000000000001 and 1999.9999999999998.
+        (20_000, 0.0, 0.0005, 4, 2000.0), (2500, 0.02, 0.01, 2, 100.0), (2000, 0.0, 0.01, 2, 100.0), (8000, 1.0, 0.0005, 4, 2000.0),
+    ])
+    func roundedToPrintedResolution(rows: Int, start: Double, step: Double, decimals: Int, rate: Double) throws {
+        let path = try Self.csv(rows: rows, start: start, step: step, decimals: decimals)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recording = try TextRecordingReader(path: path, format: .csv).readAll()
+        #expect(recording.sampleRate == rate)
+        #expect(recording.frameCount == rows)
+        #expect(recording.header.metadata["text.sampleRateRule"] == TextRecordingReader.rateRule)
+    }
+
+    @Test("The rule keeps what the times resolve: 2048 Hz printed to 1e-6 s, 1234.5678 Hz printed to 1e-9 s")
+    func keepsResolvedDigits() {
+        // 10,000 times 1/2048 s apart printed to 1e-6 s: the last is 4.882324 (4.88232421875 exactly), so the plain
+        // quotient is 2048.0000917595803 Hz (Python), known to ±2048 × 1e-6 / 4.882324 = ±4.2e-4 Hz: rounded to 4 places.
+        #expect(TextRecordingReader.roundedRate(rows: 10_000, span: 4.882324, timeResolution: 1e-6) == 2048.0001)
+        // Times printed to 1e-9 s over 8.1 s: the rate is known to ~1.5e-7 Hz; 1234.5678 Hz survives.
+        #expect(TextRecordingReader.roundedRate(rows: 10_000, span: 9999 / 1234.5678, timeResolution: 1e-9) == 1234.5678)
+        // Times with an exponent (no printed resolution): only floating-point noise below 1e-9 Hz goes.
+        #expect(TextRecordingReader.roundedRate(rows: 20_000, span: 19_999 / 2000.0000000000002, timeResolution: 0) == 2000)
+    }
+}
