@@ -127,3 +127,38 @@ extension RealExportTests {
         #expect(NSArray(array: timeChannels).isEqual(to: givenChannels), "\(timeChannels) vs \(givenChannels)")
     }
 }
+
+/// `synk report` takes recordings and measures them itself; a result file given to it is refused in one line that
+/// says so and gives the command to use (issue 22: it answered "the file has no time column …").
+@Suite("A result JSON where a recording belongs")
+struct ResultGivenAsRecordingTests {
+    @Test("report, synkinesis and info on a synkinesis result: exit 3, one line naming the file, report takes recordings, the command with the recording")
+    func resultToReport() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let recording = CLI.repositoryRoot.appendingPathComponent("SampleData/hdf5/sub-01_ses-2_sunnybrook.h5").path
+        let resultPath = folder.appendingPathComponent("result.json").path
+        let made = try CLI.run(["synkinesis", recording, "--format", "json", "-o", resultPath])
+        #expect(made.status == 0, "\(made.stderr)")
+        for command in [["report", resultPath, "-o", folder.appendingPathComponent("r.html").path], ["synkinesis", resultPath], ["info", resultPath]] {
+            let run = try CLI.run(command)
+            #expect(run.status == 3, "\(command): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(command): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("synk: \(resultPath): a synk result (JSON), not a recording: synk report and the analyses take recordings"))
+            #expect(run.stderr.contains("give the recording it was made from: synk report \(recording)"), "\(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("r.html").path))
+    }
+
+    @Test("any other JSON document (a montage, a BIDS *_emg.json) is not a recognised recording, exit 3")
+    func otherJSON() throws {
+        let folder = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("montage.json").path
+        try #"{"affected_side": "left", "channels": [{"label": "OOc-L", "muscle": "OOc", "side": "left"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["report", path])
+        #expect(run.status == 3)
+        #expect(run.stderr.hasPrefix("synk: \(path): not a recognised recording: a JSON document, not a recording"), "\(run.stderr)")
+    }
+}
