@@ -70,7 +70,8 @@ public struct SynkinesisSettings: Sendable, Hashable {
 /// input (path, SHA-256), every parameter, the conditioning and the quality of every channel.
 public enum Synkinesis {
     /// Measures the recording at `file`. Throws a one-line `SynkError`: `.usage` for impossible settings,
-    /// `.input` for an unreadable or unusable recording, `.quality` when every channel failed its checks.
+    /// `.input` for an unreadable or unusable recording. When every channel failed its checks the result has no pairs
+    /// and lists each exclusion (``SynkinesisResult/qualityFailed``).
     public static func measure(file: InputFile, settings: SynkinesisSettings = SynkinesisSettings()) throws(SynkError) -> SynkinesisResult {
         try measureKeepingEnvelopes(file: file, settings: settings).result
     }

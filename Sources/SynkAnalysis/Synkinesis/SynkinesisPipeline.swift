@@ -207,8 +207,15 @@ public enum SynkinesisPipeline {
             }
         }
         guard !kept.isEmpty else {
-            throw SynkError(.quality, file: file, "every mapped EMG channel failed a quality check",
-                            hint: "`synk info` shows why each channel is flagged")
+            // Nothing to measure, but the exclusions are the finding: the result says them (exit 1, output written).
+            var result = SynkinesisAnalysis.unmeasured(
+                montage: montage, gaps: gaps, tasks: tasks, envelopeRate: conditioned.envelopes.sampleRate,
+                kind: conditioned.envelopes.kind, parameters: parameters,
+                crosstalk: conditioned.crosstalk.map { _ in Crosstalk.methodDescription(tap: conditioned.tapDescription ?? "") })
+            result.input = input
+            result.quality = conditioned.quality
+            result.conditioning = conditioned.conditioning
+            return (result, conditioned)
         }
         // Gaps of the form "X has no left channel" are derived again from the channels kept.
         let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,

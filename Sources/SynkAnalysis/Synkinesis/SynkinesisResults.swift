@@ -414,4 +414,13 @@ extension SynkinesisResult {
 
     /// The montage channels left out for quality, with the reason.
     public var excludedChannels: [MontageGap] { montageGaps.filter { $0.kind == .excludedByQuality } }
+
+    /// True when nothing was measured because every mapped EMG channel failed a quality check
+    /// (``SynkinesisAnalysis/unmeasured(montage:gaps:tasks:envelopeRate:kind:parameters:crosstalk:)``).
+    public var nothingMeasured: Bool { montage.isEmpty && pairs.isEmpty && qualityFailed }
+
+    /// One sentence for a result where nothing was measured: the excluded channels with their reasons.
+    public var nothingMeasuredSentence: String {
+        "every mapped EMG channel failed a quality check, nothing was measured (" + excludedChannels.map(\.reason).joined(separator: "; ") + ")"
+    }
 }
