@@ -142,19 +142,11 @@ public enum Synkinesis {
             let statedBy = SettingOverrides.statedBy(header, .channels, recording: recording)
             if let override = SettingOverrides.montage(montage, file: path, header: header, statedBy: statedBy) { overrides.append(override) }
         } else {
-            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
-            // A one-sided recording whose labels name muscles but no side (e.g. BIOPAC "Zyg Raw"): measure it
-            // as a single side. The side comparison is then impossible, and the output says why.
-            if montage.channels.isEmpty {
-                let oneSided = header.channels.enumerated().compactMap { index, info -> MontageChannel? in
-                    guard info.kind == .emg, info.side == nil, let muscle = info.muscle ?? ChannelPlacement(label: info.label).muscle else { return nil }
-                    return MontageChannel(channelIndex: index, label: info.label, muscle: muscle, side: .left)
-                }
-                if !oneSided.isEmpty {
-                    let note = MontageGap(kind: .note, muscle: nil, missingSide: nil, label: nil,
-                                          reason: "no channel states a side: the \(oneSided.count) muscle channels are analysed as one side (listed as 'left'); no side comparison is possible")
-                    montage = try Montage(channels: oneSided, affectedSide: nil, unmapped: [note])
-                }
+            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide, file: recording)
+            // A one-sided recording whose labels name muscles but no side (e.g. BIOPAC "Zyg Raw"): measure it as one side
+            // of unknown identity. The side comparison is then impossible, and the output says why.
+            if montage.channels.isEmpty, let oneSided = try Montage.oneSided(channels: header.channels, affectedSide: nil, file: recording) {
+                montage = oneSided
             }
         }
         // The side a montage file states overrides the recording's; the settings' side overrides both.

@@ -162,3 +162,40 @@ struct ResultGivenAsRecordingTests {
         #expect(run.stderr.hasPrefix("synk: \(path): not a recognised recording: a JSON document, not a recording"), "\(run.stderr)")
     }
 }
+
+/// Sides and automatic mapping on real exports (issue 22).
+@Suite("Sides and automatic mapping at the command line")
+struct SidesAndMappingTests {
+    static let processed = CLI.repositoryRoot.appendingPathComponent("Tests/SynkCLITests/Fixtures/exports/processed_columns.csv").path
+
+    @Test("A BIOPAC-derived CSV with raw and processed corrugator/zygomaticus and no sides: the raw two are analysed, the processed two listed, no side invented")
+    func processedColumnsNotSecondMuscles() throws {
+        let run = try CLI.run(["synkinesis", Self.processed, "--affected", "none", "--format", "json"])
+        // Today: exit 3 "COR left is assigned to both Corrugator and EMG_cor_processed", no file named.
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try RealExportTests.json(run.stdout)
+        let montage = try #require(json["montage"] as? [[String: Any]])
+        #expect(montage.compactMap { $0["label"] as? String } == ["Corrugator", "Zygomaticus"])
+        let gaps = try #require(json["montage_gaps"] as? [[String: Any]])
+        for label in ["EMG_cor_processed", "EMG_zyg_processed"] {
+            #expect(gaps.contains { $0["label"] as? String == label && $0["kind"] as? String == "unmapped"
+                && ($0["reason"] as? String ?? "").contains("derived signal ('processed')") }, "\(gaps)")
+        }
+        #expect(!gaps.contains { $0["kind"] as? String == "missing_side" })
+        #expect(gaps.contains { ($0["reason"] as? String ?? "").contains("synk mapped Corrugator → COR, Zygomaticus → ZYG") })
+        let comparison = try #require(json["side_comparison"] as? [String: Any])
+        let reason = try #require(comparison["reason"] as? String)
+        #expect(reason.hasPrefix("no channel states a side") && reason.contains("--affected none"), "\(reason)")
+        #expect(!run.stdout.contains("left-side channels"))
+    }
+
+    @Test("The real BIOPAC export with --affected none: the header says no channel states a side and what synk assumed")
+    func biopacAffectedNone() throws {
+        let run = try CLI.run(["synkinesis", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "--affected", "none"])
+        #expect([0, 1].contains(run.status), "\(run.stderr)")
+        let header = run.stdout.split(separator: "\n").prefix(6).joined(separator: "\n")
+        #expect(header.contains("SIDE COMPARISON IMPOSSIBLE: no channel states a side: synk assumed the 2 muscle channels are on one side, which side is unknown"), "\(header)")
+        #expect(!run.stdout.contains("only left-side channels"))
+        #expect(!run.stdout.contains("not recorded on the right side"))
+    }
+}

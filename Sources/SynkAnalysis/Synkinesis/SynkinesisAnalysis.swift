@@ -186,7 +186,11 @@ public enum SynkinesisAnalysis {
         case nil: affectedSlot = .left; basis = .unknown
         }
         var reason: String?
-        if presentSides.count < 2 {
+        if montage.sidesAssumed {
+            // Say exactly what is known and what synk assumed: never "only left-side channels" when no channel has a side.
+            let control = basis == .healthyControl ? " (--affected none: a healthy control, which needs both sides to compare)" : ""
+            reason = "no channel states a side: synk assumed the \(montage.channels.count) muscle channels are on one side, which side is unknown (listed as 'left' only as a slot)\(control): per-side measures only, no side comparison"
+        } else if presentSides.count < 2 {
             let only = presentSides.first.map { "only \($0.rawValue)-side channels in the montage" } ?? "no mapped channels"
             reason = "\(only): per-side measures only, no side comparison"
         } else if basis == .unknown {
@@ -194,8 +198,10 @@ public enum SynkinesisAnalysis {
         } else if basis == .healthyControl {
             reason = "healthy control: \"affected\" holds the left side, \"healthy\" the right"
         }
-        return SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot, healthySlot: affectedSlot.opposite,
-                              basis: basis, reason: reason)
+        var comparison = SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot, healthySlot: affectedSlot.opposite,
+                                        basis: basis, reason: reason)
+        comparison.sidesAssumed = montage.sidesAssumed
+        return comparison
     }
 
     // MARK: Stage 3: rest levels for onset detection
@@ -656,7 +662,9 @@ public enum SynkinesisAnalysis {
                                   correlationFlag: false, decision: .undetermined, decisionReason: "", notes: [])
         guard let a = affected, let h = healthy else {
             let missing = affected == nil ? comparison.affectedSlot : comparison.healthySlot
-            pair.notes.append("no side comparison: \(driver.rawValue) or \(follower.rawValue) not recorded on the \(missing.rawValue) side")
+            pair.notes.append(comparison.sidesAssumed
+                              ? "no side comparison: no channel states a side, so the other side of \(driver.rawValue) and \(follower.rawValue) is not known to be recorded"
+                              : "no side comparison: \(driver.rawValue) or \(follower.rawValue) not recorded on the \(missing.rawValue) side")
             return pair
         }
         if let ra = a.r, let rh = h.r {

@@ -202,7 +202,7 @@ public enum SynkinesisPipeline {
                 keptEnvelopes.append(k)
             } else {
                 let reasons = zip(q.flags, q.explanations).filter { $0.0.excludesChannel }.map(\.1)
-                gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: channel.side, label: channel.label,
+                gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: montage.sidesAssumed ? nil : channel.side, label: channel.label,
                                        reason: "channel \(channel.label) excluded: \(reasons.joined(separator: "; "))"))
             }
         }
@@ -218,8 +218,13 @@ public enum SynkinesisPipeline {
             return (result, conditioned)
         }
         // Gaps of the form "X has no left channel" are derived again from the channels kept.
-        let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
+        var usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
                                  unmapped: gaps.filter { $0.kind != .missingSide })
+        if montage.sidesAssumed {
+            // One side of unknown identity: no gap may claim a missing left or right.
+            usable.sidesAssumed = true
+            usable.gaps.removeAll { $0.kind == .missingSide }
+        }
         let envelopes = conditioned.envelopes.selecting(keptEnvelopes)
         // Tap channel k is the montage's channel k (the order the conditioner was given).
         let crosstalk = conditioned.crosstalk.map {

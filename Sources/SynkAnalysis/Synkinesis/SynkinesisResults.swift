@@ -321,6 +321,9 @@ public struct SideComparison: Sendable, Hashable, Codable {
     /// `stated` (affected side known), `healthy_control_left_vs_right`, `unknown_left_vs_right`.
     public var basis: ComparisonBasis
     public var reason: String?
+    /// True when no channel stated a side and the channels were analysed as one side of unknown identity
+    /// (``Montage/sidesAssumed``); not in the JSON, whose `reason` says it.
+    public var sidesAssumed = false
 
     enum CodingKeys: String, CodingKey {
         case possible, affectedSlot = "affected_slot", healthySlot = "healthy_slot", basis, reason
