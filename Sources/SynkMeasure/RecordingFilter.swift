@@ -31,7 +31,7 @@ public enum RecordingFilter {
         let outputFormat = try OutputFormat(forPath: output)
         let source = try RecordingReader.open(file, options: reading)
         let header = source.header
-        try description.validate(sampleRate: header.sampleRate)
+        do { try description.validate(sampleRate: header.sampleRate) } catch { throw error.withFile(file) }
         let emg = header.channels.indices.filter { header.channels[$0].kind == .emg }
         guard !emg.isEmpty else {
             throw SynkError.input(file, "no EMG channels to filter", hint: "channel kinds come from the file, its labels or a BIDS channels.tsv")
@@ -68,7 +68,10 @@ public enum RecordingFilter {
             outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                 .map { header.channels[$0].label }.joined(separator: ", ")
         }
-        let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
+        let conditioner: MultichannelConditioner
+        do { conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count) } catch {
+            throw error.withFile(file)
+        }
         // Encoding and writing run behind the filtering, reading ahead of it. The input is hashed on another
         // core meanwhile; WAV and FLAC outputs fill the hash into their header when finished, so writing
         // never waits for it.

@@ -106,6 +106,13 @@ public enum Synkinesis {
     static func measure(
         _ source: any SampleSource, reportedPath: String, settings: SynkinesisSettings
     ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
+        // Every error names the file: a band or notch that does not fit this recording's rate is about this file.
+        do { return try measureNamingNoFile(source, reportedPath: reportedPath, settings: settings) } catch { throw error.withFile(reportedPath) }
+    }
+
+    private static func measureNamingNoFile(
+        _ source: any SampleSource, reportedPath: String, settings: SynkinesisSettings
+    ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
         let header = source.header
         let (montage, montageOverrides, described) = try resolvedMontage(for: header, settings: settings, recording: reportedPath)
         let (tasks, taskOverrides) = try resolvedTasks(for: header, settings: settings, recording: reportedPath)
