@@ -199,3 +199,26 @@ struct SidesAndMappingTests {
         #expect(!run.stdout.contains("not recorded on the right side"))
     }
 }
+
+extension SidesAndMappingTests {
+    @Test("The real BIOPAC export: every lag at the ±100 ms search limit carries lag_at_search_limit and its sentence")
+    func biopacLagAtSearchLimit() throws {
+        let run = try CLI.run(["synkinesis", CLI.realFile("biopac_facial_femg_sub_f_005.txt"), "--format", "json"])
+        #expect([0, 1].contains(run.status), "\(run.stderr)")
+        let pairs = try #require(try RealExportTests.json(run.stdout)["pairs"] as? [[String: Any]])
+        var atLimit = 0
+        for pair in pairs {
+            for slot in ["affected", "healthy"] {
+                guard let side = pair[slot] as? [String: Any], let lag = side["lag_ms"] as? Double else { continue }
+                let flagged = side["lag_at_search_limit"] as? Bool == true
+                #expect(flagged == (abs(lag) == 100), "\(side)")
+                if flagged {
+                    atLimit += 1
+                    #expect((side["notes"] as? [String] ?? []).contains { $0.hasPrefix("lag_at_search_limit: the cross-correlation peaks at") && $0.contains("widen --max-lag") })
+                }
+            }
+        }
+        // frown → ZYG at -100 ms and smile → COR at +100 ms (the example: a negative peak at the limit).
+        #expect(atLimit >= 1)
+    }
+}
