@@ -74,6 +74,7 @@ struct ErrorCatalogueTests {
             (["synkinesis", f.kilohertz, "--rate", "500"], 2, f.kilohertz),                    // --rate against the time column
             (["ncs", ncs, "--stimuli", f.farStimuli], 3, ncs),                                  // a stimulus outside the recording
             (["ncs", ncs, "--window", "-5ms:900ms"], 3, ncs),                                   // a window past the end
+            (["ncs", ncs, "--notch", "30000"], 2, ncs),                                         // a notch above Nyquist (today: exit 0, nothing removed)
         ]
         for (arguments, status, file) in cases {
             let run = try CLI.run(arguments, timeout: 120)
