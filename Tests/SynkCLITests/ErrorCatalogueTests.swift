@@ -76,6 +76,9 @@ struct ErrorCatalogueTests {
             (["ncs", ncs, "--window", "-5ms:900ms"], 3, ncs),                                   // a window past the end
             (["ncs", ncs, "--notch", "30000"], 2, ncs),                                         // a notch above Nyquist (today: exit 0, nothing removed)
         ]
+        // A window reaching before the first stimulus says "start", not "end".
+        let early = try CLI.run(["ncs", ncs, "--window", "-90ms:20ms"])
+        #expect(early.status == 3 && early.stderr.contains("runs past the start of the recording"), "\(early.stderr)")
         for (arguments, status, file) in cases {
             let run = try CLI.run(arguments, timeout: 120)
             #expect(run.status == status, "\(arguments): \(run.stderr)")
