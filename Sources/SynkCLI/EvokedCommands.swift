@@ -98,8 +98,9 @@ struct EvokedOptions: ParsableArguments {
         try Output.emit(rendered, to: output)
     }
 
-    /// Says on standard error which settings overrode what the recording states, unless the output shown says it.
+    /// Says on standard error what the reader warned about and which settings overrode what the recording states, unless the output shown says it.
     func announceOverrides(_ input: InputDescription?) throws(SynkError) {
+        if let input { Announcement.warnings(input.warnings, file: input.path) }
         Announcement.overrides(input, shownInOutput: try ResultFormat.chosen(format, output: output) == .text && output == nil)
     }
 }

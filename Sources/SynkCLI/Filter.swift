@@ -61,6 +61,7 @@ extension SynkCommand {
             _ = try OutputFormat(forPath: output)
             try SynkCommand.checkFiles(recordings: [file], input: input, otherInputs: [], outputs: [output], force: overwrite.force)
             let written = try RecordingFilter.filter(file: InputFile(file), to: output, conditioning: description, reading: input.reading)
+            Announcement.warnings(written.warnings, file: file)
             Announcement.written(written.path, sampleRate: written.sampleRateHz, channels: written.channels, seconds: written.durationS)
         }
     }

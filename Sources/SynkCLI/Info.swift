@@ -32,6 +32,7 @@ extension SynkCommand {
             let inspection = try Inspection.inspect(file: InputFile(file), reading: input.reading)
             let report = InfoReport(header: inspection.header, input: inspection.input, quality: inspection.quality,
                                     criteria: inspection.criteria)
+            Announcement.warnings(inspection.input.warnings, file: file)
             if json {
                 print(try JSONOutput.encoded(report), terminator: "")
             } else {

@@ -167,6 +167,14 @@ enum Announcement {
 }
 
 extension Announcement {
+    /// Each warning a reader raised about `file` (``RecordingHeader/warnings``: e.g. a header that declares more
+    /// samples than the file holds), one `synk: warning: FILE: …` line each on standard error, whatever the output.
+    static func warnings(_ warnings: [String], file: String) {
+        for warning in warnings {
+            FileHandle.standardError.write(Data("synk: warning: \(file): \(warning)\n".utf8))
+        }
+    }
+
     /// The overrides of what the recording states, in one line on standard error, when the output the user sees
     /// does not show them already (JSON or CSV, or any output written to a file).
     static func overrides(_ input: InputDescription?, shownInOutput: Bool) {

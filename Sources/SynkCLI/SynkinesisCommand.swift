@@ -82,6 +82,11 @@ extension SynkCommand {
                                        force: overwrite.force)
             let result = try SynkMeasure.Synkinesis.measure(file: InputFile(file), settings: settings)
             try Output.emit(SynkinesisOutput.render(result, format: format), to: output)
+            Announcement.warnings(result.input?.warnings ?? [], file: file)
+            if result.nothingMeasured, !(format == .text && output == nil) {
+                // A JSON or CSV output (or a file) has no line a person reads first: say it here too.
+                FileHandle.standardError.write(Data("synk: \(file): \(result.nothingMeasuredSentence)\n".utf8))
+            }
             Announcement.overrides(result.input, shownInOutput: format == .text && output == nil)
             if result.qualityFailed { throw ExitCode(1) }
         }

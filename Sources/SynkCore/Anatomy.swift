@@ -173,7 +173,8 @@ public struct ChannelPlacement: Sendable, Hashable, Codable {
         // A side is a whole token, looked for from the end: `OOc-L`, `ZYG_R`, `left OOr`.
         side = tokens.reversed().lazy.compactMap { Side(parsing: $0) }.first
         // "OOcL" / "ZYGR": a code glued to a side letter.
-        if side == nil, let last = tokens.last, last.count >= 3 {
+        // Not when the whole word already names a muscle: "Corr" is the corrugator, not COR on the right.
+        if side == nil, let last = tokens.last, last.count >= 3, Muscle(parsing: last) == nil {
             let stem = String(last.dropLast())
             if let s = Side(parsing: String(last.last!)), Muscle.allCases.contains(where: { $0.rawValue.lowercased() == stem.lowercased() }) {
                 side = s
@@ -183,12 +184,34 @@ public struct ChannelPlacement: Sendable, Hashable, Codable {
     }
 }
 
+extension ChannelPlacement {
+    /// Words that mark a column as a signal derived from EMG (an amplitude envelope, a moving RMS, an integrated or
+    /// filtered copy) rather than the raw EMG itself: exporters put one next to the raw column (`EMG_zyg_processed`,
+    /// `Zyg RMS`, `COR env`). Long words count anywhere in the label, short ones only as a whole word.
+    public static let derivedSignalWords = (anywhere: ["envelope", "processed", "integrated", "filtered", "smooth", "rectified"],
+                                            wholeWord: ["env", "rms", "mav", "iemg", "proc", "rect", "lenv"])
+
+    /// The word of ``derivedSignalWords`` in `label`, or nil when the label does not mark a derived signal.
+    public static func derivedSignalWord(in label: String) -> String? {
+        let lowered = label.lowercased()
+        let letters = String(lowered.filter(\.isLetter))
+        if let word = derivedSignalWords.anywhere.first(where: { letters.contains($0) }) { return word }
+        let words = Set(lowered.split(whereSeparator: { !$0.isLetter }).map(String.init))
+        return derivedSignalWords.wholeWord.first { words.contains($0) }
+    }
+}
+
 extension ChannelInfo {
     /// Why this EMG channel cannot be given a muscle and a side (its metadata, else its label, names neither or only
-    /// one of them); nil when it can, and for channels that are not EMG. The analyses leave such a channel out and
+    /// one of them, or its label marks a derived signal such as an envelope: ``ChannelPlacement/derivedSignalWord(in:)``);
+    /// nil when it can, and for channels that are not EMG. The analyses leave such a channel out and
     /// list it with this reason, and `synk info` shows it.
     public var unmappedReason: String? {
         guard kind == .emg else { return nil }
+        // A processed copy of a muscle's EMG is not a second recording of that muscle (a montage file may still map it).
+        if let word = ChannelPlacement.derivedSignalWord(in: label) {
+            return "its label marks a derived signal ('\(word)'), not raw EMG: never mapped as a muscle"
+        }
         let placement = ChannelPlacement(label: label)
         switch (muscle ?? placement.muscle, side ?? placement.side) {
         case (nil, nil): return "its label names no facial muscle and no side synk knows"

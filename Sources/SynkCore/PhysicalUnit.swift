@@ -24,7 +24,8 @@ public struct PhysicalUnit: Hashable, Sendable, Codable, CustomStringConvertible
     }
 
     /// Parses the unit spellings met in files: `uV`, `µV`, `μV`, `microvolts`, `mV`, `millivolts`, `V`,
-    /// `volts`, `nV`. Anything else is kept verbatim as a non-voltage unit.
+    /// `volts`, `nV`; `unknown`, `n/a`, `none` and the empty text are ``unknown``. Anything else is kept verbatim as a
+    /// non-voltage unit.
     public init(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let key = trimmed.lowercased()
@@ -36,6 +37,8 @@ public struct PhysicalUnit: Hashable, Sendable, Codable, CustomStringConvertible
         case "v", "volt", "volts": self = .volt
         case "nv", "nanovolt", "nanovolts": self = .nanovolt
         case "counts", "adc", "raw", "count": self = .counts
+        // Written where no unit was stated (synk's HDF5 channel table, BIDS `n/a`): no unit, not a unit named so.
+        case "", "unknown", "n/a", "none": self = .unknown
         default: self = PhysicalUnit(symbol: trimmed, microvoltsPerUnit: nil)
         }
     }

@@ -14,6 +14,9 @@ public struct InputDescription: Sendable, Codable, Hashable {
     /// Settings that replaced what the recording or its sidecars state (`--affected right` on a recording that
     /// states left, a montage or events file over the file's own): JSON `overrides`, empty when none.
     public var overrides: [AppliedOverride] = []
+    /// What the readers noticed about the file without refusing it (``RecordingHeader/warnings``): a header that
+    /// declares another number of samples than the file holds. JSON `warnings`, empty when none.
+    public var warnings: [String] = []
 
     /// The input block for `header`, reported under `path`.
     ///
@@ -36,6 +39,7 @@ public struct InputDescription: Sendable, Codable, Hashable {
             }
         }
         self.sidecars = sidecars
+        warnings = header.warnings
     }
 
     /// The sidecars applied, for text outputs: `a_channels.tsv (channels, muscles, side); a_events.tsv (events)`;
@@ -57,6 +61,7 @@ public struct InputDescription: Sendable, Codable, Hashable {
         case frames
         case sidecars
         case overrides
+        case warnings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,6 +76,7 @@ public struct InputDescription: Sendable, Codable, Hashable {
         // Results written before sidecars were recorded have no such key.
         sidecars = try c.decodeIfPresent([AppliedSidecar].self, forKey: .sidecars) ?? []
         overrides = try c.decodeIfPresent([AppliedOverride].self, forKey: .overrides) ?? []
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 }
 

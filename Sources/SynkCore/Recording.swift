@@ -155,6 +155,16 @@ public struct RecordingHeader: Sendable, Hashable, Codable {
     /// Duration in seconds.
     public var duration: Double { sampleRate > 0 ? Double(frameCount) / sampleRate : 0 }
 
+    /// The prefix of ``metadata`` keys that hold a warning about the file (`warning.rowCount`): something a reader
+    /// noticed that does not stop the reading but that the user must be told (a header that declares more samples than
+    /// the file holds). Every result lists them in `input.warnings`, and the CLI prints each on standard error.
+    public static let warningPrefix = "warning."
+
+    /// The warnings readers raised about the file (``warningPrefix``), one sentence each, ordered by key.
+    public var warnings: [String] {
+        metadata.filter { $0.key.hasPrefix(Self.warningPrefix) }.sorted { $0.key < $1.key }.map(\.value)
+    }
+
     /// Whether the channels carry labels of their own: false when every label is the placeholder a reader gives a
     /// channel the file does not name (`ch1`, `ch2`, … in order: a plain WAV, a CSV without a header row). A BIDS
     /// `*_channels.tsv` then describes the channels by position, whether it is a sidecar or a `--montage`.

@@ -21,8 +21,32 @@ public enum FormatSniffer {
             throw .input(path, "read failed: \(error.localizedDescription)")
         }
         guard !head.isEmpty else { throw .input(path, "empty file") }
+        try refuseJSON([UInt8](head), path: path)
         if let found = family(ofHead: [UInt8](head)) { return found }
         throw .input(path, notARecording + " (unknown file format)", hint: formatsRead)
+    }
+
+    /// A JSON document is no recording. A synk result (it has `synk_version`) given where a recording belongs — most
+    /// often to `synk report`, which takes recordings and measures them itself — is refused with the command to use:
+    /// the recording the result names in `input.path`.
+    static func refuseJSON(_ head: [UInt8], path: String) throws(SynkError) {
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let first = bytes.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }),
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return }
+        // Results are small JSON objects with `synk_version` (keys sorted: anywhere in the file); read at most 4 MiB.
+        guard let data = try? RegularFile.contents(of: path, role: "JSON document", maximumBytes: InputLimits.maximumJSONBytes),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["synk_version"] != nil else {
+            throw .input(path, "\(notARecording): a JSON document, not a recording", hint: formatsRead)
+        }
+        var recording: String?
+        // The result names its recording in input.path.
+        if let input = object["input"] as? [String: Any], let named = input["path"] as? String, !named.isEmpty {
+            recording = named
+        }
+        let command = "synk report \(recording.map { $0.contains(" ") ? "'\($0)'" : $0 } ?? "RECORDING…")"
+        throw .input(path, "a synk result (JSON), not a recording: synk report and the analyses take recordings and measure them",
+                     hint: recording == nil ? "give the recordings: \(command)" : "give the recording it was made from: \(command)")
     }
 
     /// The problem stated for a file that is no recording synk knows (notes, a README, a document).
@@ -62,6 +86,8 @@ public enum FormatSniffer {
 
     /// Text exports: OpenSignals, BIOPAC AcqKnowledge, labelled-channel headers, CSV or TSV.
     static func textFormat(of bytes: [UInt8]) -> FileFormat? {
+        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the text.
+        let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
         // Text has no NUL and few control bytes other than tab/CR/LF.
         let control = bytes.filter { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }.count
         guard !bytes.contains(0), control * 100 <= bytes.count else { return nil }

@@ -7,7 +7,8 @@ import SynkCore
 /// Samples are stored as float32 µV in `/emg/data` [samples × channels], chunked and extendable so the length need
 /// not be known in advance (`sample_rate_hz`, `unit = "uV"`, `scale = 1`, `offset = 0`). Voltage channels in other
 /// units are converted to µV; non-voltage channels (counts, degrees) are stored as they are, with their unit in the
-/// `unit` field of `/emg/channels`. Root attributes, `/emg/channels`, `/events` and `/stimuli` are written from the
+/// `unit` field of `/emg/channels`; a channel whose unit nobody stated has `unknown` there (never µV: the writer
+/// invents no unit), and `/emg/data`'s `unit` is `unknown` too when no channel is a voltage. Root attributes, `/emg/channels`, `/events` and `/stimuli` are written from the
 /// header, and `RecordingHeader.metadata` as string attributes of `/metadata`. Non-finite samples are refused.
 /// The file is built at a hidden temporary path and renamed into place by ``finish()``; on any failure, or if
 /// the writer is dropped unfinished, nothing appears at the destination. HDF5 calls run under synk's HDF5 lock.
@@ -178,7 +179,7 @@ public final class HDF5Writer: SampleSink {
         guard dataset >= 0 else { throw fail("/emg/data") }
         defer { if !keep { H5Dclose(dataset) } }
         guard h5WriteDoubleAttribute(dataset, "sample_rate_hz", header.sampleRate),
-              h5WriteStringAttribute(dataset, "unit", "uV"),
+              h5WriteStringAttribute(dataset, "unit", HDF5Writer.datasetUnit(header.channels)),
               h5WriteDoubleAttribute(dataset, "scale", 1),
               h5WriteDoubleAttribute(dataset, "offset", 0) else { throw fail("attributes of /emg/data") }
 
@@ -188,7 +189,7 @@ public final class HDF5Writer: SampleSink {
             ("muscle", .strings(info.map { $0.muscle?.rawValue ?? "" })),
             ("side", .strings(info.map { $0.side?.rawValue ?? "" })),
             ("branch", .strings(info.map { $0.branch?.rawValue ?? "" })),
-            ("unit", .strings(info.map { $0.unit.isVoltage ? "uV" : $0.unit.symbol })),
+            ("unit", .strings(info.map(HDF5Writer.channelUnit))),
             ("kind", .strings(info.map(\.kind.rawValue))),
         ]) else { throw fail("/emg/channels") }
         if !header.metadata.isEmpty {
@@ -222,6 +223,28 @@ public final class HDF5Writer: SampleSink {
         }
         keep = true
         return (file, dataset)
+    }
+}
+
+extension HDF5Writer {
+    /// The token for a unit nobody stated, in `/emg/channels`' `unit` column and the dataset's `unit` attribute.
+    /// An empty cell would mean "the dataset's unit" (µV) to a reader: a unitless channel would come back as µV
+    /// (then flat for the quality check), so the unknown unit is written as what it is.
+    static let unknownUnit = "unknown"
+
+    /// A channel's `unit` cell: `uV` for voltages (stored in µV), the channel's own symbol otherwise, ``unknownUnit``
+    /// for a channel with no unit.
+    static func channelUnit(_ channel: ChannelInfo) -> String {
+        if channel.unit.isVoltage { return "uV" }
+        return channel.unit.symbol.isEmpty ? unknownUnit : channel.unit.symbol
+    }
+
+    /// The `unit` attribute of `/emg/data`: `uV` when any channel is a voltage (they are stored in µV; the others
+    /// state their unit in `/emg/channels`), else the one unit all channels share, else ``unknownUnit``.
+    static func datasetUnit(_ channels: [ChannelInfo]) -> String {
+        if channels.isEmpty || channels.contains(where: \.unit.isVoltage) { return "uV" }
+        let units = Set(channels.map(channelUnit))
+        return units.count == 1 ? units.first! : unknownUnit
     }
 }
 

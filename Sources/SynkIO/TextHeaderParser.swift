@@ -25,17 +25,18 @@ enum TextHeaderParser {
         guard intervalParts.count == 2, let interval = Double(intervalParts[0]) else {
             throw .input(path, "expected 'N msec/sample', found '\(intervalLine)'", place: place(lines))
         }
-        let secondsPerUnit: Double
+        // Units per second, exact integers: 1000 / 0.1 is 10000 Hz, where 1 / (0.1 × 0.001) would be 9999.999999999998.
+        let unitsPerSecond: Double
         switch intervalParts[1].lowercased() {
-        case "msec/sample", "ms/sample": secondsPerUnit = 1e-3
-        case "sec/sample", "s/sample": secondsPerUnit = 1
-        case "usec/sample", "µsec/sample", "μsec/sample": secondsPerUnit = 1e-6
+        case "msec/sample", "ms/sample": unitsPerSecond = 1e3
+        case "sec/sample", "s/sample": unitsPerSecond = 1
+        case "usec/sample", "µsec/sample", "μsec/sample": unitsPerSecond = 1e6
         default: throw .input(path, "unknown sample interval unit in '\(intervalLine)'", place: place(lines))
         }
         guard interval > 0 else {
             throw .input(path, "invalid sample interval '\(intervalLine)'", place: place(lines), hint: "the rate must be a positive number")
         }
-        let rate = 1 / (interval * secondsPerUnit)
+        let rate = unitsPerSecond / interval
         metadata["biopac.sampleInterval"] = intervalLine
         guard let countLine = try nextText(lines),
               let countText = countLine.split(separator: " ").first, let channelCount = Int(countText),
@@ -312,7 +313,7 @@ enum TextHeaderParser {
         else { delimiter = UInt8(ascii: ",") }
         var cells = splitQuoted(firstLine, delimiter: Character(UnicodeScalar(delimiter)))
         if cells.count > 1, cells.last == "" { cells.removeLast() }
-        let hasHeader = cells.contains { cell in !cell.isEmpty && !isNumber(cell, decimalComma: delimiter != UInt8(ascii: ",")) && !["nan", "na", "n/a"].contains(cell.lowercased()) }
+        let hasHeader = cells.contains { cell in !cell.isEmpty && !isNumber(cell, decimalComma: delimiter != UInt8(ascii: ",")) && !TextCells.missingTokens.contains(cell.lowercased()) }
         var metadata: [String: String] = [:]
         // The first data row: the first line itself when it holds no labels, else the next one.
         var sample: String? = hasHeader ? nil : firstLine
@@ -394,9 +395,9 @@ enum TextHeaderParser {
     }
 
     /// Whether a line is a row of samples: at least one cell is a number and at least half of the cells that hold
-    /// anything besides a missing-value token (`NaN`, `NA`, `n/a`, `NULL`, `None`, `-`) are numbers.
+    /// anything besides a missing-value token (``TextCells/missingTokens``, or `-`) are numbers.
     static func isDataRow(_ line: String, delimiter: Character, decimalComma: Bool) -> Bool {
-        let missing: Set<String> = ["nan", "na", "n/a", "null", "none", "-"]
+        let missing = TextCells.missingTokens.union(["-"])
         let cells = splitQuoted(line, delimiter: delimiter).filter { !$0.isEmpty && !missing.contains($0.lowercased()) }
         let numbers = cells.filter { isNumber($0, decimalComma: decimalComma) }.count
         return numbers > 0 && 2 * numbers >= cells.count

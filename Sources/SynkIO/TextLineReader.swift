@@ -4,7 +4,9 @@ import SynkCore
 /// Reads a text file line by line through a 1 MiB buffer, so memory stays bounded whatever the file size.
 ///
 /// A line is handed out as a pointer into the buffer, valid until the next call; the trailing `\r` of a
-/// CRLF line ending is removed. Line numbers are 1-based, counting every physical line.
+/// CRLF line ending is removed, and so is a UTF-8 byte-order mark before the first line (spreadsheet programs
+/// write one; left in, it would become part of the first label: `\u{FEFF}Time`). Line numbers are 1-based,
+/// counting every physical line.
 final class TextLineReader {
     let path: String
     private let file: UnsafeMutablePointer<FILE>
@@ -53,8 +55,10 @@ final class TextLineReader {
     }
 
     private func lineSlice(from lower: Int, to upper: Int) -> UnsafeBufferPointer<UInt8> {
+        var lower = lower
         var upper = upper
         if upper > lower, buffer[upper - 1] == 0x0D { upper -= 1 }
+        if lineNumber == 0, upper - lower >= 3, buffer[lower] == 0xEF, buffer[lower + 1] == 0xBB, buffer[lower + 2] == 0xBF { lower += 3 }
         return UnsafeBufferPointer(start: buffer + lower, count: upper - lower)
     }
 
@@ -142,10 +146,14 @@ enum TextCells {
     /// How a cell parsed.
     enum Value {
         case number(Double)
-        /// Empty, or `NaN`/`NA`/`n/a`: a missing sample.
+        /// Empty, or one of ``missingTokens`` in any case: a missing sample.
         case missing
         case invalid
     }
+
+    /// The spellings exporters use for a missing value (compared lower-cased): pandas and R write `NaN`, `NA`,
+    /// databases `NULL`, spreadsheets `N/A` or `#N/A`, Python `None`, C `-nan`.
+    static let missingTokens: Set<String> = ["nan", "-nan", "+nan", "na", "n/a", "#n/a", "null", "none"]
 
     /// Parses one cell as a finite decimal number (`-1.5`, `2e-3`, with `decimalComma` also `-1,5`).
     static func parse(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, decimalComma: Bool = false) -> Value {
@@ -155,14 +163,14 @@ enum TextCells {
         let first = line[cell.lowerBound]
         let startsNumber = (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
             || first == UInt8(ascii: ".") || (decimalComma && first == UInt8(ascii: ","))
-        guard startsNumber else {
-            // Spellings that spreadsheets and pandas use for a missing value.
-            if count <= 3 {
-                let lowered = String(decoding: UnsafeBufferPointer(rebasing: line[cell]), as: UTF8.self).lowercased()
-                if lowered == "nan" || lowered == "na" || lowered == "n/a" { return .missing }
-            }
-            return .invalid
+        // Spellings that spreadsheets, databases and pandas use for a missing value.
+        let letter = (first | 0x20) >= UInt8(ascii: "a") && (first | 0x20) <= UInt8(ascii: "z")
+        let signedWord = (first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && count > 1 && (line[cell.lowerBound + 1] | 0x20) == UInt8(ascii: "n")
+        if count <= 4, letter || first == UInt8(ascii: "#") || signedWord {
+            let lowered = String(decoding: UnsafeBufferPointer(rebasing: line[cell]), as: UTF8.self).lowercased()
+            if missingTokens.contains(lowered) { return .missing }
         }
+        guard startsNumber else { return .invalid }
         guard count < 64 else { return .invalid }
         // strtod needs a NUL-terminated copy; 64 bytes on the stack hold any sensible number.
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { scratch -> Value in

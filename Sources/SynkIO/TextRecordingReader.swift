@@ -24,6 +24,8 @@ public final class TextRecordingReader: SampleSource {
     private var cells: [Range<Int>] = []
     /// Time of the first row, for the uniform-spacing check of a time column.
     private var firstTime: Double?
+    /// Per row, how far the rounded rate's period is from the time column's own (``roundedRate(rows:span:timeResolution:)``).
+    private var roundingDrift = 0.0
 
     /// Opens `path`, parses its header and counts its rows.
     /// - Parameters:
@@ -72,6 +74,9 @@ public final class TextRecordingReader: SampleSource {
         guard frameCount > 0 else {
             throw .input(path, "no data rows", place: "after line \(layout.headerLineCount)")
         }
+        if let warning = Self.declaredCountWarning(layout.metadata["biopac.declaredSampleCounts"], rows: frameCount) {
+            metadata["\(RecordingHeader.warningPrefix)rowCount"] = warning
+        }
 
         var rate = layout.sampleRate
         var timeColumnStart: Double?
@@ -93,7 +98,9 @@ public final class TextRecordingReader: SampleSource {
             guard span > 0 else {
                 throw .input(path, "the time column (column \(timeColumn + 1)) does not increase", place: "line \(scan.lastRowLine)")
             }
-            let derived = Double(frameCount - 1) / span
+            let derived = Self.roundedRate(rows: frameCount, span: span, timeResolution: scan.timeResolution)
+            // The rounding moves each expected time by at most this much per row; the row-by-row check allows it.
+            roundingDrift = abs(1 / derived - span / Double(frameCount - 1))
             // Gaps and jumps are found here, before anything trusts the derived rate; small deviations
             // (printing precision) are checked row by row while streaming.
             let period = span / Double(frameCount - 1)
@@ -113,6 +120,7 @@ public final class TextRecordingReader: SampleSource {
             } else {
                 rate = derived
                 metadata["text.sampleRateSource"] = "time column '\(layout.timeLabel)'"
+                metadata["text.sampleRateRule"] = Self.rateRule
             }
             if first != 0 { metadata["text.timeColumnStart"] = "\(first) s" }
             timeColumnStart = first != 0 ? first : nil
@@ -174,6 +182,7 @@ public final class TextRecordingReader: SampleSource {
                 let expected = (firstTime ?? time) + Double(frame) * period
                 // 0.1 % of a sample period, beyond the rounding of the printed digits.
                 let tolerance = 1e-3 * period + TextRecordingReader.printedResolution(line, cells[timeColumn]) * layout.timeScale
+                    + Double(frame) * roundingDrift
                 if abs(time - expected) > tolerance {
                     throw .input(path, "the time column is not uniformly spaced: \(time) s where \(expected) s was expected (rate \(header.sampleRate) Hz)",
                                  place: "line \(lineNumber)", hint: "resample to a uniform rate first")
@@ -204,6 +213,31 @@ public final class TextRecordingReader: SampleSource {
         return block
     }
 
+    /// How a rate is derived from a time column, as recorded in the header's metadata.
+    static let rateRule = "(rows − 1) ÷ (last time − first time), rounded to the decimal places the printed times support: the span is known to ± the sum of half a unit in the last printed place of the first and last time, so the rate is known to ± rate × that ÷ span; it is rounded to the largest power of ten not above that uncertainty (at most 1 Hz, at least 1e-9 Hz)"
+
+    /// The rate of `rows` samples spanning `span` seconds whose times are printed to `timeResolution` seconds (the sum
+    /// of half a unit in the last printed place of the first and the last time; 0 when unknown): (rows − 1) ÷ span
+    /// rounded to the decimal places it is known to (``rateRule``). So 20,000 times printed to 0.1 ms give 2000 Hz,
+    /// not 2000.0000000000002, and a rate derived from the time column equals the same rate given with `--rate`.
+    static func roundedRate(rows: Int, span: Double, timeResolution: Double) -> Double {
+        let derived = Double(rows - 1) / span
+        let uncertainty = derived * timeResolution / span
+        let decimals = uncertainty > 0 && uncertainty.isFinite ? min(9, max(0, Int(ceil(-log10(uncertainty))))) : 9
+        return Double(String(format: "%.\(decimals)f", derived)) ?? derived
+    }
+
+    /// The warning for a header whose per-channel sample counts (a BIOPAC export's count line) differ from the rows the
+    /// file holds, with both numbers; `nil` when they agree. A partial export ("selected area" in AcqKnowledge) keeps
+    /// the whole acquisition's counts: the rows are what was exported, and they are what synk reads.
+    static func declaredCountWarning(_ declared: String?, rows: Int) -> String? {
+        guard let declared else { return nil }
+        let counts = Set(declared.split(separator: ",").compactMap { Int($0) })
+        guard !counts.isEmpty, counts != [rows] else { return nil }
+        let stated = counts.count == 1 ? "\(counts.first!) samples per channel" : "between \(counts.min()!) and \(counts.max()!) samples per channel"
+        return "the header declares \(stated) but the file holds \(rows) rows; synk reads the \(rows) rows (\(String(format: "%.3f", Double(rows) / Double(counts.max()!) * 100)) % of the declared length; a partial export?)"
+    }
+
     /// Half a unit in the last printed decimal place of a number such as `0.0005` (0.00005).
     private static func printedResolution(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double {
         let cell = TextCells.trimmedRange(line, range)
@@ -230,6 +264,10 @@ public final class TextRecordingReader: SampleSource {
         var largestStep: (step: Double, line: Int)?
         var lastRowLine = 0
         var tailFirstLine = 0
+        /// Half a unit in the last printed place of the first time plus that of the last time, seconds (0 when a time
+        /// is printed with an exponent).
+        var timeResolution = 0.0
+        var firstTimeResolution = 0.0
     }
 
     /// The first pass: counts rows, reads the time column's first and last value and checks that the
@@ -264,7 +302,12 @@ public final class TextRecordingReader: SampleSource {
                     throw .input(path, "'\(text)' in the time column is not a number", place: "line \(lines.lineNumber)")
                 }
                 let time = raw * layout.timeScale
-                if scan.firstTime == nil { scan.firstTime = time }
+                let resolution = printedResolution(line, cells[timeColumn]) * layout.timeScale
+                if scan.firstTime == nil {
+                    scan.firstTime = time
+                    scan.firstTimeResolution = resolution
+                }
+                scan.timeResolution = scan.firstTimeResolution + resolution
                 if let previous = scan.lastTime {
                     let step = time - previous
                     if step < (scan.smallestStep?.step ?? .infinity) { scan.smallestStep = (step, lines.lineNumber) }

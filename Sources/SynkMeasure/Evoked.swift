@@ -138,9 +138,12 @@ public enum NerveConduction {
         file: InputFile, settings: NerveConductionSettings = NerveConductionSettings()
     ) throws(SynkError) -> (result: NerveConductionResult, waveforms: [CMAPWaveform]) {
         let input = try EvokedInput.read(file, reading: settings.reading, stimuliFile: settings.stimuliFile, affectedSide: settings.affectedSide)
-        var (result, waveforms) = try NerveConductionAnalysis.analyzeKeepingWaveforms(input.recording, parameters: settings.parameters, norms: settings.norms)
-        result.input = input.description
-        return (result, waveforms)
+        // Every error names the file (a window or notch that does not fit this recording's rate is about this file).
+        do {
+            var (result, waveforms) = try NerveConductionAnalysis.analyzeKeepingWaveforms(input.recording, parameters: settings.parameters, norms: settings.norms)
+            result.input = input.description
+            return (result, waveforms)
+        } catch { throw error.withFile(file.path) }
     }
 
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).
@@ -171,9 +174,11 @@ public enum BlinkReflex {
     /// Measures the recording at `file`.
     public static func measure(file: InputFile, settings: BlinkReflexSettings = BlinkReflexSettings()) throws(SynkError) -> BlinkReflexResult {
         let input = try EvokedInput.read(file, reading: settings.reading, stimuliFile: settings.stimuliFile, affectedSide: settings.affectedSide)
-        var result = try BlinkReflexAnalysis.analyze(input.recording, parameters: settings.parameters, norms: settings.norms)
-        result.input = input.description
-        return result
+        do {
+            var result = try BlinkReflexAnalysis.analyze(input.recording, parameters: settings.parameters, norms: settings.norms)
+            result.input = input.description
+            return result
+        } catch { throw error.withFile(file.path) }
     }
 
     /// Measures a recording already in memory (its `input.sha256` is the digest of the samples).

@@ -12,6 +12,8 @@ public struct FilteredRecording: Sendable, Hashable {
     /// The EMG channels written (other channels are left out).
     public var channels: Int
     public var frames: Int
+    /// The warnings the reader raised about the source (``RecordingHeader/warnings``).
+    public var warnings: [String] = []
     public var durationS: Double { sampleRateHz > 0 ? Double(frames) / sampleRateHz : 0 }
 }
 
@@ -29,7 +31,7 @@ public enum RecordingFilter {
         let outputFormat = try OutputFormat(forPath: output)
         let source = try RecordingReader.open(file, options: reading)
         let header = source.header
-        try description.validate(sampleRate: header.sampleRate)
+        do { try description.validate(sampleRate: header.sampleRate) } catch { throw error.withFile(file) }
         let emg = header.channels.indices.filter { header.channels[$0].kind == .emg }
         guard !emg.isEmpty else {
             throw SynkError.input(file, "no EMG channels to filter", hint: "channel kinds come from the file, its labels or a BIDS channels.tsv")
@@ -55,6 +57,10 @@ public enum RecordingFilter {
         outHeader.metadata["synk_version"] = SynkVersion.current
         outHeader.metadata["synk_conditioning"] = conditioningJSON
         outHeader.metadata["synk_source"] = input.reportedPath
+        // The source's warnings describe the source (its header's sample counts), not the file written: recorded as
+        // the source's, never raised again when the output is read.
+        for key in header.metadata.keys where key.hasPrefix(RecordingHeader.warningPrefix) { outHeader.metadata[key] = nil }
+        if !header.warnings.isEmpty { outHeader.metadata["synk_source_warnings"] = header.warnings.joined(separator: "; ") }
         if !header.sidecars.isEmpty {
             outHeader.metadata["synk_sidecars"] = header.sidecars.map(\.summary).joined(separator: "; ")
         }
@@ -62,7 +68,10 @@ public enum RecordingFilter {
             outHeader.metadata["synk_dropped_channels"] = header.channels.indices.filter { !emg.contains($0) }
                 .map { header.channels[$0].label }.joined(separator: ", ")
         }
-        let conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count)
+        let conditioner: MultichannelConditioner
+        do { conditioner = try MultichannelConditioner(description, sampleRate: header.sampleRate, channelCount: emg.count) } catch {
+            throw error.withFile(file)
+        }
         // Encoding and writing run behind the filtering, reading ahead of it. The input is hashed on another
         // core meanwhile; WAV and FLAC outputs fill the hash into their header when finished, so writing
         // never waits for it.
@@ -103,6 +112,7 @@ public enum RecordingFilter {
             digest.cancel()
             throw error
         }
-        return FilteredRecording(path: output, sampleRateHz: outHeader.sampleRate, channels: outHeader.channels.count, frames: written)
+        return FilteredRecording(path: output, sampleRateHz: outHeader.sampleRate, channels: outHeader.channels.count, frames: written,
+                                 warnings: header.warnings)
     }
 }

@@ -101,6 +101,10 @@ public enum Study {
             }
             var description = InputDescription(path: file.reportedPath, sha256: try digest.value(), header: header)
             switch outcome {
+            case .success(let (measured, _)) where measured.nothingMeasured:
+                // The report says a session could not be measured in its own words, never "no pair meets the rule".
+                return MeasuredStudy(input: description, header: header, kind: kind,
+                                     measurement: .notMeasured(SynkError(.quality, file: file.path, measured.nothingMeasuredSentence)))
             case .success(let (measured, conditioned)):
                 var result = measured
                 description.overrides = result.input?.overrides ?? []

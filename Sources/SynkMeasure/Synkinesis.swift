@@ -70,7 +70,8 @@ public struct SynkinesisSettings: Sendable, Hashable {
 /// input (path, SHA-256), every parameter, the conditioning and the quality of every channel.
 public enum Synkinesis {
     /// Measures the recording at `file`. Throws a one-line `SynkError`: `.usage` for impossible settings,
-    /// `.input` for an unreadable or unusable recording, `.quality` when every channel failed its checks.
+    /// `.input` for an unreadable or unusable recording. When every channel failed its checks the result has no pairs
+    /// and lists each exclusion (``SynkinesisResult/qualityFailed``).
     public static func measure(file: InputFile, settings: SynkinesisSettings = SynkinesisSettings()) throws(SynkError) -> SynkinesisResult {
         try measureKeepingEnvelopes(file: file, settings: settings).result
     }
@@ -103,6 +104,13 @@ public enum Synkinesis {
     }
 
     static func measure(
+        _ source: any SampleSource, reportedPath: String, settings: SynkinesisSettings
+    ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
+        // Every error names the file: a band or notch that does not fit this recording's rate is about this file.
+        do { return try measureNamingNoFile(source, reportedPath: reportedPath, settings: settings) } catch { throw error.withFile(reportedPath) }
+    }
+
+    private static func measureNamingNoFile(
         _ source: any SampleSource, reportedPath: String, settings: SynkinesisSettings
     ) throws(SynkError) -> (result: SynkinesisResult, conditioned: ConditionedRecording) {
         let header = source.header
@@ -141,19 +149,11 @@ public enum Synkinesis {
             let statedBy = SettingOverrides.statedBy(header, .channels, recording: recording)
             if let override = SettingOverrides.montage(montage, file: path, header: header, statedBy: statedBy) { overrides.append(override) }
         } else {
-            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide)
-            // A one-sided recording whose labels name muscles but no side (e.g. BIOPAC "Zyg Raw"): measure it
-            // as a single side. The side comparison is then impossible, and the output says why.
-            if montage.channels.isEmpty {
-                let oneSided = header.channels.enumerated().compactMap { index, info -> MontageChannel? in
-                    guard info.kind == .emg, info.side == nil, let muscle = info.muscle ?? ChannelPlacement(label: info.label).muscle else { return nil }
-                    return MontageChannel(channelIndex: index, label: info.label, muscle: muscle, side: .left)
-                }
-                if !oneSided.isEmpty {
-                    let note = MontageGap(kind: .note, muscle: nil, missingSide: nil, label: nil,
-                                          reason: "no channel states a side: the \(oneSided.count) muscle channels are analysed as one side (listed as 'left'); no side comparison is possible")
-                    montage = try Montage(channels: oneSided, affectedSide: nil, unmapped: [note])
-                }
+            montage = try Montage(channels: header.channels, affectedSide: header.affectedSide, file: recording)
+            // A one-sided recording whose labels name muscles but no side (e.g. BIOPAC "Zyg Raw"): measure it as one side
+            // of unknown identity. The side comparison is then impossible, and the output says why.
+            if montage.channels.isEmpty, let oneSided = try Montage.oneSided(channels: header.channels, affectedSide: nil, file: recording) {
+                montage = oneSided
             }
         }
         // The side a montage file states overrides the recording's; the settings' side overrides both.
@@ -177,10 +177,12 @@ public enum Synkinesis {
     /// header it describes (labels, kinds, units, muscles and sides, as the same file applied as a sidecar gives).
     static func montageFile(_ path: String, header: RecordingHeader, recording: String) throws(SynkError) -> (Montage, RecordingHeader?) {
         let data = try RegularFile.contents(of: path, role: "montage", maximumBytes: InputLimits.maximumTableBytes)
-        let text = String(decoding: data, as: UTF8.self)
+        var text = String(decoding: data, as: UTF8.self)
+        // A byte-order mark (spreadsheet exports) would become part of the first channel's name.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         var montage: Montage
         if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-            montage = try Montage(json: data, file: path, recordingLabels: header.channels.map(\.label))
+            montage = try Montage(json: Data(text.utf8), file: path, recordingLabels: header.channels.map(\.label))
         } else if !header.hasOwnChannelLabels {
             var described = header
             _ = try ChannelsTSV.read(path: path).apply(to: &described, recordingPath: recording)

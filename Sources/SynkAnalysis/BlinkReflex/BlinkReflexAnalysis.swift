@@ -183,6 +183,7 @@ public enum BlinkReflexAnalysis {
         guard recording.sampleRate >= parameters.minimumSampleRateHz else {
             throw .input(file, "sample rate \(recording.sampleRate) Hz is below the \(parameters.minimumSampleRateHz) Hz a blink-reflex study needs")
         }
+        try parameters.notch?.validate(sampleRate: recording.sampleRate, file: file)
         var (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
         guard !stimuli.isEmpty else { throw .input(file, "no stimuli found", hint: "give the stimulus times with --stimuli") }
         if source == .header {

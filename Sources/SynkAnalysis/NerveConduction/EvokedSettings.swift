@@ -66,6 +66,15 @@ public struct MainsRemoval: Sendable, Hashable, Codable {
         self.fitSeconds = fitSeconds
     }
 
+    /// Checks that the fundamental lies below the Nyquist frequency of a recording at `sampleRate` (a `--notch` above it
+    /// would remove nothing, silently). Harmonics above the Nyquist frequency are left out by the fit.
+    public func validate(sampleRate: Double, file: String?) throws(SynkError) {
+        guard frequencyHz > 0, frequencyHz < sampleRate / 2 else {
+            throw SynkError(.usage, file: file, "notch frequency \(frequencyHz) Hz must lie between 0 and the Nyquist frequency \(sampleRate / 2) Hz",
+                            hint: "the sample rate is \(sampleRate) Hz")
+        }
+    }
+
     /// Parses `FREQ[:HARMONICS]`, e.g. `60`, `50:10`.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }

@@ -112,7 +112,7 @@ public struct RecordingSweeps: SweepSource {
             }
             let index = Int((stimulus.time * rate).rounded())
             guard index - pre >= 0, index + post <= recording.frameCount else {
-                throw .input(file, "the window \(-window.preStimulusMs)…+\(window.postStimulusMs) ms around the stimulus at \(stimulus.time) s runs past the end of the recording",
+                throw .input(file, "the window \(-window.preStimulusMs)…+\(window.postStimulusMs) ms around the stimulus at \(stimulus.time) s runs past the \(index - pre < 0 ? "start" : "end") of the recording",
                              place: channel.label, hint: "shorten the analysis window (--window) or drop that stimulus")
             }
             indices.append(index)

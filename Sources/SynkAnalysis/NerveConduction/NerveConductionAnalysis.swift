@@ -264,6 +264,7 @@ public enum NerveConductionAnalysis {
     ) throws(SynkError) -> (result: NerveConductionResult, waveforms: [CMAPWaveform]) {
         let file = recording.header.source?.path
         try checkRate(recording.sampleRate, parameters: parameters, file: file)
+        try parameters.notch?.validate(sampleRate: recording.sampleRate, file: file)
         var (stimuli, source) = StimulusDetection.stimuli(in: recording, source: parameters.stimulusSource)
         guard !stimuli.isEmpty else {
             throw .input(file, "no stimuli: none listed, no trigger channel, no stimulus artefact found", hint: "give the stimulus times with --stimuli")

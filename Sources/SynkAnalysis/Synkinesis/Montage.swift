@@ -98,6 +98,9 @@ public struct Montage: Sendable, Hashable, Codable {
     public var channels: [MontageChannel]
     /// Muscles recorded on one side only, and recording EMG channels that could not be mapped.
     public var gaps: [MontageGap]
+    /// True when no channel stated a side and synk analysed the channels as one side of unknown identity
+    /// (``oneSided(channels:affectedSide:file:)``): the `left` of its channels is a slot, not a finding.
+    public var sidesAssumed = false
 
     enum CodingKeys: String, CodingKey {
         case affectedSide = "affected_side", channels, gaps
@@ -151,19 +154,69 @@ public struct Montage: Sendable, Hashable, Codable {
     /// A montage from the muscle and side already in the recording's channel metadata (or parsed
     /// from labels such as `OOc-L`). Non-EMG channels are skipped; EMG channels without a muscle or
     /// side become gaps.
-    public init(channels infos: [ChannelInfo], affectedSide: AffectedSide?) throws(SynkError) {
+    ///
+    /// A channel whose label marks a derived signal (`EMG_zyg_processed`, `Zyg RMS`: ``ChannelPlacement/derivedSignalWord(in:)``)
+    /// is never mapped as a muscle unless its metadata states muscle and side; it is listed as unmapped with the reason.
+    /// - Parameter file: the recording, named in errors.
+    public init(channels infos: [ChannelInfo], affectedSide: AffectedSide?, file: String? = nil) throws(SynkError) {
         var mapped: [MontageChannel] = []
         var unmapped: [MontageGap] = []
         for (index, info) in infos.enumerated() where info.kind == .emg {
             let placement = ChannelPlacement(label: info.label)
-            guard let muscle = info.muscle ?? placement.muscle, let side = info.side ?? placement.side else {
-                unmapped.append(MontageGap(kind: .unmapped, muscle: info.muscle ?? placement.muscle, missingSide: nil, label: info.label,
-                                           reason: "channel \(info.label): muscle or side unknown, not analysed"))
+            if let reason = info.unmappedReason {
+                let derived = ChannelPlacement.derivedSignalWord(in: info.label) != nil
+                unmapped.append(MontageGap(kind: .unmapped, muscle: derived ? nil : info.muscle ?? placement.muscle, missingSide: nil,
+                                           label: info.label, reason: "channel \(info.label): \(reason), not analysed"))
                 continue
             }
+            guard let muscle = info.muscle ?? placement.muscle, let side = info.side ?? placement.side else { continue }
             mapped.append(MontageChannel(channelIndex: index, label: info.label, muscle: muscle, side: side))
         }
-        try self.init(channels: mapped, affectedSide: affectedSide, unmapped: unmapped)
+        try self.init(channels: mapped, affectedSide: affectedSide, file: file, unmapped: unmapped)
+    }
+
+    /// The montage of a recording whose EMG channels name muscles but no channel states a side (a one-sided export such
+    /// as BIOPAC's "Zyg Raw"), or nil when no such channel exists: each muscle channel is analysed as part of one side
+    /// whose identity is unknown. synk invents no side: the channels sit in the `left` slot only because a montage
+    /// channel needs one, ``sidesAssumed`` is set, a note says so, and no side comparison is made.
+    ///
+    /// Channels that mark a derived signal are left out (listed with the reason), and so are two channels naming the same
+    /// muscle (which one is the raw recording cannot be told): each left out with the reason, never an error.
+    public static func oneSided(channels infos: [ChannelInfo], affectedSide: AffectedSide?, file: String?) throws(SynkError) -> Montage? {
+        var candidates: [(index: Int, label: String, muscle: Muscle)] = []
+        var unmapped: [MontageGap] = []
+        for (index, info) in infos.enumerated() where info.kind == .emg {
+            if let word = ChannelPlacement.derivedSignalWord(in: info.label), info.side == nil {
+                unmapped.append(MontageGap(kind: .unmapped, muscle: nil, missingSide: nil, label: info.label,
+                                           reason: "channel \(info.label): its label marks a derived signal ('\(word)'), not raw EMG: not mapped as a muscle, not analysed"))
+                continue
+            }
+            guard info.side == nil, let muscle = info.muscle ?? ChannelPlacement(label: info.label).muscle else {
+                unmapped.append(MontageGap(kind: .unmapped, muscle: nil, missingSide: nil, label: info.label,
+                                           reason: "channel \(info.label): \(info.unmappedReason ?? "its muscle is unknown"), not analysed"))
+                continue
+            }
+            candidates.append((index, info.label, muscle))
+        }
+        var mapped: [MontageChannel] = []
+        for candidate in candidates {
+            let same = candidates.filter { $0.muscle == candidate.muscle }
+            if same.count > 1 {
+                unmapped.append(MontageGap(kind: .unmapped, muscle: candidate.muscle, missingSide: nil, label: candidate.label,
+                                           reason: "channel \(candidate.label): \(same.map(\.label).joined(separator: " and ")) all name \(candidate.muscle.rawValue) and no side; which one is the raw recording of one side cannot be told, not analysed"))
+                continue
+            }
+            mapped.append(MontageChannel(channelIndex: candidate.index, label: candidate.label, muscle: candidate.muscle, side: .left))
+        }
+        guard !mapped.isEmpty else { return nil }
+        let list = mapped.map { "\($0.label) → \($0.muscle.rawValue)" }.joined(separator: ", ")
+        let note = MontageGap(kind: .note, muscle: nil, missingSide: nil, label: nil,
+                              reason: "no channel states a side: synk mapped \(list) from the labels and assumed they are all on one side, which side is unknown (listed as 'left' only as a slot); no side comparison is possible")
+        var montage = try Montage(channels: mapped, affectedSide: affectedSide, file: file, unmapped: [note] + unmapped)
+        // "ZYG has no right channel" would claim a side: the gaps that name one go.
+        montage.gaps.removeAll { $0.kind == .missingSide }
+        montage.sidesAssumed = true
+        return montage
     }
 
     /// A montage from a JSON montage file's contents (schema in the type's discussion), resolved

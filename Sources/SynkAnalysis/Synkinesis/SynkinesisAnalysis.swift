@@ -95,20 +95,9 @@ public enum SynkinesisAnalysis {
         }
         adjustForMultipleTesting(&pairs, level: parameters.confidenceLevel)
 
-        let method = SynkinesisMethod(
-            settings: parameters, envelopeSampleRateHz: fs, envelope: envelopes.kind.description,
-            amplitudeMeasure: envelopes.kind.amplitudeMeasure, restSource: restSource,
-            correlation: "Pearson r over the pooled samples of the task's repetitions",
-            crossCorrelation: "per-lag Pearson over the overlapping pairs within each repetition, pooled; peak = largest coefficient within ±max lag, positive lag = follower trails driver; lag_at_search_limit when the peak sits at ±max lag",
-            effectiveSampleSize: "Bartlett n/(1+2·Σρ_D(k)ρ_F(k)), k from 1 until the product first becomes ≤ 0, at most n/4; lagged products within repetitions only",
-            intervals: "Fisher z with n_eff−3 per side; index CI by Zou (2007); p from (z_aff − z_healthy)/√(1/(n_aff−3)+1/(n_healthy−3))",
-            taskDrivers: Dictionary(uniqueKeysWithValues: segments.map { ($0.task, $0.driver) }),
-            crosstalk: crosstalk.map { Crosstalk.methodDescription(tap: $0.tapDescription) }
-                ?? "not estimated: the analysis was given envelopes only (no raw signals); follower amplitudes include any crosstalk",
-            decision: decisionMethod(parameters),
-            restPower: "median power of the \(parameters.restWindowSeconds) s windows at least \(parameters.restGuardSeconds) s away from every task segment (the quietest window when there are fewer than 3)",
-            multipleTesting: "p_bh: Benjamini-Hochberg (1995) over every pair of the session with a p-value; correlation_flag = index > 0 and p_bh < \(1 - parameters.confidenceLevel); the decision does not use the index",
-            gapHandling: gapMethod(parameters))
+        let method = methodDescription(parameters: parameters, envelopeRate: fs, kind: envelopes.kind, restSource: restSource,
+                                       taskDrivers: Dictionary(uniqueKeysWithValues: segments.map { ($0.task, $0.driver) }),
+                                       crosstalk: crosstalk.map { Crosstalk.methodDescription(tap: $0.tapDescription) })
         let summaries = segments.map { segment in
             TaskSummary(task: segment.task, driver: segment.driver, repetitions: segment.repetitionCount,
                         durationS: Double(segment.sampleCount) / fs,
@@ -186,6 +175,52 @@ public enum SynkinesisAnalysis {
         return dropped
     }
 
+    /// The method block of a result: the parameters with a description of every measure.
+    static func methodDescription(parameters: SynkinesisParameters, envelopeRate: Double, kind: EnvelopeKind, restSource: String,
+                                  taskDrivers: [String: Muscle], crosstalk: String?) -> SynkinesisMethod {
+        SynkinesisMethod(
+            settings: parameters, envelopeSampleRateHz: envelopeRate, envelope: kind.description,
+            amplitudeMeasure: kind.amplitudeMeasure, restSource: restSource,
+            correlation: "Pearson r over the pooled samples of the task's repetitions",
+            crossCorrelation: "per-lag Pearson over the overlapping pairs within each repetition, pooled; peak = largest coefficient within ±max lag, positive lag = follower trails driver; lag_at_search_limit when the peak sits at ±max lag",
+            effectiveSampleSize: "Bartlett n/(1+2·Σρ_D(k)ρ_F(k)), k from 1 until the product first becomes ≤ 0, at most n/4; lagged products within repetitions only",
+            intervals: "Fisher z with n_eff−3 per side; index CI by Zou (2007); p from (z_aff − z_healthy)/√(1/(n_aff−3)+1/(n_healthy−3))",
+            taskDrivers: taskDrivers,
+            crosstalk: crosstalk
+                ?? "not estimated: the analysis was given envelopes only (no raw signals); follower amplitudes include any crosstalk",
+            decision: decisionMethod(parameters),
+            restPower: "median power of the \(parameters.restWindowSeconds) s windows at least \(parameters.restGuardSeconds) s away from every task segment (the quietest window when there are fewer than 3)",
+            multipleTesting: "p_bh: Benjamini-Hochberg (1995) over every pair of the session with a p-value; correlation_flag = index > 0 and p_bh < \(1 - parameters.confidenceLevel); the decision does not use the index",
+            gapHandling: gapMethod(parameters))
+    }
+
+    /// The result when every mapped channel failed a quality check: nothing is measured (no task, no pair), and the
+    /// result says why, so that the command writes it and exits 1 as for any excluded channel (README: "output still
+    /// written, flags say why") instead of leaving nothing behind.
+    ///
+    /// - Parameter montage: the montage as mapped, with every channel's exclusion among its ``Montage/gaps``.
+    public static func unmeasured(
+        montage: Montage, gaps: [MontageGap], tasks: TaskSource, envelopeRate: Double, kind: EnvelopeKind,
+        parameters: SynkinesisParameters, crosstalk: String?
+    ) -> SynkinesisResult {
+        var comparison = sideComparison(for: montage)
+        comparison.possible = false
+        comparison.reason = "every mapped EMG channel failed a quality check: nothing was measured"
+        let origin: TasksOrigin
+        switch tasks {
+        case .events: origin = .events
+        case .segments: origin = .segments
+        case .detect: origin = .detected
+        }
+        let reason = "not measured: every mapped EMG channel failed a quality check"
+        let method = methodDescription(parameters: parameters, envelopeRate: envelopeRate, kind: kind, restSource: reason,
+                                       taskDrivers: [:], crosstalk: crosstalk.map { _ in reason })
+        return SynkinesisResult(
+            synkVersion: SynkVersion.current, parameters: method, affectedSide: montage.affectedSide?.rawValue ?? "unknown",
+            sideComparison: comparison, tasksSource: origin, tasks: [], montage: [], montageGaps: gaps, taskGaps: [], pairs: [],
+            paresis: nil)
+    }
+
     // MARK: Stage 1: inputs
 
     /// Checks the envelopes, that every montage channel has an envelope, and the parameters.
@@ -222,7 +257,11 @@ public enum SynkinesisAnalysis {
         case nil: affectedSlot = .left; basis = .unknown
         }
         var reason: String?
-        if presentSides.count < 2 {
+        if montage.sidesAssumed {
+            // Say exactly what is known and what synk assumed: never "only left-side channels" when no channel has a side.
+            let control = basis == .healthyControl ? " (--affected none: a healthy control, which needs both sides to compare)" : ""
+            reason = "no channel states a side: synk assumed the \(montage.channels.count) muscle channels are on one side, which side is unknown (listed as 'left' only as a slot)\(control): per-side measures only, no side comparison"
+        } else if presentSides.count < 2 {
             let only = presentSides.first.map { "only \($0.rawValue)-side channels in the montage" } ?? "no mapped channels"
             reason = "\(only): per-side measures only, no side comparison"
         } else if basis == .unknown {
@@ -230,8 +269,10 @@ public enum SynkinesisAnalysis {
         } else if basis == .healthyControl {
             reason = "healthy control: \"affected\" holds the left side, \"healthy\" the right"
         }
-        return SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot, healthySlot: affectedSlot.opposite,
-                              basis: basis, reason: reason)
+        var comparison = SideComparison(possible: presentSides.count == 2, affectedSlot: affectedSlot, healthySlot: affectedSlot.opposite,
+                                        basis: basis, reason: reason)
+        comparison.sidesAssumed = montage.sidesAssumed
+        return comparison
     }
 
     // MARK: Stage 3: rest levels for onset detection
@@ -713,7 +754,9 @@ public enum SynkinesisAnalysis {
                                   correlationFlag: false, decision: .undetermined, decisionReason: "", notes: [])
         guard let a = affected, let h = healthy else {
             let missing = affected == nil ? comparison.affectedSlot : comparison.healthySlot
-            pair.notes.append("no side comparison: \(driver.rawValue) or \(follower.rawValue) not recorded on the \(missing.rawValue) side")
+            pair.notes.append(comparison.sidesAssumed
+                              ? "no side comparison: no channel states a side, so the other side of \(driver.rawValue) and \(follower.rawValue) is not known to be recorded"
+                              : "no side comparison: \(driver.rawValue) or \(follower.rawValue) not recorded on the \(missing.rawValue) side")
             return pair
         }
         if let ra = a.r, let rh = h.r {

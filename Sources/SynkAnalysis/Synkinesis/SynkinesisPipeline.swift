@@ -219,17 +219,31 @@ public enum SynkinesisPipeline {
                 keptEnvelopes.append(k)
             } else {
                 let reasons = otherReasons + (gapReason.map { [$0] } ?? [])
-                gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: channel.side, label: channel.label,
+                gaps.append(MontageGap(kind: .excludedByQuality, muscle: channel.muscle, missingSide: montage.sidesAssumed ? nil : channel.side, label: channel.label,
                                        reason: "channel \(channel.label) excluded: \(reasons.joined(separator: "; "))"))
             }
         }
         guard !kept.isEmpty else {
-            throw SynkError(.quality, file: file, "every mapped EMG channel failed a quality check",
-                            hint: "`synk info` shows why each channel is flagged")
+            // Nothing to measure, but the exclusions are the finding: the result says them (exit 1, output written).
+            var result = SynkinesisAnalysis.unmeasured(
+                montage: montage, gaps: gaps, tasks: tasks, envelopeRate: conditioned.envelopes.sampleRate,
+                kind: conditioned.envelopes.kind, parameters: parameters,
+                crosstalk: conditioned.crosstalk.map { _ in Crosstalk.methodDescription(tap: conditioned.tapDescription ?? "") })
+            result.input = input
+            result.quality = conditioned.quality
+            result.conditioning = conditioned.conditioning
+            let (_, exclusionRecord) = plan.exclusions(keptChannels: [])
+            result.sampleGaps = plan.records(keptChannels: [], exclusionRecord: exclusionRecord, repetitionsExcluded: [])
+            return (result, conditioned)
         }
         // Gaps of the form "X has no left channel" are derived again from the channels kept.
-        let usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
+        var usable = try Montage(channels: kept, affectedSide: montage.affectedSide, file: file,
                                  unmapped: gaps.filter { $0.kind != .missingSide })
+        if montage.sidesAssumed {
+            // One side of unknown identity: no gap may claim a missing left or right.
+            usable.sidesAssumed = true
+            usable.gaps.removeAll { $0.kind == .missingSide }
+        }
         let envelopes = conditioned.envelopes.selecting(keptEnvelopes)
         // Tap channel k is the montage's channel k (the order the conditioner was given).
         let crosstalk = conditioned.crosstalk.map {

@@ -283,6 +283,9 @@ public struct SideComparison: Sendable, Hashable, Codable {
     /// `stated` (affected side known), `healthy_control_left_vs_right`, `unknown_left_vs_right`.
     public var basis: ComparisonBasis
     public var reason: String?
+    /// True when no channel stated a side and the channels were analysed as one side of unknown identity
+    /// (``Montage/sidesAssumed``); not in the JSON, whose `reason` says it.
+    public var sidesAssumed = false
 
     enum CodingKeys: String, CodingKey {
         case possible, affectedSlot = "affected_slot", healthySlot = "healthy_slot", basis, reason
@@ -449,4 +452,13 @@ extension SynkinesisResult {
 
     /// The montage channels left out for quality, with the reason.
     public var excludedChannels: [MontageGap] { montageGaps.filter { $0.kind == .excludedByQuality } }
+
+    /// True when nothing was measured because every mapped EMG channel failed a quality check
+    /// (``SynkinesisAnalysis/unmeasured(montage:gaps:tasks:envelopeRate:kind:parameters:crosstalk:)``).
+    public var nothingMeasured: Bool { montage.isEmpty && pairs.isEmpty && qualityFailed }
+
+    /// One sentence for a result where nothing was measured: the excluded channels with their reasons.
+    public var nothingMeasuredSentence: String {
+        "every mapped EMG channel failed a quality check, nothing was measured (" + excludedChannels.map(\.reason).joined(separator: "; ") + ")"
+    }
 }
