@@ -310,7 +310,7 @@ class Subject:
         ecg = self._ecg()
         ecg_amp = rng.uniform(*prof["ecg"])
         ecg_left = rng.uniform(1.0, 2.0)  # the heart's axis: usually larger on the left
-        self.nuisance = {}
+        self.nuisance, self.hum_signal = {}, {}
         sos = signal.butter(4, [20, 450], btype="bandpass", fs=fs, output="sos")
         rest = self.rest_mask()
         self.rest_floor = {}
@@ -331,6 +331,7 @@ class Subject:
                 elif m == "MEN":
                     extra = 0.3 * ecg_amp * ecg
                 self.nuisance[(s, m)] = noise + hum + extra
+                self.hum_signal[(s, m)] = hum
                 self.rest_floor[(s, m)] = float(np.mean(signal.sosfiltfilt(sos, self.nuisance[(s, m)])[rest] ** 2))
 
     def rest_mask(self):
@@ -502,6 +503,8 @@ class Subject:
         nu_bp = {k: bp(v) for k, v in self.nuisance.items()}
         rest = self.rest_mask()
         rest_power = {k: float(np.mean(v[rest] ** 2)) for k, v in nu_bp.items()}
+        # The same without the hum (a mains notch removes it): the floor a notched analysis sees.
+        rest_nohum = {k: float(np.mean(bp(self.nuisance[k] - self.hum_signal[k])[rest] ** 2)) for k in nu_bp}
         out_pairs = []
         aff = self.affected or (self.stated if self.stated != "none" else "left")
         hea = "right" if aff == "left" else "left"
@@ -524,20 +527,22 @@ class Subject:
                 tot_p = {s: float(np.mean(ch_bp[(s, f)][idx] ** 2)) for s in sides}
                 synk_p = float(np.mean(bp(self.synk_only[(aff, f)])[idx] ** 2)) if self.patient else 0.0
                 rstar = max(rest_power[(aff, f)], rest_power[(hea, f)])
+                r0 = max(rest_nohum[(aff, f)], rest_nohum[(hea, f)])
                 own_ratio = np.sqrt((own_p[aff] + rstar) / (own_p[hea] + rstar))
                 raw_ratio = np.sqrt(tot_p[aff] / tot_p[hea])
                 # Truth class: coupled (driver -> follower) in the driver's own task; "indirect" when the follower's
                 # synkinetic activity in this task comes from another coupling via a synergist (not scored).
                 if self.patient and (d, f) in coupled:
                     truth = "synkinesis"
-                elif self.patient and synk_p > 0.05 * (own_p[aff] + rstar) and np.sqrt(
-                        (own_p[aff] + rstar) / (own_p[aff] - synk_p + rstar)) > 1.2:
+                elif self.patient and np.sqrt((own_p[aff] + r0) / (max(0.0, own_p[aff] - synk_p) + r0)) > 1.2:
                     truth = "indirect"
                 else:
                     truth = "none"
                 out_pairs.append(dict(
                     task=task, driver=d, follower=f, truth=truth, cutoff=cutoff(d, f),
                     true_own_ratio=round(float(own_ratio), 4), true_raw_ratio=round(float(raw_ratio), 4),
+                    true_own_ratio_without_hum=round(float(np.sqrt((own_p[aff] + r0) / (own_p[hea] + r0))), 4),
+                    synkinetic_share_affected=round(synk_p / own_p[aff], 4) if own_p[aff] > 0 else 0.0,
                     own_rms_affected=round(np.sqrt(own_p[aff]), 3), own_rms_healthy=round(np.sqrt(own_p[hea]), 3),
                     crosstalk_share_affected=round(xt_p[aff] / tot_p[aff], 4),
                     crosstalk_share_healthy=round(xt_p[hea] / tot_p[hea], 4),
@@ -577,6 +582,8 @@ def main():
     ap.add_argument("--patients", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default="standard", choices=sorted(PROFILES))
+    ap.add_argument("--truth-only", action="store_true",
+                    help="regenerate the subjects and rewrite only truth/ (the recordings are identical)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a profile parameter (JSON value), e.g. --set hum=[0,0] for an ablation; ranges "
                          "keep consuming the same random draws, so everything else stays identical")
@@ -604,7 +611,10 @@ def main():
         subj.drives()
         subj.signals()
         name = f"{i + 1:02d}"
-        path = subj.write(root, name)
+        if args.truth_only:
+            path = os.path.join(f"sub-{name}", "emg", f"sub-{name}_task-sunnybrook_emg.wav")
+        else:
+            path = subj.write(root, name)
         pairs = subj.truth()
         truth = dict(subject=name, patient=patient, affected_side=subj.affected, stated_side=subj.stated,
                      sample_rate_hz=subj.fs, muscles=subj.muscles, snarl_driver=subj.snarl_driver,
@@ -625,6 +635,8 @@ def main():
         print(f"sub-{name} {'patient' if patient else 'control'} {subj.stated:5s} {subj.fs} Hz "
               f"{len(subj.muscles)} muscles {subj.n / subj.fs:.0f} s couplings "
               + ", ".join(f"{c['driver']}->{c['follower']} g{c['gain']:.2f}" for c in subj.couplings), flush=True)
+    if args.truth_only:
+        return
     with open(os.path.join(root, "participants.tsv"), "w") as fh:
         fh.write("\n".join(participants) + "\n")
     with open(os.path.join(root, "truth", "cohort.json"), "w") as fh:

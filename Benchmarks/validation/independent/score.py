@@ -30,13 +30,19 @@ def family(d, f):
     return f"{REGION[d]}→{REGION[f]}"
 
 
-def run_one(synk, root, entry, rerun):
-    out = os.path.join(root, "results", f"sub-{entry['name']}.json")
+def run_one(synk, root, entry, rerun, results, notch):
+    out = os.path.join(root, results, f"sub-{entry['name']}.json")
     if os.path.exists(out) and not rerun:
         return entry["name"], 0, ""
     cmd = [synk, "synkinesis", os.path.join(root, entry["recording"]), "--affected", entry["affected"],
            "--format", "json", "-o", out]
+    if notch:
+        mains = json.load(open(os.path.join(root, "truth", f"sub-{entry['name']}_truth.json")))["mains_hz"]
+        cmd += ["--notch", f"{mains}:{int(450 // mains)}"]
     p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode in (0, 1) and not os.path.exists(out):
+        # Exit 1 is documented as "quality flag, output written"; say so when nothing was written.
+        return entry["name"], f"{p.returncode} without output", p.stderr.strip()
     return entry["name"], p.returncode, p.stderr.strip()
 
 
@@ -59,13 +65,19 @@ def main():
     ap.add_argument("--synk", default="/work/tools/synk-main")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--notch", action="store_true",
+                    help="ask synk for a mains comb at each recording's mains frequency (results-notch/)")
     args = ap.parse_args()
+    results = "results-notch" if args.notch else "results"
     root = args.root
     cohort = json.load(open(os.path.join(root, "truth", "cohort.json")))
-    os.makedirs(os.path.join(root, "results"), exist_ok=True)
+    os.makedirs(os.path.join(root, results), exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-        runs = list(ex.map(lambda e: run_one(args.synk, root, e, args.rerun), cohort["subjects"]))
+        runs = list(ex.map(lambda e: run_one(args.synk, root, e, args.rerun, results, args.notch), cohort["subjects"]))
     failures = [(n, rc, err) for n, rc, err in runs if rc not in (0, 1)]
+    failures += [(e["name"], "earlier run without output", "") for e in cohort["subjects"]
+                 if not os.path.exists(os.path.join(root, results, f"sub-{e['name']}.json"))
+                 and e["name"] not in {f[0] for f in failures}]
 
     table = collections.defaultdict(lambda: collections.Counter())
     by_grade = collections.defaultdict(collections.Counter)
@@ -80,7 +92,7 @@ def main():
     for entry in cohort["subjects"]:
         name = entry["name"]
         truth = json.load(open(os.path.join(root, "truth", f"sub-{name}_truth.json")))
-        path = os.path.join(root, "results", f"sub-{name}.json")
+        path = os.path.join(root, results, f"sub-{name}.json")
         result = json.load(open(path)) if os.path.exists(path) else {"pairs": []}
         for q in result.get("quality", []):
             bad = [f for f in q.get("flags", []) if f not in ("mains_dominated",)]
@@ -153,7 +165,8 @@ def main():
         v = tp / (tp + fp) if tp + fp else float("nan")
         return s, f, v
 
-    print(f"cohort {root}: profile {cohort['profile']}, seed {cohort['seed']}, {len(cohort['subjects'])} subjects")
+    print(f"cohort {root}: profile {cohort['profile']}, seed {cohort['seed']}, overrides {cohort.get('overrides')}, "
+          f"{len(cohort['subjects'])} subjects" + (", synk asked for a mains notch" if args.notch else ""))
     if failures:
         print("synk failures (exit not 0/1):")
         for n, rc, err in failures:
