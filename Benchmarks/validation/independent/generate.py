@@ -73,12 +73,12 @@ PROFILES = {
                      noise=(1.0, 5.0), hum=(0.0, 4.0), hum_outlier=0.0, ecg=(3.0, 15.0), wander=(10.0, 80.0),
                      motion=(5.0, 40.0), hardware_hp_hz=10.0, hardware_hp_order=2, rep_s=(2.0, 4.0), rest_s=(2.5, 4.5), reps=3, reaction=(0.1, 0.35),
                      mirror=(0.0, 0.06), borderline_share=0.35, ratio_max=8.0, lag_ms=(0.0, 80.0), release_ms=(0.0, 200.0),
-                     asym=1.5, xt_coherent=False, nas_only=0.0, add_nas=0.0, rates=(2000, 2000, 1000), blink_per_min=(8, 20)),
+                     asym=1.5, xt_coherent=False, xt_symmetric=False, nas_only=0.0, add_nas=0.0, rates=(2000, 2000, 1000), blink_per_min=(8, 20)),
     "hard": dict(crosstalk=(0.05, 0.20), midline=(0.02, 0.12), paresis=(0.1, 0.5), paresis_branch_sd=0.3,
                  noise=(1.0, 5.0), hum=(1.0, 8.0), hum_outlier=15.0, ecg=(10.0, 40.0), wander=(30.0, 200.0),
                  motion=(20.0, 120.0), hardware_hp_hz=0.1, hardware_hp_order=1, rep_s=(1.0, 2.0), rest_s=(1.5, 3.0), reps=3, reaction=(0.15, 0.6),
                  mirror=(0.0, 0.08), borderline_share=0.35, ratio_max=8.0, lag_ms=(0.0, 80.0), release_ms=(0.0, 300.0),
-                 asym=1.5, xt_coherent=False, nas_only=0.5, add_nas=0.25, rates=(2000, 1000, 1000), blink_per_min=(10, 25)),
+                 asym=1.5, xt_coherent=False, xt_symmetric=False, nas_only=0.5, add_nas=0.25, rates=(2000, 1000, 1000), blink_per_min=(10, 25)),
 }
 
 
@@ -406,9 +406,13 @@ class Subject:
             if a in self.muscles and b in self.muscles:
                 pairs.append((a, b, w))
                 pairs.append((b, a, w))
+        first_side_amp = {}
         for s in sides:
             for src, dst, w in pairs:
                 amp = rng.uniform(*prof["crosstalk"]) * w
+                if prof.get("xt_symmetric"):
+                    # Ablation: the same crosstalk amplitude on both sides (the groups' filters still differ).
+                    amp = first_side_amp.setdefault((src, dst), amp)
                 xt[(s, dst)] += self._conduct(own_groups[(s, src)], amp)
                 self.crosstalk_params.append(dict(side=s, source=src, target=dst, amplitude=round(amp, 4)))
             for m, w in MIDLINE:
