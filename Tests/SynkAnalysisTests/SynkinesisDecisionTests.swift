@@ -57,6 +57,27 @@ struct SynkinesisDecisionTests {
         #expect(p.decisionReason.contains("only with crosstalk"))
     }
 
+    @Test("an own-activity excess of a follower whose power is half or more crosstalk: undetermined with the reason; just below half: synkinesis")
+    func crosstalkDominatedFollower() throws {
+        // Affected: 1000 µV² in the task, 60 % crosstalk → 400 own; healthy 20. Per repetition the own-activity ratio is
+        // √((9 + 400 − 9) / (9 + 20·0.95 − 9)) = √(400 / 19) = 4.59, far above 1.62 and consistent: the rule passes,
+        // but the estimate of what is the follower's own is uncertain when the neighbours explain most of its power.
+        var p = Self.pair(.OOc, .OOr)
+        Self.decide(&p, Self.side([1000, 1000, 1000], rest: 9, crosstalk: 0.6), Self.side([20, 20, 20], rest: 9, crosstalk: 0.05))
+        #expect(abs(try #require(p.followerOwnRatio) - (400.0 / 19).squareRoot()) < 1e-9)
+        #expect(p.decision == .undetermined && !p.flag && p.flagReason == nil)
+        #expect(p.decisionReason.contains("60 % of its power on the affected side is its neighbours' signal"))
+        #expect(p.decisionReason.contains("Farina et al. 2004"))
+        var q = Self.pair(.OOc, .OOr)
+        Self.decide(&q, Self.side([1000, 1000, 1000], rest: 9, crosstalk: 0.49), Self.side([20, 20, 20], rest: 9, crosstalk: 0.05))
+        #expect(q.decision == .synkinesis && q.flag)
+        // A healthy control judged the other way round: the larger side's crosstalk counts.
+        let control = SideComparison(possible: true, affectedSlot: .left, healthySlot: .right, basis: .healthyControl, reason: nil)
+        var c = Self.pair(.OOc, .OOr)
+        Self.decide(&c, Self.side([20, 20, 20], rest: 9, crosstalk: 0.05), Self.side([1000, 1000, 1000], rest: 9, crosstalk: 0.7), comparison: control)
+        #expect(c.decision == .undetermined && c.decisionReason.contains("70 % of its power on the larger side"))
+    }
+
     @Test("the same excess without a crosstalk estimate is judged on the whole signal, and says so")
     func withoutCrosstalkEstimate() {
         var p = Self.pair(.OOc, .MEN)

@@ -38,14 +38,16 @@ struct ResultVersionTests {
         ("info ses-1", ["info", "--json", "SampleData/hdf5/sub-01_ses-1_sunnybrook.h5"]),
     ]
 
-    /// The command's JSON output, with the input's absolute path replaced (checkouts differ), pinned.
+    /// The command's JSON output, with the checkout's absolute path removed from every path (the input's, its
+    /// sidecars'; checkouts differ), pinned.
     static func pinned(_ arguments: [String]) throws -> Pinned {
         let file = CLI.repositoryRoot.appendingPathComponent(arguments.last!).path
         var command = Array(arguments.dropLast()) + [file]
         if arguments[0] != "info" { command += ["--format", "json"] }
         let result = try CLI.run(command)
         #expect([0, 1].contains(result.status), "\(arguments): \(result.stderr)")
-        return pin(result.stdout.replacingOccurrences(of: file, with: arguments.last!))
+        let root = CLI.repositoryRoot.standardizedFileURL.path + "/"
+        return pin(result.stdout.replacingOccurrences(of: file, with: arguments.last!).replacingOccurrences(of: root, with: ""))
     }
 
     /// Splits pretty-printed JSON into its skeleton (every number value replaced by `#`) and its numbers.

@@ -133,9 +133,11 @@ extension SynkinesisAnalysis {
             return
         }
         var prefix = ""
+        // The side whose excess is judged: the affected side, or without a stated side the larger one.
+        var excessSide = affected
         if !stated {
             // Unknown or healthy control: judge the larger side against the smaller.
-            if own.ratio < 1 { own = own.inverted; total = total.inverted }
+            if own.ratio < 1 { own = own.inverted; total = total.inverted; excessSide = healthy }
             prefix = inputs.comparison.basis == .healthyControl
                 ? "healthy control (no affected side): left/right asymmetry of the follower's own activity "
                 : "affected side not stated: left/right asymmetry of the follower's own activity "
@@ -155,7 +157,11 @@ extension SynkinesisAnalysis {
         }
         let detail = details.isEmpty ? "" : "; " + details.joined(separator: "; ")
         let ruleName = rule.id.hasPrefix("bernardes") ? "Bernardes 2018" : "healthy asymmetry limit"
-        if own.exceeds(cutoff) {
+        let dominantCrosstalk = inputs.crosstalkEstimated ? excessSide.crosstalk.flatMap { $0 >= parameters.crosstalkDominance ? $0 : nil } : nil
+        if own.exceeds(cutoff), let share = dominantCrosstalk {
+            settle(.undetermined, String(format: "%@%@ own-activity ratio %@ > %@, but %.0f %% of its power on the %@ side is its neighbours' signal (at least %.0f %%: the linear estimate captures only part of the crosstalk the tissue filters, Farina et al. 2004), so the excess may be crosstalk: look at the raw traces (%@, %@)%@",
+                                            prefix, follower, own.text, "\(cutoff)", 100 * share, stated ? "affected" : "larger", 100 * parameters.crosstalkDominance, pattern, ruleName, detail), rule: rule)
+        } else if own.exceeds(cutoff) {
             settle(.synkinesis, "\(prefix)\(follower) own-activity ratio \(own.text) > \(cutoff) (\(pattern), \(ruleName))\(detail)", rule: rule)
         } else if inputs.crosstalkEstimated, total.exceeds(cutoff), own.ratio <= cutoff {
             let sources = (stated ? affected.crosstalk : max(affected.crosstalk ?? 0, healthy.crosstalk ?? 0)).map { String(format: "%.0f %%", 100 * $0) } ?? "much"
@@ -169,6 +175,6 @@ extension SynkinesisAnalysis {
 
     /// The decision method for the result's parameters.
     static func decisionMethod(_ p: SynkinesisParameters) -> String {
-        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by the side's paresis factor), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the ratio exceeds the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)) and its interval excludes 1; crosstalk when only the same ratio without crosstalk removal does; undetermined when the ratio is above the cut-off but its interval reaches 1; see docs/synkinesis-decision.md"
+        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by the side's paresis factor), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the ratio exceeds the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)) and its interval excludes 1, unless \(Int((100 * p.crosstalkDominance).rounded())) % or more of the follower's power on the side with the excess is crosstalk (undetermined: the estimate is a lower bound); crosstalk when only the same ratio without crosstalk removal does; undetermined when the ratio is above the cut-off but its interval reaches 1; see docs/synkinesis-decision.md"
     }
 }

@@ -52,6 +52,12 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
     /// guards); below it the electrode or the stream was lost for too long to represent the session, and its gaps
     /// would take that much from every other channel (gaps are removed from all channels alike).
     public var minimumGapFreeFraction: Double = 0.8
+    /// A pair whose own-activity ratio passes the rule is undetermined, not synkinetic, when at least this share of
+    /// the follower's power on the side with the excess is its neighbours' signal. The crosstalk estimate is a lower
+    /// bound (a linear fit of the neighbours' raw signals misses crosstalk filtered differently by the tissue for
+    /// each motor unit, Farina et al. 2004), so when it already explains half the follower's power the part left as
+    /// "own activity" is too uncertain to call synkinesis (docs/synkinesis-decision.md).
+    public var crosstalkDominance: Double = 0.5
 
     public init() {}
 
@@ -65,6 +71,7 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case paresisCorrection = "paresis_correction", paresisFloor = "paresis_floor", restGuardSeconds = "rest_guard_s"
         case automaticNotch = "automatic_notch"
         case maximumBridgedGapSeconds = "max_bridged_gap_s", minimumGapFreeFraction = "min_gap_free_fraction"
+        case crosstalkDominance = "crosstalk_dominance"
     }
 
     /// Any key may be missing (parameters written by an earlier version, or by hand): it takes its default.
@@ -90,6 +97,7 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         automaticNotch = try value(.automaticNotch, d.automaticNotch)
         maximumBridgedGapSeconds = try value(.maximumBridgedGapSeconds, d.maximumBridgedGapSeconds)
         minimumGapFreeFraction = try value(.minimumGapFreeFraction, d.minimumGapFreeFraction)
+        crosstalkDominance = try value(.crosstalkDominance, d.crosstalkDominance)
     }
 }
 
