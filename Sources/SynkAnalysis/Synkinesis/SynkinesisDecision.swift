@@ -53,24 +53,27 @@ extension SynkinesisAnalysis {
     /// The rule of a pattern: its cut-off and where it comes from.
     static func rule(for pattern: SynkinesisPattern, parameters: SynkinesisParameters) -> (cutoff: Double, rule: DecisionRule) {
         let level = String(format: "%.0f %%", 100 * parameters.confidenceLevel)
+        // Every rule yields to a follower whose power is mostly crosstalk (``SynkinesisParameters/crosstalkDominance``).
+        let unlessCrosstalk = String(format: "; undetermined instead when %.0f %% or more of the follower's power on the side with the excess is crosstalk",
+                                     100 * parameters.crosstalkDominance)
         switch pattern {
         case .ocularToOral:
             let c = parameters.cutoffOcularToOral
             return (c, DecisionRule(
                 id: "bernardes2018_ocular_oral",
-                description: "ocular→oral: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)",
+                description: "ocular→oral: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)\(unlessCrosstalk)",
                 source: "\(bernardes): IEMG index cut-off 1.62 for ocular-oral synkinesis, sensitivity and specificity 100 %"))
         case .oralToOcular:
             let c = parameters.cutoffOralToOcular
             return (c, DecisionRule(
                 id: "bernardes2018_oral_ocular",
-                description: "oral→ocular: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)",
+                description: "oral→ocular: the follower's own-activity ratio affected ÷ healthy (crosstalk removed, paresis corrected) exceeds \(c), and its \(level) interval over repetitions excludes 1 (the asymmetry is consistent)\(unlessCrosstalk)",
                 source: "\(bernardes): IEMG index cut-off 1.79 for oral-ocular synkinesis, sensitivity 93.3 %, specificity 95.9 %"))
         case .other:
             let c = parameters.cutoffOtherPatterns
             return (c, DecisionRule(
                 id: "healthy_asymmetry_limit",
-                description: "patterns without a published cut-off (platysma, mentalis, brow, within a region): the follower's own-activity ratio affected ÷ healthy exceeds \(c), the larger of Bernardes' cut-offs and the upper limit of healthy side-to-side asymmetry, and its \(level) interval over repetitions excludes 1",
+                description: "patterns without a published cut-off (platysma, mentalis, brow, within a region): the follower's own-activity ratio affected ÷ healthy exceeds \(c), the larger of Bernardes' cut-offs and the upper limit of healthy side-to-side asymmetry, and its \(level) interval over repetitions excludes 1\(unlessCrosstalk)",
                 source: "\(bernardes) (cut-off 1.79, the larger of the two); \(kim): in 154 healthy people the 5th percentile of the lower ÷ higher side RMS is about 0.58 for frontalis and 0.55 for orbicularis oris (higher ÷ lower 1.73 and 1.80; 2.4 for zygomaticus)"))
         }
     }
