@@ -6,5 +6,5 @@
 /// version, and a test (`ResultVersionTests`) fails when the results of the sample data change while this stays
 /// the same.
 public enum SynkVersion {
-    public static let current = "0.2.0"
+    public static let current = "0.3.0"
 }

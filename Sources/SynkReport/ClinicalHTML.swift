@@ -1080,6 +1080,7 @@ public enum ClinicalHTML {
       body { font-size: 10px; }
       .page-one { font-size: 11px; } .page-one table { font-size: 10.5px; } .page-one .meta, .page-one p.caveat { font-size: 9.5px; }
       .page-one { break-after: page; }
+      table.params, table.inputs, table.norms { font-size: 9.5px; }
       section.detail > h2:first-child { break-before: auto; }
       tr { break-inside: avoid; } h2, h3 { break-after: avoid; }
     }

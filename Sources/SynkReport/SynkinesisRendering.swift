@@ -15,6 +15,7 @@ public enum SynkinesisRendering {
         "decision", "decision_rule", "decision_reason", "follower_own_ratio", "follower_own_ratio_ci_low",
         "follower_own_ratio_ci_high", "follower_total_ratio", "crosstalk_fraction_affected", "crosstalk_fraction_healthy",
         "lag_at_search_limit_affected", "lag_at_search_limit_healthy", "p_bh",
+        "follower_own_ratio_conservative", "paresis_factor",
     ]
 
     static func cell(_ x: Double?, _ digits: Int = 6) -> String {
@@ -65,7 +66,7 @@ public enum SynkinesisRendering {
              cell(p.followerOwnRatioCi95?.first), cell(p.followerOwnRatioCi95?.last), cell(p.followerTotalRatio),
              cell(p.affected?.crosstalkFraction), cell(p.healthy?.crosstalkFraction),
              p.affected.map { $0.lagAtSearchLimit ? "1" : "0" } ?? "", p.healthy.map { $0.lagAtSearchLimit ? "1" : "0" } ?? "",
-             cell(p.pAdjusted)]
+             cell(p.pAdjusted), cell(p.followerOwnRatioConservative), cell(p.paresisFactor)]
         }
     }
 

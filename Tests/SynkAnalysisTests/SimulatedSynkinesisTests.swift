@@ -154,6 +154,19 @@ struct PipelineCrosstalkTests {
         // Without hum, no notch.
         let (clean, _) = try Self.run(Self.leaking, seed: 22)
         #expect(clean.conditioning?.comb == nil && clean.conditioning?.automaticNotch == nil)
+        #expect(try #require(clean.quality).allSatisfy { ($0.mainsPowerFraction ?? 0) < 0.1 })
+    }
+
+    @Test("hum far from dominating any channel still switches the notch on: it would count as crosstalk in every neighbour")
+    func automaticNotchForWeakHum() throws {
+        var humming = Self.leaking
+        humming.mains = MainsInterference(frequencyHz: 50, amplitudeMicrovolts: 1.5, harmonicAmplitudes: [])
+        let (result, _) = try Self.run(humming, seed: 22)
+        let quality = try #require(result.quality)
+        // No channel is mains-dominated (the old trigger, 50 % of the power), yet hum is notched.
+        #expect(quality.allSatisfy { !$0.flags.contains(.mainsDominated) })
+        #expect(result.conditioning?.comb?.fundamental == 50)
+        #expect(result.conditioning?.automaticNotch?.contains("had ≥ 10 % of the power at mains") == true)
     }
 
     @Test("a side of more than eight channels takes the per-channel tap and gives the same crosstalk as the lane frames would")

@@ -3,7 +3,8 @@ import Testing
 
 /// Every committed fuzz input — the seeds of each target, the minimised corpora of earlier runs (`Fuzz/corpus/`), the
 /// files that crash libhdf5, the findings kept as hostile fixtures — replayed through the `synk` binary the way a user would hand it over: seconds, not a
-/// fuzzing run. Each ends with a documented exit code (0, 1 or 3; never a signal), within 10 seconds, with
+/// fuzzing run. Each ends with a documented exit code (0, 1 or 3; never a signal), within 30 seconds (a debug build
+/// analyses the whole sample session with the automatic mains comb in about 7 s), with
 /// at most one line on standard error besides one-line notes and warnings. CI runs it again against the release binary (`SYNK_TEST_BINARY`).
 @Suite("Replay of every committed fuzz input through the binary")
 struct FuzzReplayTests {
@@ -21,9 +22,9 @@ struct FuzzReplayTests {
     /// as the text fuzz target parses every input with and without a rate.
     static func breach(_ arguments: [String], allowed: Set<Int32> = [0, 1, 3]) -> String? {
         var result: CLI.Result
-        do { result = try CLI.run(arguments, timeout: 10) } catch { return "\(arguments): did not end within 10 s" }
+        do { result = try CLI.run(arguments, timeout: 30) } catch { return "\(arguments): did not end within 30 s" }
         if result.status == 2, result.stderr.contains("(pass --rate HZ)") {
-            do { result = try CLI.run(arguments + ["--rate", "1000"], timeout: 10) } catch { return "\(arguments) --rate 1000: did not end within 10 s" }
+            do { result = try CLI.run(arguments + ["--rate", "1000"], timeout: 30) } catch { return "\(arguments) --rate 1000: did not end within 30 s" }
         }
         if !allowed.contains(result.status) { return "\(arguments): exit \(result.status): \(result.stderr.prefix(300))" }
         // One line says what went wrong; notes and warnings (an override of what the file states, a header that

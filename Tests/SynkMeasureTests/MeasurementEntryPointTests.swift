@@ -31,7 +31,14 @@ struct MeasurementEntryPointTests {
         #expect(input.path == Self.session1)
         #expect(input.channels == 14 && input.frames == 53_281)
         #expect(result.quality?.count == 14)
-        #expect(result.conditioning == .default)
+        // The session was simulated with 1 µV of 50 Hz hum (its truth file): the default conditioning plus the
+        // automatic comb, which says why.
+        var expected = ConditioningDescription.default
+        expected.comb = HarmonicComb(fundamental: 50, harmonics: 9)
+        #expect(result.conditioning?.bandPass == expected.bandPass && result.conditioning?.envelope == expected.envelope)
+        #expect(result.conditioning?.decimation == expected.decimation && result.conditioning?.notch == nil)
+        #expect(result.conditioning?.comb == expected.comb)
+        #expect(result.conditioning?.automaticNotch?.hasPrefix("50 Hz mains and 8 harmonics notched automatically") == true)
         #expect(result.pairs.count == 30)
         #expect(result.synkVersion == SynkVersion.current)
     }

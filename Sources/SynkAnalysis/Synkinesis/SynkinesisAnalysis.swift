@@ -571,7 +571,8 @@ public enum SynkinesisAnalysis {
         let sorted = ratios.values.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let factor = min(1, max(parameters.paresisFloor, median))
-        let applied = parameters.paresisCorrection && comparison.basis == .stated && factor < 1
+        let weaker = factor < 1 || (parameters.paresisPerMuscle && ratios.values.contains { $0 < 1 })
+        let applied = parameters.paresisCorrection && comparison.basis == .stated && weaker
         var note: String?
         if median < parameters.paresisFloor {
             note = String(format: "the affected side's voluntary power is %.3g of the healthy side's, below the %.3g the correction goes down to", median, parameters.paresisFloor)

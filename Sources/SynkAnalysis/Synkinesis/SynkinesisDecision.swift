@@ -53,9 +53,9 @@ extension SynkinesisAnalysis {
     /// The rule of a pattern: its cut-off and where it comes from.
     static func rule(for pattern: SynkinesisPattern, parameters: SynkinesisParameters) -> (cutoff: Double, rule: DecisionRule) {
         let level = String(format: "%.0f %%", 100 * parameters.confidenceLevel)
-        // Every rule yields to a follower whose power is mostly crosstalk (``SynkinesisParameters/crosstalkDominance``).
-        let unlessCrosstalk = String(format: "; undetermined instead when %.0f %% or more of the follower's power on the side with the excess is crosstalk",
-                                     100 * parameters.crosstalkDominance)
+        // Every rule is subject to the crosstalk the estimate may miss (``SynkinesisParameters/crosstalkCapture``).
+        let unlessCrosstalk = String(format: "; undetermined instead when the ratio does not also pass with up to %.3g × the estimated crosstalk removed from the side with the excess (the estimate is a lower bound)",
+                                     1 / parameters.crosstalkCapture)
         switch pattern {
         case .ocularToOral:
             let c = parameters.cutoffOcularToOral
@@ -79,27 +79,42 @@ extension SynkinesisAnalysis {
     }
 
     /// The decision's quantity, per repetition: the follower's power with its crosstalk removed, its excess over
-    /// rest (the affected side's divided by the paresis factor), over the larger of the two rest powers; the ratio
-    /// affected ÷ healthy of the square roots, combined over repetitions by ``Statistics/geometricMeanInterval(_:level:)``.
-    static func followerRatio(affected: DecisionSide, healthy: DecisionSide, removeCrosstalk: Bool, paresis: Double,
-                              level: Double) -> RepetitionRatio? {
-        let n = min(affected.repetitionPowers.count, healthy.repetitionPowers.count)
+    /// rest (the numerator side's divided by the paresis factor), over the larger of the two rest powers; the ratio
+    /// numerator ÷ denominator of the square roots, combined over repetitions by
+    /// ``Statistics/geometricMeanInterval(_:level:)``.
+    ///
+    /// - Parameter captured: the share of the true crosstalk the estimate is taken to capture on the numerator side
+    ///   (the side judged for excess): 1 takes the estimate as it is; 0.5 removes up to twice the estimated share.
+    ///   The denominator side always keeps its estimate as it is, so that the ratio with `captured` < 1 is the
+    ///   smallest the numerator's own activity can be against the largest the denominator's can be.
+    static func followerRatio(_ numerator: DecisionSide, over denominator: DecisionSide, removeCrosstalk: Bool,
+                              captured: Double = 1, paresis: Double, level: Double) -> RepetitionRatio? {
+        let n = min(numerator.repetitionPowers.count, denominator.repetitionPowers.count)
         guard n > 0 else { return nil }
-        let floor = max(affected.restPower, healthy.restPower)
-        guard floor > 0 || n > 0 else { return nil }
-        func excess(_ side: DecisionSide, _ r: Int) -> Double {
-            let kept = removeCrosstalk ? 1 - min(1, max(0, side.crosstalk ?? 0)) : 1
+        let floor = max(numerator.restPower, denominator.restPower)
+        func excess(_ side: DecisionSide, _ r: Int, scale: Double) -> Double {
+            let kept = removeCrosstalk ? 1 - min(1, max(0, (side.crosstalk ?? 0) / scale)) : 1
             return max(0, side.repetitionPowers[r] * kept - side.restPower)
         }
         var ratios: [Double] = []
         for r in 0..<n {
-            let a = floor + excess(affected, r) / paresis
-            let h = floor + excess(healthy, r)
+            let a = floor + excess(numerator, r, scale: captured) / paresis
+            let h = floor + excess(denominator, r, scale: 1)
             guard a > 0, h > 0 else { return nil }
             ratios.append((a / h).squareRoot())
         }
         guard let combined = Statistics.geometricMeanInterval(ratios, level: level) else { return nil }
         return RepetitionRatio(ratio: combined.mean, interval: combined.interval, repetitions: n)
+    }
+
+    /// The paresis factor a follower's affected-side excess is divided by: with
+    /// ``SynkinesisParameters/paresisPerMuscle`` the follower's own voluntary power ratio when it drives a task
+    /// recorded on both sides, else the side's median; clipped to [``SynkinesisParameters/paresisFloor``, 1]
+    /// (only weakness is corrected). 1 when no correction applies.
+    static func paresisFactor(for follower: Muscle, estimate: ParesisEstimate?, stated: Bool, parameters: SynkinesisParameters) -> Double {
+        guard stated, parameters.paresisCorrection, let estimate, estimate.applied else { return 1 }
+        let own = parameters.paresisPerMuscle ? estimate.muscles[follower.rawValue] : nil
+        return min(1, max(parameters.paresisFloor, own ?? estimate.factor))
     }
 
     /// Decides a pair (``SynkinesisDecision``) and writes the sentence, the rule and the ratios into it.
@@ -127,32 +142,43 @@ extension SynkinesisAnalysis {
             return
         }
         let stated = inputs.comparison.basis == .stated
-        let paresis = stated && (inputs.paresis?.applied ?? false) ? inputs.paresis!.factor : 1
-        guard var own = followerRatio(affected: affected, healthy: healthy, removeCrosstalk: true, paresis: paresis,
-                                      level: parameters.confidenceLevel),
-              var total = followerRatio(affected: affected, healthy: healthy, removeCrosstalk: false, paresis: paresis,
-                                        level: parameters.confidenceLevel) else {
+        let paresis = paresisFactor(for: pair.follower, estimate: inputs.paresis, stated: stated, parameters: parameters)
+        let level = parameters.confidenceLevel
+        guard var own = followerRatio(affected, over: healthy, removeCrosstalk: true, paresis: paresis, level: level),
+              var total = followerRatio(affected, over: healthy, removeCrosstalk: false, paresis: paresis, level: level) else {
             settle(.undetermined, "no follower amplitude in a repetition on one of the sides: the ratio is undefined")
             return
         }
         var prefix = ""
         // The side whose excess is judged: the affected side, or without a stated side the larger one.
-        var excessSide = affected
+        var (excessSide, otherSide) = (affected, healthy)
         if !stated {
             // Unknown or healthy control: judge the larger side against the smaller.
-            if own.ratio < 1 { own = own.inverted; total = total.inverted; excessSide = healthy }
+            if own.ratio < 1 { own = own.inverted; total = total.inverted; (excessSide, otherSide) = (healthy, affected) }
             prefix = inputs.comparison.basis == .healthyControl
                 ? "healthy control (no affected side): left/right asymmetry of the follower's own activity "
                 : "affected side not stated: left/right asymmetry of the follower's own activity "
         }
+        // The crosstalk estimate is a lower bound: the excess must also hold with the crosstalk it may miss.
+        let conservative = inputs.crosstalkEstimated
+            ? followerRatio(excessSide, over: otherSide, removeCrosstalk: true, captured: parameters.crosstalkCapture,
+                            paresis: paresis, level: level)
+            : nil
         pair.followerOwnRatio = own.ratio
         pair.followerOwnRatioCi95 = own.interval.map { [$0.lower, $0.upper] }
+        pair.followerOwnRatioConservative = conservative?.ratio
+        pair.followerOwnRatioConservativeCi95 = conservative?.interval.map { [$0.lower, $0.upper] }
         pair.followerTotalRatio = total.ratio
         pair.followerTotalRatioCi95 = total.interval.map { [$0.lower, $0.upper] }
         pair.repetitions = own.repetitions
+        pair.paresisFactor = paresis < 1 ? paresis : nil
         let pattern = pair.pattern == .other ? "no published cut-off for this pattern" : pair.pattern.rawValue.replacingOccurrences(of: "_", with: " ")
         var details: [String] = []
-        if paresis < 1 { details.append(String(format: "affected side's excess corrected for paresis (voluntary power %.2f of healthy)", paresis)) }
+        if paresis < 1 {
+            let whose = parameters.paresisPerMuscle && inputs.paresis?.muscles[pair.follower.rawValue] != nil
+                ? "\(follower)'s own voluntary power" : "the side's voluntary power"
+            details.append(String(format: "affected side's excess corrected for paresis (%@ %.2f of healthy)", whose, paresis))
+        }
         if inputs.crosstalkEstimated, let a = affected.crosstalk, let h = healthy.crosstalk, max(a, h) >= 0.05 {
             details.append(String(format: "crosstalk removed: %.0f %% affected, %.0f %% healthy", 100 * a, 100 * h))
         } else if !inputs.crosstalkEstimated {
@@ -160,10 +186,12 @@ extension SynkinesisAnalysis {
         }
         let detail = details.isEmpty ? "" : "; " + details.joined(separator: "; ")
         let ruleName = rule.id.hasPrefix("bernardes") ? "Bernardes 2018" : "healthy asymmetry limit"
-        let dominantCrosstalk = inputs.crosstalkEstimated ? excessSide.crosstalk.flatMap { $0 >= parameters.crosstalkDominance ? $0 : nil } : nil
-        if own.exceeds(cutoff), let share = dominantCrosstalk {
-            settle(.undetermined, String(format: "%@%@ own-activity ratio %@ > %@, but %.0f %% of its power on the %@ side is its neighbours' signal (at least %.0f %%: the linear estimate captures only part of the crosstalk the tissue filters, Farina et al. 2004), so the excess may be crosstalk: look at the raw traces (%@, %@)%@",
-                                            prefix, follower, own.text, "\(cutoff)", 100 * share, stated ? "affected" : "larger", 100 * parameters.crosstalkDominance, pattern, ruleName, detail), rule: rule)
+        if own.exceeds(cutoff), let conservative, !conservative.exceeds(cutoff) {
+            let share = excessSide.crosstalk ?? 0
+            settle(.undetermined, String(format: "%@%@ own-activity ratio %@ > %@, but %.0f %% of its power on the %@ side is its neighbours' signal and the estimate may capture as little as %.0f %% of the crosstalk the tissue filters (Farina et al. 2004): with up to %.0f %% removed the ratio is %@, so the excess may be crosstalk: look at the raw traces (%@, %@)%@",
+                                            prefix, follower, own.text, "\(cutoff)", 100 * share, stated ? "affected" : "larger",
+                                            100 * parameters.crosstalkCapture, 100 * min(1, share / parameters.crosstalkCapture),
+                                            conservative.text, pattern, ruleName, detail), rule: rule)
         } else if own.exceeds(cutoff) {
             settle(.synkinesis, "\(prefix)\(follower) own-activity ratio \(own.text) > \(cutoff) (\(pattern), \(ruleName))\(detail)", rule: rule)
         } else if inputs.crosstalkEstimated, total.exceeds(cutoff), own.ratio <= cutoff {
@@ -178,6 +206,6 @@ extension SynkinesisAnalysis {
 
     /// The decision method for the result's parameters.
     static func decisionMethod(_ p: SynkinesisParameters) -> String {
-        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by the side's paresis factor), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the ratio exceeds the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)) and its interval excludes 1, unless \(Int((100 * p.crosstalkDominance).rounded())) % or more of the follower's power on the side with the excess is crosstalk (undetermined: the estimate is a lower bound); crosstalk when only the same ratio without crosstalk removal does; undetermined when the ratio is above the cut-off but its interval reaches 1; see docs/synkinesis-decision.md"
+        "per repetition, the follower's power in the task minus its crosstalk share, its excess over its rest power (on the affected side divided by a paresis factor: \(p.paresisPerMuscle ? "the follower's own voluntary power ratio when it drives a task, else the side's median" : "the side's median voluntary power ratio")), added to the larger rest power of the two sides; the square root of affected ÷ healthy, combined over repetitions as a geometric mean with a t-interval (\(Int((100 * p.confidenceLevel).rounded())) %); synkinesis when the ratio exceeds the cut-off (ocular→oral \(p.cutoffOcularToOral), oral→ocular \(p.cutoffOralToOcular): Bernardes 2018; other patterns \(p.cutoffOtherPatterns)) and its interval excludes 1, and the same holds with the side with the excess keeping only 1 − crosstalk ÷ \(p.crosstalkCapture) of its power (the crosstalk estimate is a lower bound; otherwise undetermined); crosstalk when only the same ratio without crosstalk removal exceeds the cut-off; undetermined when the ratio is above the cut-off but its interval reaches 1; see docs/synkinesis-decision.md"
     }
 }

@@ -46,12 +46,13 @@ public enum SynkinesisPipeline {
     /// - Parameter crosstalkSides: the side of each of `channels`: the band-passed signals of each side are kept
     ///   (as lagged products, ``CrosstalkAccumulator``) for the crosstalk estimate; nil keeps none.
     /// - Parameter automaticNotch: when `conditioning` has no notch or comb, measure the first block and add a
-    ///   mains comb if one of `channels` is mains-dominated there (and not disconnected).
+    ///   mains comb if one of `channels` has at least this share of its power at mains there (and is not
+    ///   disconnected); nil never adds one.
     public static func condition(
         _ source: any SampleSource, channels: [Int], conditioning requested: ConditioningDescription,
         criteria: QualityCriteria = QualityCriteria(), blockFrames: Int = 1 << 16,
         spillThreshold: Int = defaultSpillThreshold, spillDirectory: String? = nil,
-        crosstalkSides: [Side]? = nil, automaticNotch: Bool = false
+        crosstalkSides: [Side]? = nil, automaticNotch: Double? = nil
     ) throws(SynkError) -> ConditionedRecording {
         let header = source.header
         guard requested.envelope != nil else { throw .usage("the synkinesis analysis needs an envelope method") }
@@ -60,8 +61,9 @@ public enum SynkinesisPipeline {
         let reader = PrefetchingReader(source, blockFrames: blockFrames)
         var pendingBlock = try reader.next()
         var conditioning = requested
-        if automaticNotch, requested.notch == nil, requested.comb == nil, let first = pendingBlock {
-            conditioning = Self.withAutomaticNotch(requested, firstBlock: first, header: header, channels: channels, criteria: criteria)
+        if let fraction = automaticNotch, requested.notch == nil, requested.comb == nil, let first = pendingBlock {
+            conditioning = Self.withAutomaticNotch(requested, firstBlock: first, header: header, channels: channels,
+                                                   criteria: criteria, fraction: fraction)
         }
         var quality = QualityAccumulator(header: header, criteria: criteria)
         let tap = crosstalkSides != nil ? RawTap(sampleRate: header.sampleRate, minimumRate: Crosstalk.tapMinimumRate) : nil
@@ -136,13 +138,14 @@ public enum SynkinesisPipeline {
                                     tapDescription: tap?.description(sampleRate: header.sampleRate), gaps: gaps)
     }
 
-    /// `conditioning` with a mains comb added when, in the recording's first block, one of `channels` (an EMG
-    /// channel) is mains-dominated but not disconnected (``QualityFlag``): a comb at that mains frequency and its
-    /// harmonics up to the band's upper edge. The hum of a quiet muscle (a few µV) would otherwise sit in its rest
-    /// level and in the raw signals the crosstalk estimate compares; the notch removes a few per cent of the EMG's
-    /// power, alike on every channel and side.
+    /// `conditioning` with a mains comb added when, in the recording's first ten seconds, one of `channels` (an EMG
+    /// channel) has at least `fraction` of its power at mains and harmonics and is not disconnected
+    /// (``QualityFlag``): a comb at that mains frequency and its harmonics up to the band's upper edge. Hum is the
+    /// same sinusoid in every channel, so a few tenths of a µV of it on a quiet muscle would count as crosstalk from
+    /// every neighbour and sit in its rest level; the notch removes a few per cent of the EMG's power, alike on every
+    /// channel and side.
     static func withAutomaticNotch(_ conditioning: ConditioningDescription, firstBlock: SignalBlock, header: RecordingHeader,
-                                   channels: [Int], criteria: QualityCriteria) -> ConditioningDescription {
+                                   channels: [Int], criteria: QualityCriteria, fraction: Double) -> ConditioningDescription {
         // The first ten seconds say whether hum dominates (a second is one measurement window).
         let frames = min(firstBlock.frameCount, max(1, Int(10 * header.sampleRate)))
         var probe = QualityAccumulator(header: header, criteria: criteria)
@@ -150,7 +153,7 @@ public enum SynkinesisPipeline {
                   : SignalBlock(firstFrame: 0, channels: firstBlock.channels.map { Array($0.prefix(frames)) }))
         let quality = probe.finish()
         let humming = channels.filter { c in
-            c < quality.count && header.channels[c].kind == .emg && quality[c].flags.contains(.mainsDominated)
+            c < quality.count && header.channels[c].kind == .emg && (quality[c].mainsPowerFraction ?? 0) >= fraction
                 && !quality[c].flags.contains(.disconnected) && quality[c].mainsFrequency != nil
         }
         guard let first = humming.first, let frequency = quality[first].mainsFrequency else { return conditioning }
@@ -162,10 +165,10 @@ public enum SynkinesisPipeline {
         updated.comb = HarmonicComb(fundamental: frequency, harmonics: harmonics)
         let labels = humming.map { header.channels[$0].label }
         let seconds = Double(frames) / header.sampleRate
-        updated.automaticNotch = String(format: "%.0f Hz mains and %d harmonics notched automatically: in the first %.0f s, %@ had at least %.0f %% of the power at mains (%@)",
+        updated.automaticNotch = String(format: "%.0f Hz mains and %d harmonics notched automatically: in the first %.0f s, %@ had ≥ %.0f %% of the power at mains (%@)",
                                         frequency, harmonics - 1, seconds, labels.prefix(4).joined(separator: ", ") + (labels.count > 4 ? " and \(labels.count - 4) more" : ""),
-                                        100 * criteria.mainsFraction,
-                                        humming.prefix(4).map { String(format: "%.2g µV hum", quality[$0].mainsRMS ?? 0) }.joined(separator: ", "))
+                                        100 * fraction,
+                                        "hum " + humming.prefix(4).map { String(format: "%.2g µV", quality[$0].mainsRMS ?? 0) }.joined(separator: ", "))
         return updated
     }
 
@@ -199,7 +202,7 @@ public enum SynkinesisPipeline {
         }
         let conditioned = try condition(source, channels: montage.channels.map(\.channelIndex),
                                         conditioning: conditioning, criteria: criteria,
-                                        crosstalkSides: montage.channels.map(\.side), automaticNotch: parameters.automaticNotch)
+                                        crosstalkSides: montage.channels.map(\.side), automaticNotch: parameters.automaticNotch ? parameters.automaticNotchMainsFraction : nil)
         // Re-index the montage onto the envelope array, leaving out channels with a quality flag that excludes them
         // (mains dominance alone is information: ``QualityFlag/excludesChannel``).
         var kept: [MontageChannel] = []

@@ -52,12 +52,24 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
     /// guards); below it the electrode or the stream was lost for too long to represent the session, and its gaps
     /// would take that much from every other channel (gaps are removed from all channels alike).
     public var minimumGapFreeFraction: Double = 0.8
-    /// A pair whose own-activity ratio passes the rule is undetermined, not synkinetic, when at least this share of
-    /// the follower's power on the side with the excess is its neighbours' signal. The crosstalk estimate is a lower
-    /// bound (a linear fit of the neighbours' raw signals misses crosstalk filtered differently by the tissue for
-    /// each motor unit, Farina et al. 2004), so when it already explains half the follower's power the part left as
-    /// "own activity" is too uncertain to call synkinesis (docs/synkinesis-decision.md).
-    public var crosstalkDominance: Double = 0.5
+    /// The smallest share of a follower's true crosstalk that the crosstalk estimate is taken to capture. The
+    /// estimate is a lower bound: a linear fit of the neighbours' raw signals misses the crosstalk the tissue filters
+    /// differently for each motor unit and the non-propagating end-of-fibre components (Farina et al. 2004). A pair
+    /// is called synkinetic only when its ratio also passes with the side judged for excess keeping
+    /// `1 − crosstalk fraction ÷ crosstalkCapture` of its power (0.5: up to twice the estimated crosstalk; a follower
+    /// half or more crosstalk keeps nothing); otherwise it is undetermined (docs/synkinesis-decision.md).
+    public var crosstalkCapture: Double = 0.5
+    /// Correct each follower with its own paresis factor (its voluntary power ratio, when it drives a task recorded
+    /// on both sides) instead of the side's median: facial nerve branches recover unequally (Engström et al. 2000),
+    /// and a follower's aberrant activity is expressed by its own motor units. Followers that drive no task take the
+    /// side's factor.
+    public var paresisPerMuscle: Bool = true
+    /// The automatic notch is applied when a montage channel has at least this share of its power at mains and
+    /// harmonics in the recording's first ten seconds (and is not disconnected). Broadband EMG and electrode noise
+    /// put about 1 % of their power in those 1 Hz bins; 10 % is a hum line nine times above that, a few tenths of a
+    /// µV on a quiet muscle, which would otherwise count as crosstalk in every neighbour (hum is the same sinusoid
+    /// in every channel).
+    public var automaticNotchMainsFraction: Double = 0.1
 
     public init() {}
 
@@ -71,7 +83,8 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         case paresisCorrection = "paresis_correction", paresisFloor = "paresis_floor", restGuardSeconds = "rest_guard_s"
         case automaticNotch = "automatic_notch"
         case maximumBridgedGapSeconds = "max_bridged_gap_s", minimumGapFreeFraction = "min_gap_free_fraction"
-        case crosstalkDominance = "crosstalk_dominance"
+        case crosstalkCapture = "crosstalk_capture", paresisPerMuscle = "paresis_per_muscle"
+        case automaticNotchMainsFraction = "automatic_notch_mains_fraction"
     }
 
     /// Any key may be missing (parameters written by an earlier version, or by hand): it takes its default.
@@ -97,7 +110,9 @@ public struct SynkinesisParameters: Sendable, Hashable, Codable {
         automaticNotch = try value(.automaticNotch, d.automaticNotch)
         maximumBridgedGapSeconds = try value(.maximumBridgedGapSeconds, d.maximumBridgedGapSeconds)
         minimumGapFreeFraction = try value(.minimumGapFreeFraction, d.minimumGapFreeFraction)
-        crosstalkDominance = try value(.crosstalkDominance, d.crosstalkDominance)
+        crosstalkCapture = try value(.crosstalkCapture, d.crosstalkCapture)
+        paresisPerMuscle = try value(.paresisPerMuscle, d.paresisPerMuscle)
+        automaticNotchMainsFraction = try value(.automaticNotchMainsFraction, d.automaticNotchMainsFraction)
     }
 }
 
@@ -262,6 +277,13 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
     @ExplicitNull public var followerOwnRatio: Double?
     /// t-interval (confidence level of the parameters) of ``followerOwnRatio`` over repetitions.
     @ExplicitNull public var followerOwnRatioCi95: [Double]?
+    /// The same ratio with the side judged for excess keeping only `1 − X ÷ crosstalk_capture` of its power (up to
+    /// twice the estimated crosstalk, which is a lower bound); synkinesis needs this one above the cut-off too.
+    @ExplicitNull public var followerOwnRatioConservative: Double?
+    @ExplicitNull public var followerOwnRatioConservativeCi95: [Double]?
+    /// The paresis factor the affected side's excess was divided by (the follower's own voluntary power ratio, or
+    /// the side's); nil without correction.
+    @ExplicitNull public var paresisFactor: Double?
     /// The same ratio without crosstalk removal, and its interval: above the cut-off while the own ratio is not
     /// means the excess is crosstalk.
     @ExplicitNull public var followerTotalRatio: Double?
@@ -277,6 +299,9 @@ public struct SynkinesisPair: Sendable, Hashable, Codable {
         case flagReason = "flag_reason", correlationFlag = "correlation_flag", pAdjusted = "p_bh"
         case decision, decisionReason = "decision_reason", decisionRule = "decision_rule"
         case followerOwnRatio = "follower_own_ratio", followerOwnRatioCi95 = "follower_own_ratio_ci95"
+        case followerOwnRatioConservative = "follower_own_ratio_conservative"
+        case followerOwnRatioConservativeCi95 = "follower_own_ratio_conservative_ci95"
+        case paresisFactor = "paresis_factor"
         case followerTotalRatio = "follower_total_ratio", followerTotalRatioCi95 = "follower_total_ratio_ci95"
         case repetitions, notes
     }
