@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Decision variants re-derived from synk's JSON numbers (per-repetition RMS, rest RMS, crosstalk fraction,
-paresis factors), scored against a cohort's truth.  Works on independent cohorts (generate.py + score.py) and on
+paresis factors), scored against a cohort's truth (variants: q = the side's factor or the follower's own ("qF") or
+none; c = the share of crosstalk the estimate is taken to capture, 1 = as estimated).  Works on independent cohorts (generate.py + score.py) and on
 synk's own simulated cohorts (../run.sh).  Used to choose the decision's ingredients before changing synk; the
 chosen variant must equal synk's own flags afterwards (the `synk` column).
 
@@ -84,7 +85,7 @@ def decide(p, r, variant):
     c = variant.get("c", 1.0)
     dom = variant.get("dominance", 0.5 if c >= 1 else 1.0)
     q = 1.0
-    if stated and par.get("applied"):
+    if stated and par.get("applied") and variant.get("q") != "none":
         q = par.get("factor") or 1.0
         if variant.get("q") == "follower":
             q = (par.get("muscles") or {}).get(p["follower"], q)
@@ -108,6 +109,7 @@ VARIANTS = {
     "qF": {"q": "follower"},
     "qF+c0.67": {"q": "follower", "c": 0.67},
     "qF+c0.5 (0.3.0)": {"q": "follower", "c": 0.5},
+    "no_paresis+c0.5": {"q": "none", "c": 0.5},
 }
 
 
