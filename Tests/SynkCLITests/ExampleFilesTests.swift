@@ -25,6 +25,19 @@ struct ExampleFilesTests {
         ((result["input"] as? [String: Any])?["overrides"] as? [[String: Any]] ?? []).compactMap { $0["setting"] as? String }
     }
 
+    /// The result's montage is exactly the channels written in the example, each with the muscle and side written
+    /// and at its own index among the recording's `labels`.
+    static func expectMontage(_ result: [String: Any], written: [String: (muscle: String, side: String)], labels: [String]) throws {
+        let montage = try #require(result["montage"] as? [[String: Any]])
+        #expect(montage.count == written.count)
+        for channel in montage {
+            let label = try #require(channel["label"] as? String)
+            let expected = try #require(written[label], "\(label) is not in the example")
+            #expect(channel["muscle"] as? String == expected.muscle && channel["side"] as? String == expected.side, "\(channel)")
+            #expect(channel["channel_index"] as? Int == labels.firstIndex(of: label), "\(label)")
+        }
+    }
+
     @Test("montage.json on the session-1 HDF5: exactly the six channels it lists, each at its own index in the recording with the muscle and side written, affected side left, recorded as a montage override")
     func montageJSON() throws {
         // As written in docs/examples/montage.json (muscle names and codes, sides as words and letters).
@@ -35,14 +48,7 @@ struct ExampleFilesTests {
         let info = try Self.result(["info", Self.sunnybrook, "--json"])
         let labels = try #require(info["channels"] as? [[String: Any]]).compactMap { $0["label"] as? String }
         let result = try Self.result(["synkinesis", Self.sunnybrook, "--montage", Self.example("montage.json"), "--format", "json"])
-        let montage = try #require(result["montage"] as? [[String: Any]])
-        #expect(montage.count == written.count)
-        for channel in montage {
-            let label = try #require(channel["label"] as? String)
-            let expected = try #require(written[label], "\(label) is not in the example")
-            #expect(channel["muscle"] as? String == expected.muscle && channel["side"] as? String == expected.side, "\(channel)")
-            #expect(channel["channel_index"] as? Int == labels.firstIndex(of: label), "\(label)")
-        }
+        try Self.expectMontage(result, written: written, labels: labels)
         #expect(result["affected_side"] as? String == "left")
         #expect(Self.overrides(result).contains("montage"))
     }
@@ -61,14 +67,7 @@ struct ExampleFilesTests {
         let result = try Self.result(["synkinesis", Self.bidsWAV, "--no-sidecars", "--montage", Self.example("channels.tsv"),
                                       "--affected", "left", "--format", "json"])
         #expect(((result["input"] as? [String: Any])?["sidecars"] as? [Any])?.isEmpty == true, "read without its sidecars")
-        let montage = try #require(result["montage"] as? [[String: Any]])
-        #expect(montage.count == written.count)
-        for channel in montage {
-            let label = try #require(channel["label"] as? String)
-            let expected = try #require(written[label], "\(label) is not in the example")
-            #expect(channel["muscle"] as? String == expected.muscle && channel["side"] as? String == expected.side, "\(channel)")
-            #expect(channel["channel_index"] as? Int == labels.firstIndex(of: label), "\(label)")
-        }
+        try Self.expectMontage(result, written: written, labels: labels)
     }
 
     @Test("events.tsv on the session-1 HDF5: two tasks (eye closure, smile) of three repetitions each, the first starting at 12.19 s, recorded as an events override")
